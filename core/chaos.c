@@ -1,0 +1,404 @@
+/* The chaos game (G6): walkers hop through randomly chosen maps; every plotted point adds
+ * one to its pixel, and one 3x3 box sum per frame turns that into the seed's 3x3 splat.
+ *
+ * A walker's random numbers are a counter-based stream named by (sample, walker), so every
+ * frame of a clip replays the same start points and the same choices (G6), and a frame's
+ * histogram is the same integer sum whichever thread ran which lane (E5). */
+#include "fv_internal.h"
+#include "variations.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TAG_WALK = 0x57414c4b, TAG_START = 0x53545254, TAG_RESET = 0x52455354 };
+
+static void unit_point(uint64_t r, double *x, double *y)
+{
+    /* two 32-bit halves, each mapped to [-1, 1) */
+    *x = (double)(uint32_t)(r >> 32) * (2.0 / 4294967296.0) - 1.0;
+    *y = (double)(uint32_t)r * (2.0 / 4294967296.0) - 1.0;
+}
+
+void fv_walker_start(uint64_t sample_key, int w, double *x, double *y)
+{
+    unit_point(fv_draw(fv_key(sample_key, TAG_START, 0), (uint64_t)w), x, y);
+}
+
+void fv_walker_init(uint64_t sample_key, int w, uint64_t *walk, uint64_t *reset, double *x,
+                    double *y)
+{
+    *walk = fv_key(sample_key, TAG_WALK, (uint64_t)w);
+    *reset = fv_key(sample_key, TAG_RESET, (uint64_t)w);
+    fv_walker_start(sample_key, w, x, y);
+}
+
+void fv_walker_reset(uint64_t reset, uint64_t i, double *x, double *y)
+{
+    unit_point(fv_draw(reset, i), x, y);
+}
+
+static inline bool runaway(double x, double y)
+{
+    /* also true for NaN (G9) */
+    return !(fabs(x) < FV_RUNAWAY && fabs(y) < FV_RUNAWAY);
+}
+
+/* Plot one point; returns 1 when it lands inside the image. */
+static inline int plot(const FvSystem *sys, double x, double y, uint32_t *hist, int width,
+                       int height)
+{
+    double px = x * sys->sx + sys->ox, py = y * sys->sy + sys->oy;
+    if (px >= 0 && px < width && py >= 0 && py < height) {
+        hist[(size_t)(int)py * (size_t)width + (size_t)(int)px]++;
+        return 1;
+    }
+    return 0;
+}
+
+/* One hop of walker state (x, y) with draw i; returns true when the point is to be plotted. */
+static inline bool step(const FvSystem *sys, uint64_t walk, uint64_t reset, uint64_t i, double *x,
+                        double *y, uint32_t *skip)
+{
+    uint64_t r = fv_draw(walk, i);
+    const FvMap *m = &sys->maps[fv_alias_choose(&sys->alias, r)];
+    double nx = m->a * *x + m->b * *y + m->e;
+    double ny = m->c * *x + m->d * *y + m->f;
+    if (sys->variation != FV_VARIATION_LINEAR)
+        fv_variation_apply(sys->variation, m, r, &nx, &ny);
+    if (runaway(nx, ny)) {
+        /* a fresh random point, and a few unplotted iterations (G9) */
+        unit_point(fv_draw(reset, i), x, y);
+        *skip = FV_RESET_DISCARD;
+        return false;
+    }
+    *x = nx;
+    *y = ny;
+    if (*skip) {
+        (*skip)--;
+        return false;
+    }
+    return true;
+}
+
+uint64_t fv_chaos_lane_ref(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                           uint32_t *hist, int width, int height)
+{
+    uint64_t inside = 0;
+    for (int j = 0; j < FV_WALKERS_PER_LANE; j++) {
+        int w = lane * FV_WALKERS_PER_LANE + j;
+        uint64_t walk = fv_key(sample_key, TAG_WALK, (uint64_t)w);
+        uint64_t reset = fv_key(sample_key, TAG_RESET, (uint64_t)w);
+        double x, y;
+        fv_walker_start(sample_key, w, &x, &y);
+        uint32_t skip = FV_DISCARD;
+        for (uint64_t i = 0; i < (uint64_t)FV_DISCARD + iters; i++)
+            if (step(sys, walk, reset, i, &x, &y, &skip))
+                inside += (uint64_t)plot(sys, x, y, hist, width, height);
+    }
+    return inside;
+}
+
+int fv_probe_points(const FvSystem *sys, uint64_t sample_key, float *xy, int max_points)
+{
+    int count = 0;
+    for (int w = 0; w < FV_PROBE_WALKERS; w++) {
+        uint64_t walk = fv_key(sample_key, TAG_WALK, (uint64_t)w);
+        uint64_t reset = fv_key(sample_key, TAG_RESET, (uint64_t)w);
+        double x, y;
+        fv_walker_start(sample_key, w, &x, &y);
+        uint32_t skip = FV_PROBE_DISCARD;
+        for (uint64_t i = 0; i < FV_PROBE_DISCARD + FV_PROBE_ITERS && count < max_points; i++) {
+            if (step(sys, walk, reset, i, &x, &y, &skip)) {
+                xy[2 * count] = (float)x;
+                xy[2 * count + 1] = (float)y;
+                count++;
+            }
+        }
+    }
+    return count;
+}
+
+/* The same walks, the lane's walkers advanced in lockstep: their chains are independent,
+ * so the processor overlaps them. Same operations in the same order per walker, so the
+ * same points, and integer counts do not care in which order points arrive. A batch of
+ * iterations draws its random numbers and map choices first (no dependency on the points,
+ * so those long chains overlap freely), then walks, buffering the pixels hit; the
+ * histogram increments follow as one tight loop. */
+#define SCALAR_BATCH 32
+
+static inline __attribute__((always_inline)) uint64_t
+lane_kernel(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters, uint32_t *hist,
+            int width, int height, const int variation)
+{
+    enum { K = FV_WALKERS_PER_LANE, BATCH = SCALAR_BATCH };
+    double x[K], y[K];
+    uint64_t walk[K], reset[K];
+    uint32_t skip[K];
+    uint64_t inside = 0;
+    const int n = sys->alias.n;
+    /* Coefficients as structure of arrays, with the alias table beside them. */
+    double ca[FV_MAX_MAPS], cb[FV_MAX_MAPS], cc[FV_MAX_MAPS], cd[FV_MAX_MAPS], ce[FV_MAX_MAPS],
+        cf[FV_MAX_MAPS];
+    for (int i = 0; i < n; i++) {
+        ca[i] = sys->maps[i].a;
+        cb[i] = sys->maps[i].b;
+        cc[i] = sys->maps[i].c;
+        cd[i] = sys->maps[i].d;
+        ce[i] = sys->maps[i].e;
+        cf[i] = sys->maps[i].f;
+    }
+    uint32_t threshold[FV_MAX_MAPS], alias[FV_MAX_MAPS];
+    for (int i = 0; i < n; i++) {
+        threshold[i] = sys->alias.threshold[i];
+        alias[i] = sys->alias.alias[i];
+    }
+    const double sx = sys->sx, ox = sys->ox, sy = sys->sy, oy = sys->oy;
+    const double fw = width, fh = height;
+    /* the random variations read the draw itself */
+    const bool keep_draws =
+        variation == V_JULIA || variation == V_NOISE || variation == V_RAYS || variation == V_BLADE;
+
+    for (int j = 0; j < K; j++) {
+        fv_walker_init(sample_key, lane * K + j, &walk[j], &reset[j], &x[j], &y[j]);
+        skip[j] = FV_DISCARD;
+    }
+    uint64_t draws[BATCH][K];
+    uint8_t choice[BATCH][K];
+    uint32_t buf[BATCH * K];
+    const uint64_t total = (uint64_t)FV_DISCARD + iters;
+    for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
+        const int nb = total - i0 < BATCH ? (int)(total - i0) : BATCH;
+        for (int b = 0; b < nb; b++) {
+#pragma GCC unroll 8
+            for (int j = 0; j < K; j++) {
+                uint64_t r = fv_draw(walk[j], i0 + (uint64_t)b);
+                /* the alias choice without a branch: it is a coin toss per point */
+                uint32_t col = (uint32_t)(((r >> 32) * (uint64_t)n) >> 32);
+                uint32_t keep = 0u - (uint32_t)((uint32_t)r < threshold[col]);
+                choice[b][j] = (uint8_t)((col & keep) | (alias[col] & ~keep));
+                if (keep_draws)
+                    draws[b][j] = r;
+            }
+        }
+        size_t pos = 0;
+        for (int b = 0; b < nb; b++) {
+            const uint64_t i = i0 + (uint64_t)b;
+#pragma GCC unroll 8
+            for (int j = 0; j < K; j++) {
+                const int m = choice[b][j];
+                double nx = ca[m] * x[j] + cb[m] * y[j] + ce[m];
+                double ny = cc[m] * x[j] + cd[m] * y[j] + cf[m];
+                if (variation != V_LINEAR)
+                    fv_variation_eval(variation, &sys->maps[m], keep_draws ? draws[b][j] : 0, &nx,
+                                      &ny);
+                if (__builtin_expect(runaway(nx, ny), 0)) {
+                    unit_point(fv_draw(reset[j], i), &x[j], &y[j]);
+                    skip[j] = FV_RESET_DISCARD;
+                    continue;
+                }
+                x[j] = nx;
+                y[j] = ny;
+                if (__builtin_expect(skip[j] != 0, 0)) {
+                    skip[j]--;
+                    continue;
+                }
+                /* buffered without a branch: the slot is written always, kept when inside */
+                double px = nx * sx + ox, py = ny * sy + oy;
+                bool in = (px >= 0) & (px < fw) & (py >= 0) & (py < fh);
+                int ix = (int)(in ? px : 0.0), iy = (int)(in ? py : 0.0);
+                buf[pos] = (uint32_t)iy * (uint32_t)width + (uint32_t)ix;
+                pos += in;
+            }
+        }
+        for (size_t p = 0; p < pos; p++)
+            hist[buf[p]]++;
+        inside += pos;
+    }
+    return inside;
+}
+
+static uint64_t scalar_lane(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                            uint32_t *hist, int width, int height)
+{
+    /* one copy of the loop per variation, each with its variation inlined */
+    switch (sys->variation) {
+    case V_LINEAR:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_LINEAR);
+    case V_SINUSOIDAL:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_SINUSOIDAL);
+    case V_SPHERICAL:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_SPHERICAL);
+    case V_SWIRL:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_SWIRL);
+    case V_HORSESHOE:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_HORSESHOE);
+    case V_POLAR:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_POLAR);
+    case V_HANDKERCHIEF:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_HANDKERCHIEF);
+    case V_HEART:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_HEART);
+    case V_DISC:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_DISC);
+    case V_SPIRAL:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_SPIRAL);
+    case V_HYPERBOLIC:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_HYPERBOLIC);
+    case V_DIAMOND:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_DIAMOND);
+    case V_EX:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_EX);
+    case V_JULIA:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_JULIA);
+    case V_BENT:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_BENT);
+    case V_WAVES:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_WAVES);
+    case V_FISHEYE:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_FISHEYE);
+    case V_POPCORN:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_POPCORN);
+    case V_EXPONENTIAL:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_EXPONENTIAL);
+    case V_POWER:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_POWER);
+    case V_COSINE:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_COSINE);
+    case V_RINGS:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_RINGS);
+    case V_FAN:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_FAN);
+    case V_EYEFISH:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_EYEFISH);
+    case V_BUBBLE:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_BUBBLE);
+    case V_CYLINDER:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_CYLINDER);
+    case V_NOISE:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_NOISE);
+    case V_TANGENT:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_TANGENT);
+    case V_RAYS:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_RAYS);
+    case V_BLADE:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_BLADE);
+    case V_CROSS:
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_CROSS);
+    default:
+        return 0;
+    }
+}
+
+/* ---- kernel choice ---- */
+
+#ifndef FV_SIMD
+#define FV_SIMD 1
+#endif
+#if FV_SIMD && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_SIMD 1
+#else
+#define HAVE_SIMD 0
+#endif
+
+const char *fv_chaos_kernel_name(int k)
+{
+    static const char *const names[FV_NUM_KERNELS] = {"scalar", "avx2", "avx512"};
+    return k >= 0 && k < FV_NUM_KERNELS ? names[k] : NULL;
+}
+
+FvLaneKernel fv_chaos_kernel(int k, int variation)
+{
+    if (variation < 0 || variation >= FV_NUM_VARIATIONS)
+        return NULL;
+    switch (k) {
+    case FV_KERNEL_SCALAR:
+        return scalar_lane;
+#if HAVE_SIMD
+    case FV_KERNEL_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
+                       fv_chaos_simd_handles(variation)
+                   ? fv_chaos_lane_avx2
+                   : NULL;
+    case FV_KERNEL_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                       __builtin_cpu_supports("popcnt") && fv_chaos_simd_handles(variation)
+                   ? fv_chaos_lane_avx512
+                   : NULL;
+#endif
+    default:
+        return NULL;
+    }
+}
+
+/* Best kernel per variation, chosen on first use. FV_NO_SIMD=1 in the environment keeps to
+ * the scalar kernel, for A/B runs; either way the pixels are the same. */
+static FvLaneKernel best_kernel(int variation)
+{
+    static _Atomic(FvLaneKernel) best[FV_NUM_VARIATIONS];
+    FvLaneKernel f = atomic_load_explicit(&best[variation], memory_order_relaxed);
+    if (f)
+        return f;
+    const char *no_simd = getenv("FV_NO_SIMD");
+    bool simd = !(no_simd && *no_simd && strcmp(no_simd, "0") != 0);
+    /* Fastest first. A lane's walkers make one chain of AVX-512 vectors but two of AVX2
+     * ones, and where a division or square root lengthens the chain, the single one waits
+     * on its latency: there AVX2 measures faster (tests/core/bench_kernels.c). */
+    bool short_chain = variation == V_LINEAR || variation == V_BENT;
+    const int order[] = {short_chain ? FV_KERNEL_AVX512 : FV_KERNEL_AVX2,
+                         short_chain ? FV_KERNEL_AVX2 : FV_KERNEL_AVX512, FV_KERNEL_SCALAR};
+    for (size_t i = 0; !f && i < sizeof(order) / sizeof(order[0]); i++)
+        if (simd || order[i] == FV_KERNEL_SCALAR)
+            f = fv_chaos_kernel(order[i], variation);
+    /* every thread computes the same answer, so a race only repeats the work */
+    atomic_store_explicit(&best[variation], f, memory_order_relaxed);
+    return f;
+}
+
+uint64_t fv_chaos_lane(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                       uint32_t *hist, int width, int height)
+{
+    if (sys->variation < 0 || sys->variation >= FV_NUM_VARIATIONS)
+        return 0;
+    return best_kernel(sys->variation)(sys, sample_key, lane, iters, hist, width, height);
+}
+
+void fv_box3_rows(const uint32_t *in, uint32_t *out, int width, int height, int y0, int y1)
+{
+    for (int y = y0; y < y1; y++) {
+        const uint32_t *up = y > 0 ? in + (size_t)(y - 1) * width : NULL;
+        const uint32_t *mid = in + (size_t)y * width;
+        const uint32_t *dn = y + 1 < height ? in + (size_t)(y + 1) * width : NULL;
+        uint32_t *o = out + (size_t)y * width;
+        /* column sums, rolled along the row */
+        uint64_t prev = 0, cur = mid[0] + (uint64_t)(up ? up[0] : 0) + (dn ? dn[0] : 0);
+        for (int x = 0; x < width; x++) {
+            uint64_t next = 0;
+            if (x + 1 < width)
+                next = mid[x + 1] + (uint64_t)(up ? up[x + 1] : 0) + (dn ? dn[x + 1] : 0);
+            uint64_t s = prev + cur + next;
+            o[x] = s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+            prev = cur;
+            cur = next;
+        }
+    }
+}
+
+void fv_splat3_naive(const int *px, const int *py, size_t npoints, uint32_t *out, int width,
+                     int height)
+{
+    memset(out, 0, sizeof(*out) * (size_t)width * (size_t)height);
+    for (size_t p = 0; p < npoints; p++) {
+        if (px[p] < 0 || px[p] >= width || py[p] < 0 || py[p] >= height)
+            continue;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                int x = px[p] + dx, y = py[p] + dy;
+                if (x >= 0 && x < width && y >= 0 && y < height)
+                    out[(size_t)y * width + x]++;
+            }
+    }
+}

@@ -1,0 +1,562 @@
+/* The chaos-game lane kernel with AVX2 and AVX-512 (G6): one vector lane per walker, doing
+ * per walker exactly the operations of fv_chaos_lane_ref in the same order, so the same bits
+ * (tests/core/test_kernels.c). Every step is exactly rounded in IEEE arithmetic (the 64-bit
+ * integer mix, + - * / sqrt, min, max), and nothing may be fused: no FMA (the build passes
+ * -ffp-contract=off, and the targets below do not enable FMA). Variations that call libm
+ * (sin, atan2, ...) stay on the scalar kernel.
+ *
+ * Compiled for any x86-64 with per-function targets; chaos.c runs a kernel only when the
+ * CPU reports its instruction set. Runaway walkers (rare) are fixed up one lane at a time by
+ * the reference's own code; the histogram increments are scalar too, so two lanes hitting
+ * one pixel count twice. */
+#include "fv_internal.h"
+#include "variations.h"
+
+#include <string.h>
+
+#ifndef FV_SIMD
+#define FV_SIMD 1
+#endif
+#if FV_SIMD && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+
+#include <immintrin.h>
+
+#define GOLDEN UINT64_C(0x9e3779b97f4a7c15)
+#define MIX1 UINT64_C(0xbf58476d1ce4e5b9)
+#define MIX2 UINT64_C(0x94d049bb133111eb)
+
+bool fv_chaos_simd_handles(int variation)
+{
+    switch (variation) {
+    case V_LINEAR:
+    case V_SPHERICAL:
+    case V_HORSESHOE:
+    case V_BENT:
+    case V_FISHEYE:
+    case V_EYEFISH:
+    case V_BUBBLE:
+    case V_CROSS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The variations of variations.h that need no libm, written once for any vector width with
+ * GCC vector operators (+ - * / on vectors are the packed instructions, lane by lane, in
+ * the order written). INLINE gives the target and inlining, V the vector type; MIN, MAX,
+ * SQRT and ABS are packed instructions, MIN(a, b) being a < b ? a : b and MAX(a, b) being
+ * a > b ? a : b as minpd and maxpd are, NaN included: fv_sane and fv_neg_part exactly. */
+#define DEFINE_VARIATION(INLINE, name, V, MIN, MAX, SQRT, ABS)                                     \
+    INLINE void name(int v, V *px, V *py)                                                          \
+    {                                                                                              \
+        const V zero = {0}, lim = zero + FV_RUNAWAY, eps = zero + FV_EPS;                          \
+        V x = MAX(MIN(*px, lim), -lim), y = MAX(MIN(*py, lim), -lim), ox = x, oy = y;              \
+        switch (v) {                                                                               \
+        case V_SPHERICAL: {                                                                        \
+            V r2 = x * x + y * y;                                                                  \
+            ox = x / (r2 + eps);                                                                   \
+            oy = y / (r2 + eps);                                                                   \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_HORSESHOE: {                                                                        \
+            V r2 = x * x + y * y, r = SQRT(r2);                                                    \
+            ox = (x - y) * (x + y) / (r + eps);                                                    \
+            oy = 2.0 * x * y / (r + eps);                                                          \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_BENT:                                                                               \
+            ox = x + MIN(x, zero);                                                                 \
+            oy = y - 0.5 * MIN(y, zero);                                                           \
+            break;                                                                                 \
+        case V_FISHEYE: {                                                                          \
+            V r2 = x * x + y * y, r = SQRT(r2);                                                    \
+            ox = 2.0 * y / (r + 1.0);                                                              \
+            oy = 2.0 * x / (r + 1.0);                                                              \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_EYEFISH: {                                                                          \
+            V r2 = x * x + y * y, r = SQRT(r2);                                                    \
+            ox = 2.0 * x / (r + 1.0);                                                              \
+            oy = 2.0 * y / (r + 1.0);                                                              \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_BUBBLE: {                                                                           \
+            V r2 = x * x + y * y;                                                                  \
+            ox = 4.0 * x / (r2 + 4.0);                                                             \
+            oy = 4.0 * y / (r2 + 4.0);                                                             \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_CROSS: {                                                                            \
+            V k = ABS(x * x - y * y);                                                              \
+            k = 1.0 / (k + eps);                                                                   \
+            ox = k * x;                                                                            \
+            oy = k * y;                                                                            \
+            break;                                                                                 \
+        }                                                                                          \
+        default:                                                                                   \
+            break;                                                                                 \
+        }                                                                                          \
+        *px = MAX(MIN(ox, lim), -lim);                                                             \
+        *py = MAX(MIN(oy, lim), -lim);                                                             \
+    }
+
+/* The rare lanes of one vector where some walker ran away: the reference's step and plot,
+ * one walker at a time, from the vector's new points nx, ny. */
+static __attribute__((noinline, cold)) void fix_up(const FvSystem *sys, int lanes, const double *nx,
+                                                   const double *ny, double *x, double *y,
+                                                   int64_t *skip, const uint64_t *reset, uint64_t i,
+                                                   uint32_t *hist, int width, int height,
+                                                   uint64_t *inside)
+{
+    for (int l = 0; l < lanes; l++) {
+        if (!(__builtin_fabs(nx[l]) < FV_RUNAWAY && __builtin_fabs(ny[l]) < FV_RUNAWAY)) {
+            fv_walker_reset(reset[l], i, &x[l], &y[l]);
+            skip[l] = FV_RESET_DISCARD;
+            continue;
+        }
+        x[l] = nx[l];
+        y[l] = ny[l];
+        if (skip[l]) {
+            skip[l]--;
+            continue;
+        }
+        double px = nx[l] * sys->sx + sys->ox, py = ny[l] * sys->sy + sys->oy;
+        if (px >= 0 && px < width && py >= 0 && py < height) {
+            hist[(size_t)(int)py * (size_t)width + (size_t)(int)px]++;
+            (*inside)++;
+        }
+    }
+}
+
+/* The walkers of a lane and the system's coefficients, laid out for the kernels. */
+typedef struct LaneSetup {
+    uint64_t walk[FV_WALKERS_PER_LANE], reset[FV_WALKERS_PER_LANE];
+    double x[FV_WALKERS_PER_LANE], y[FV_WALKERS_PER_LANE];
+    /* coefficient tables a..f of maps 0..7 (unused maps zero) */
+    double coef[6][FV_MAX_MAPS];
+    uint64_t threshold[FV_MAX_MAPS], alias[FV_MAX_MAPS];
+} LaneSetup;
+
+static void lane_setup(LaneSetup *s, const FvSystem *sys, uint64_t sample_key, int lane)
+{
+    memset(s, 0, sizeof(*s));
+    for (int j = 0; j < FV_WALKERS_PER_LANE; j++)
+        fv_walker_init(sample_key, lane * FV_WALKERS_PER_LANE + j, &s->walk[j], &s->reset[j],
+                       &s->x[j], &s->y[j]);
+    for (int i = 0; i < sys->alias.n && i < FV_MAX_MAPS; i++) {
+        const FvMap *m = &sys->maps[i];
+        s->coef[0][i] = m->a;
+        s->coef[1][i] = m->b;
+        s->coef[2][i] = m->c;
+        s->coef[3][i] = m->d;
+        s->coef[4][i] = m->e;
+        s->coef[5][i] = m->f;
+        s->threshold[i] = sys->alias.threshold[i];
+        s->alias[i] = sys->alias.alias[i];
+    }
+}
+
+/* Iterations whose plotted pixels are buffered before the histogram increments: the
+ * increments then run as one tight scalar loop, away from the vector work. */
+#define BATCH 16
+
+/* ---- AVX2: 4 walkers per vector ---- */
+
+#define AVX2 __attribute__((target("avx2,popcnt")))
+#define AVX2_INLINE AVX2 static inline __attribute__((always_inline))
+
+AVX2_INLINE __m256d abs4(__m256d v)
+{
+    return _mm256_andnot_pd(_mm256_set1_pd(-0.0), v);
+}
+
+DEFINE_VARIATION(AVX2_INLINE, variation4, __m256d, _mm256_min_pd, _mm256_max_pd, _mm256_sqrt_pd,
+                 abs4)
+
+/* Low 64 bits of v * c: AVX2 multiplies only 32 x 32 -> 64 bits. */
+AVX2_INLINE __m256i mullo64(__m256i v, __m256i c_lo, __m256i c_hi)
+{
+    __m256i lo = _mm256_mul_epu32(v, c_lo);
+    __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(v, 32), c_lo),
+                                     _mm256_mul_epu32(v, c_hi));
+    return _mm256_add_epi64(lo, _mm256_slli_epi64(cross, 32));
+}
+
+/* fv_mix64 */
+AVX2_INLINE __m256i mix4(__m256i z)
+{
+    const __m256i m1lo = _mm256_set1_epi64x((int64_t)(MIX1 & 0xffffffff));
+    const __m256i m1hi = _mm256_set1_epi64x((int64_t)(MIX1 >> 32));
+    const __m256i m2lo = _mm256_set1_epi64x((int64_t)(MIX2 & 0xffffffff));
+    const __m256i m2hi = _mm256_set1_epi64x((int64_t)(MIX2 >> 32));
+    z = mullo64(_mm256_xor_si256(z, _mm256_srli_epi64(z, 30)), m1lo, m1hi);
+    z = mullo64(_mm256_xor_si256(z, _mm256_srli_epi64(z, 27)), m2lo, m2hi);
+    return _mm256_xor_si256(z, _mm256_srli_epi64(z, 31));
+}
+
+/* Coefficient of map m from tables of the doubles' low and high 32-bit halves; sel holds
+ * the dword indices per 64-bit lane: (m, m + 4) into one table when n <= 4, else (m, m)
+ * into a table of low halves and one of high halves. */
+AVX2_INLINE __m256d lookup4(__m256i lo, __m256i hi, __m256i sel, const bool wide)
+{
+    if (!wide)
+        return _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(lo, sel));
+    return _mm256_castsi256_pd(_mm256_blend_epi32(_mm256_permutevar8x32_epi32(lo, sel),
+                                                  _mm256_permutevar8x32_epi32(hi, sel), 0xaa));
+}
+
+/* pshufb patterns packing the selected dwords of 4 to the front, by 4-bit mask */
+static const uint8_t pack4[16][16] = {
+#define D(k) 4 * (k), 4 * (k) + 1, 4 * (k) + 2, 4 * (k) + 3
+#define Z 0x80, 0x80, 0x80, 0x80
+    {Z, Z, Z, Z},       {D(0), Z, Z, Z},       {D(1), Z, Z, Z},       {D(0), D(1), Z, Z},
+    {D(2), Z, Z, Z},    {D(0), D(2), Z, Z},    {D(1), D(2), Z, Z},    {D(0), D(1), D(2), Z},
+    {D(3), Z, Z, Z},    {D(0), D(3), Z, Z},    {D(1), D(3), Z, Z},    {D(0), D(1), D(3), Z},
+    {D(2), D(3), Z, Z}, {D(0), D(2), D(3), Z}, {D(1), D(2), D(3), Z}, {D(0), D(1), D(2), D(3)},
+#undef D
+#undef Z
+};
+
+AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                           uint32_t *hist, int width, int height, const int variation,
+                           const bool wide)
+{
+    enum { K = FV_WALKERS_PER_LANE, G = K / 4 };
+    _Static_assert(K % 4 == 0, "whole AVX2 vectors of walkers");
+    LaneSetup s;
+    lane_setup(&s, sys, sample_key, lane);
+
+    /* coefficient tables of 32-bit halves (lookup4) */
+    __m256i tab_lo[6], tab_hi[6];
+    for (int c = 0; c < 6; c++) {
+        uint32_t lo[8], hi[8];
+        for (int k = 0; k < 8; k++) {
+            uint64_t bits;
+            memcpy(&bits, &s.coef[c][k], sizeof(bits));
+            lo[k] = (uint32_t)bits;
+            hi[k] = (uint32_t)(bits >> 32);
+        }
+        if (!wide)
+            memcpy(&lo[4], hi, 4 * sizeof(uint32_t));
+        tab_lo[c] = _mm256_loadu_si256((const __m256i *)lo);
+        tab_hi[c] = _mm256_loadu_si256((const __m256i *)hi);
+    }
+    /* thresholds biased by 2^31 for a signed compare; aliases as XOR with their column */
+    uint32_t thr32[8], alias32[8];
+    for (int k = 0; k < 8; k++) {
+        thr32[k] = (uint32_t)s.threshold[k] ^ 0x80000000u;
+        alias32[k] = (uint32_t)s.alias[k] ^ (uint32_t)k;
+    }
+    const __m256i thr_tab = _mm256_loadu_si256((const __m256i *)thr32);
+    const __m256i alias_tab = _mm256_loadu_si256((const __m256i *)alias32);
+    const __m256i golden = _mm256_set1_epi64x((int64_t)GOLDEN);
+    const __m256i nmaps = _mm256_set1_epi64x(sys->alias.n);
+    const __m256i bias = _mm256_set1_epi32((int)0x80000000u);
+    const __m256i upper = _mm256_set1_epi64x(wide ? 0 : INT64_C(4) << 32);
+    const __m256i zeroi = _mm256_setzero_si256();
+    const __m128i width4 = _mm_set1_epi32(width);
+    const __m256d zero = _mm256_setzero_pd(), lim = _mm256_set1_pd(FV_RUNAWAY);
+    const __m256d sx = _mm256_set1_pd(sys->sx), ox = _mm256_set1_pd(sys->ox);
+    const __m256d sy = _mm256_set1_pd(sys->sy), oy = _mm256_set1_pd(sys->oy);
+    const __m256d fw = _mm256_set1_pd(width), fh = _mm256_set1_pd(height);
+
+    __m256i z[G], skip[G];
+    __m256d x[G], y[G];
+    bool skipping[G]; /* some walker of the vector still discards its points */
+    for (int g = 0; g < G; g++) {
+        z[g] = _mm256_loadu_si256((const __m256i *)&s.walk[4 * g]);
+        x[g] = _mm256_loadu_pd(&s.x[4 * g]);
+        y[g] = _mm256_loadu_pd(&s.y[4 * g]);
+        skip[g] = _mm256_set1_epi64x(FV_DISCARD);
+        skipping[g] = true;
+    }
+    __m256i choice[BATCH][G];
+    uint32_t buf[BATCH * K];
+    uint64_t inside = 0;
+    const uint64_t total = (uint64_t)FV_DISCARD + iters;
+    for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
+        const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
+        /* first the batch's map choices: independent of the walkers' points, so long
+         * dependency chains of every iteration overlap */
+        for (uint64_t i = i0; i < i1; i++) {
+            for (int g = 0; g < G; g++) {
+                /* r = fv_draw(walk, i): the counter times golden, kept as a running sum */
+                z[g] = _mm256_add_epi64(z[g], golden);
+                __m256i r = mix4(z[g]);
+                /* fv_alias_choose, in the low dword of each lane */
+                __m256i col =
+                    _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(r, 32), nmaps), 32);
+                __m256i keep = _mm256_cmpgt_epi32(_mm256_permutevar8x32_epi32(thr_tab, col),
+                                                  _mm256_xor_si256(r, bias));
+                __m256i m = _mm256_xor_si256(
+                    col, _mm256_andnot_si256(keep, _mm256_permutevar8x32_epi32(alias_tab, col)));
+                choice[i - i0][g] =
+                    _mm256_add_epi64(_mm256_shuffle_epi32(m, _MM_SHUFFLE(2, 2, 0, 0)), upper);
+            }
+        }
+        /* then the walks */
+        size_t pos = 0;
+        for (uint64_t i = i0; i < i1; i++) {
+            for (int g = 0; g < G; g++) {
+                const __m256i sel = choice[i - i0][g];
+                __m256d a = lookup4(tab_lo[0], tab_hi[0], sel, wide);
+                __m256d b = lookup4(tab_lo[1], tab_hi[1], sel, wide);
+                __m256d c = lookup4(tab_lo[2], tab_hi[2], sel, wide);
+                __m256d d = lookup4(tab_lo[3], tab_hi[3], sel, wide);
+                __m256d e = lookup4(tab_lo[4], tab_hi[4], sel, wide);
+                __m256d f = lookup4(tab_lo[5], tab_hi[5], sel, wide);
+                /* the map, then the variation */
+                __m256d nx =
+                    _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(a, x[g]), _mm256_mul_pd(b, y[g])), e);
+                __m256d ny =
+                    _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(c, x[g]), _mm256_mul_pd(d, y[g])), f);
+                if (variation != V_LINEAR)
+                    variation4(variation, &nx, &ny);
+                __m256d ok = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
+                                           _mm256_cmp_pd(abs4(ny), lim, _CMP_LT_OQ));
+                if (__builtin_expect(_mm256_movemask_pd(ok) != 0xf, 0)) {
+                    double anx[4], any[4], ax[4], ay[4];
+                    int64_t askip[4];
+                    _mm256_storeu_pd(anx, nx);
+                    _mm256_storeu_pd(any, ny);
+                    _mm256_storeu_pd(ax, x[g]);
+                    _mm256_storeu_pd(ay, y[g]);
+                    _mm256_storeu_si256((__m256i *)askip, skip[g]);
+                    fix_up(sys, 4, anx, any, ax, ay, askip, &s.reset[4 * g], i, hist, width, height,
+                           &inside);
+                    x[g] = _mm256_loadu_pd(ax);
+                    y[g] = _mm256_loadu_pd(ay);
+                    skip[g] = _mm256_loadu_si256((const __m256i *)askip);
+                    skipping[g] = true;
+                    continue;
+                }
+                x[g] = nx;
+                y[g] = ny;
+                __m256d px = _mm256_add_pd(_mm256_mul_pd(nx, sx), ox);
+                __m256d py = _mm256_add_pd(_mm256_mul_pd(ny, sy), oy);
+                __m256d in = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(px, zero, _CMP_GE_OQ),
+                                                         _mm256_cmp_pd(px, fw, _CMP_LT_OQ)),
+                                           _mm256_and_pd(_mm256_cmp_pd(py, zero, _CMP_GE_OQ),
+                                                         _mm256_cmp_pd(py, fh, _CMP_LT_OQ)));
+                if (__builtin_expect(skipping[g], 0)) {
+                    /* plot where skip is 0, count skip down elsewhere */
+                    __m256i plot = _mm256_cmpeq_epi64(skip[g], zeroi);
+                    in = _mm256_and_pd(in, _mm256_castsi256_pd(plot));
+                    skip[g] = _mm256_add_epi64(skip[g], _mm256_cmpgt_epi64(skip[g], zeroi));
+                    skipping[g] = !_mm256_testz_si256(skip[g], skip[g]);
+                }
+                /* (int)py * width + (int)px of the points inside, packed to the front */
+                __m128i at = _mm_add_epi32(_mm_mullo_epi32(_mm256_cvttpd_epi32(py), width4),
+                                           _mm256_cvttpd_epi32(px));
+                unsigned mask = (unsigned)_mm256_movemask_pd(in);
+                at = _mm_shuffle_epi8(at, _mm_loadu_si128((const __m128i *)pack4[mask]));
+                _mm_storeu_si128((__m128i *)&buf[pos], at);
+                pos += (unsigned)__builtin_popcount(mask);
+            }
+        }
+        for (size_t j = 0; j < pos; j++)
+            hist[buf[j]]++;
+        inside += pos;
+    }
+    return inside;
+}
+
+#define AVX2_VARIATION(v)                                                                          \
+    case v:                                                                                        \
+        return wide ? lane4(sys, sample_key, lane, iters, hist, width, height, v, true)            \
+                    : lane4(sys, sample_key, lane, iters, hist, width, height, v, false)
+
+AVX2 uint64_t fv_chaos_lane_avx2(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                                 uint32_t *hist, int width, int height)
+{
+    const bool wide = sys->alias.n > 4;
+    switch (sys->variation) {
+        AVX2_VARIATION(V_LINEAR);
+        AVX2_VARIATION(V_SPHERICAL);
+        AVX2_VARIATION(V_HORSESHOE);
+        AVX2_VARIATION(V_BENT);
+        AVX2_VARIATION(V_FISHEYE);
+        AVX2_VARIATION(V_EYEFISH);
+        AVX2_VARIATION(V_BUBBLE);
+        AVX2_VARIATION(V_CROSS);
+    default:
+        return 0;
+    }
+}
+
+/* ---- AVX-512: 8 walkers per vector ---- */
+
+#define AVX512 __attribute__((target("avx512f,avx512dq,popcnt")))
+#define AVX512_INLINE AVX512 static inline __attribute__((always_inline))
+
+AVX512_INLINE __m512d abs8(__m512d v)
+{
+    return _mm512_abs_pd(v);
+}
+
+DEFINE_VARIATION(AVX512_INLINE, variation8, __m512d, _mm512_min_pd, _mm512_max_pd, _mm512_sqrt_pd,
+                 abs8)
+
+/* fv_mix64, with AVX512DQ's 64-bit multiply */
+AVX512_INLINE __m512i mix8(__m512i z)
+{
+    z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 30));
+    z = _mm512_mullo_epi64(z, _mm512_set1_epi64((int64_t)MIX1));
+    z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 27));
+    z = _mm512_mullo_epi64(z, _mm512_set1_epi64((int64_t)MIX2));
+    return _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+}
+
+AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                             uint32_t *hist, int width, int height, const int variation)
+{
+    enum { K = FV_WALKERS_PER_LANE, G = K / 8 };
+    _Static_assert(K % 8 == 0, "whole AVX-512 vectors of walkers");
+    LaneSetup s;
+    lane_setup(&s, sys, sample_key, lane);
+
+    /* all 8 maps fit one register: a lookup is one permute */
+    __m512d tab[6];
+    for (int c = 0; c < 6; c++)
+        tab[c] = _mm512_loadu_pd(s.coef[c]);
+    const __m512i thr_tab = _mm512_loadu_si512(s.threshold);
+    const __m512i alias_tab = _mm512_loadu_si512(s.alias);
+    const __m512i golden = _mm512_set1_epi64((int64_t)GOLDEN);
+    const __m512i nmaps = _mm512_set1_epi64(sys->alias.n);
+    const __m512i low32 = _mm512_set1_epi64(0xffffffff);
+    const __m512i one = _mm512_set1_epi64(1);
+    const __m512i w8 = _mm512_set1_epi64(width), h8 = _mm512_set1_epi64(height);
+    const __m512d lim = _mm512_set1_pd(FV_RUNAWAY);
+    const __m512d sx = _mm512_set1_pd(sys->sx), ox = _mm512_set1_pd(sys->ox);
+    const __m512d sy = _mm512_set1_pd(sys->sy), oy = _mm512_set1_pd(sys->oy);
+
+    __m512i z[G], skip[G];
+    __m512d x[G], y[G];
+    bool skipping[G]; /* some walker of the vector still discards its points */
+    for (int g = 0; g < G; g++) {
+        z[g] = _mm512_loadu_si512(&s.walk[8 * g]);
+        x[g] = _mm512_loadu_pd(&s.x[8 * g]);
+        y[g] = _mm512_loadu_pd(&s.y[8 * g]);
+        skip[g] = _mm512_set1_epi64(FV_DISCARD);
+        skipping[g] = true;
+    }
+    __m512i choice[BATCH][G];
+    uint64_t buf[BATCH * K];
+    uint64_t inside = 0;
+    const uint64_t total = (uint64_t)FV_DISCARD + iters;
+    for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
+        const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
+        /* first the batch's map choices: independent of the walkers' points, so long
+         * dependency chains of every iteration overlap */
+        for (uint64_t i = i0; i < i1; i++) {
+            for (int g = 0; g < G; g++) {
+                z[g] = _mm512_add_epi64(z[g], golden);
+                __m512i r = mix8(z[g]);
+                /* (r >> 32) * n >> 32, the high halves moved down by shuffles; only the
+                 * low 3 bits of a permute index count, and the column is below 8 */
+                __m512i col = _mm512_shuffle_epi32(
+                    _mm512_mul_epu32(_mm512_shuffle_epi32(r, _MM_PERM_DDBB), nmaps), _MM_PERM_DDBB);
+                __mmask8 keep = _mm512_cmplt_epu64_mask(_mm512_and_si512(r, low32),
+                                                        _mm512_permutexvar_epi64(col, thr_tab));
+                choice[i - i0][g] =
+                    _mm512_mask_permutexvar_epi64(col, (__mmask8)~keep, col, alias_tab);
+            }
+        }
+        /* then the walks */
+        size_t pos = 0;
+        for (uint64_t i = i0; i < i1; i++) {
+            for (int g = 0; g < G; g++) {
+                const __m512i m = choice[i - i0][g];
+                __m512d a = _mm512_permutexvar_pd(m, tab[0]);
+                __m512d b = _mm512_permutexvar_pd(m, tab[1]);
+                __m512d c = _mm512_permutexvar_pd(m, tab[2]);
+                __m512d d = _mm512_permutexvar_pd(m, tab[3]);
+                __m512d e = _mm512_permutexvar_pd(m, tab[4]);
+                __m512d f = _mm512_permutexvar_pd(m, tab[5]);
+                __m512d nx =
+                    _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(a, x[g]), _mm512_mul_pd(b, y[g])), e);
+                __m512d ny =
+                    _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(c, x[g]), _mm512_mul_pd(d, y[g])), f);
+                if (variation != V_LINEAR)
+                    variation8(variation, &nx, &ny);
+                __mmask8 ok = _mm512_cmp_pd_mask(abs8(nx), lim, _CMP_LT_OQ) &
+                              _mm512_cmp_pd_mask(abs8(ny), lim, _CMP_LT_OQ);
+                if (__builtin_expect(ok != 0xff, 0)) {
+                    double anx[8], any[8], ax[8], ay[8];
+                    int64_t askip[8];
+                    _mm512_storeu_pd(anx, nx);
+                    _mm512_storeu_pd(any, ny);
+                    _mm512_storeu_pd(ax, x[g]);
+                    _mm512_storeu_pd(ay, y[g]);
+                    _mm512_storeu_si512(askip, skip[g]);
+                    fix_up(sys, 8, anx, any, ax, ay, askip, &s.reset[8 * g], i, hist, width, height,
+                           &inside);
+                    x[g] = _mm512_loadu_pd(ax);
+                    y[g] = _mm512_loadu_pd(ay);
+                    skip[g] = _mm512_loadu_si512(askip);
+                    skipping[g] = true;
+                    continue;
+                }
+                x[g] = nx;
+                y[g] = ny;
+                __mmask8 plot = 0xff;
+                if (__builtin_expect(skipping[g], 0)) {
+                    /* plot where skip is 0, count skip down elsewhere */
+                    plot = _mm512_testn_epi64_mask(skip[g], skip[g]);
+                    skip[g] = _mm512_mask_sub_epi64(skip[g], (__mmask8)~plot, skip[g], one);
+                    skipping[g] = _mm512_test_epi64_mask(skip[g], skip[g]) != 0;
+                }
+                /* floor(px) as an integer, the "integer indefinite" 2^63 for NaN and huge
+                 * values: 0 <= px < width exactly when it is below width, unsigned, and
+                 * then it is (int)px */
+                __m512d px = _mm512_add_pd(_mm512_mul_pd(nx, sx), ox);
+                __m512d py = _mm512_add_pd(_mm512_mul_pd(ny, sy), oy);
+                __m512i fx =
+                    _mm512_cvt_roundpd_epi64(px, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+                __m512i fy =
+                    _mm512_cvt_roundpd_epi64(py, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+                __mmask8 in = _mm512_mask_cmplt_epu64_mask(plot, fx, w8);
+                in = _mm512_mask_cmplt_epu64_mask(in, fy, h8);
+                __m512i at = _mm512_add_epi64(_mm512_mul_epu32(fy, w8), fx);
+                _mm512_storeu_si512(&buf[pos], _mm512_maskz_compress_epi64(in, at));
+                pos += (unsigned)__builtin_popcount(in);
+            }
+        }
+        for (size_t j = 0; j < pos; j++)
+            hist[buf[j]]++;
+        inside += pos;
+    }
+    return inside;
+}
+
+#define AVX512_VARIATION(v)                                                                        \
+    case v:                                                                                        \
+        return lane8(sys, sample_key, lane, iters, hist, width, height, v)
+
+AVX512 uint64_t fv_chaos_lane_avx512(const FvSystem *sys, uint64_t sample_key, int lane,
+                                     uint32_t iters, uint32_t *hist, int width, int height)
+{
+    switch (sys->variation) {
+        AVX512_VARIATION(V_LINEAR);
+        AVX512_VARIATION(V_SPHERICAL);
+        AVX512_VARIATION(V_HORSESHOE);
+        AVX512_VARIATION(V_BENT);
+        AVX512_VARIATION(V_FISHEYE);
+        AVX512_VARIATION(V_EYEFISH);
+        AVX512_VARIATION(V_BUBBLE);
+        AVX512_VARIATION(V_CROSS);
+    default:
+        return 0;
+    }
+}
+
+#else /* no SIMD kernels in this build */
+
+bool fv_chaos_simd_handles(int variation)
+{
+    (void)variation;
+    return false;
+}
+
+#endif

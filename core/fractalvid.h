@@ -1,0 +1,126 @@
+/* fractalvid: fractal video generator (the paper's generator, G1..G9).
+ *
+ * A plain C11 library. A clip is a pure function of its FvSettings and clip index:
+ * bit-identical for any thread count, any run, any order of calls. All functions
+ * returning int return 0 on success or a negative errno value. */
+#ifndef FRACTALVID_H
+#define FRACTALVID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the library and of the generator (bumped whenever rendered pixels change). */
+#define FV_VERSION "0.1.0"
+#define FV_GENERATOR_VERSION "fractalvid-gen-1"
+
+/* Size limits of a frame, in pixels. */
+#define FV_MIN_SIZE 16
+#define FV_MAX_SIZE 8192
+
+/* Points per pixel of the seed: 934,400 plotted points per 256x256 frame (G6). */
+#define FV_DEFAULT_DENSITY (934400.0 / 65536.0)
+#define FV_MIN_DENSITY 0.01
+#define FV_MAX_DENSITY 1000.0
+
+/* Frames per clip that the class draws itself (G1): 18..20. */
+#define FV_MAX_CLIP_FRAMES 100000
+
+/* Motion between the key states (G3). */
+typedef enum FvMotion {
+    FV_MOTION_STATIC = 0,   /* every frame is the start state */
+    FV_MOTION_NAIVE = 1,    /* the six coefficients interpolated linearly */
+    FV_MOTION_LINEAR = 2,   /* decomposed interpolation, linear weights */
+    FV_MOTION_NONLINEAR = 3 /* decomposed interpolation, sampled curves (default) */
+} FvMotion;
+#define FV_NUM_MOTIONS 4
+
+/* Variations (G5): index 0 is "linear"; FV_VARIATION_AUTO is the seed's policy. */
+#define FV_VARIATION_AUTO (-1)
+#define FV_VARIATION_LINEAR 0
+#define FV_NUM_VARIATIONS 31
+
+/* Name of a motion ("static", ...), or NULL when out of range. */
+const char *fv_motion_name(int motion);
+/* Motion from its name; 0 and *out set, or -EINVAL. */
+int fv_motion_from_name(const char *name, FvMotion *out);
+/* Name of a variation index ("linear", ...; "auto" for FV_VARIATION_AUTO), or NULL. */
+const char *fv_variation_name(int variation);
+/* Variation index from its name ("auto" gives FV_VARIATION_AUTO); 0, or -EINVAL. */
+int fv_variation_from_name(const char *name, int *out);
+
+/* What to render. */
+typedef struct FvSettings {
+    int64_t class_id;     /* the class; -1 = unlabeled: a new random class every clip */
+    uint64_t class_seed;  /* which universe of classes */
+    uint64_t seed;        /* which samples of the class: clip k is sample (seed, k) */
+    FvMotion motion;      /* G3 */
+    int variation;        /* FV_VARIATION_AUTO or a variation index */
+    unsigned clip_frames; /* frames per clip; 0 = as the class draws it (18..20) */
+    double density;       /* plotted points per pixel per frame */
+    unsigned width;       /* FV_MIN_SIZE..FV_MAX_SIZE */
+    unsigned height;      /* FV_MIN_SIZE..FV_MAX_SIZE */
+} FvSettings;
+
+/* Fill settings with the defaults: class 0, seeds 0, nonlinear, auto, 256x256, seed density. */
+void fv_default_settings(FvSettings *s);
+/* 0 when every field is in range, else -EINVAL (and *field names the bad field if non-NULL). */
+int fv_settings_validate(const FvSettings *s, const char **field);
+
+/* Frames of clip clip_index: cheap, no rendering (for durations and seeking). 0 on bad settings. */
+unsigned fv_clip_frame_count(const FvSettings *s, uint64_t clip_index);
+
+/* Labels and facts of a rendered clip. */
+typedef struct FvClipInfo {
+    int64_t class_id; /* as requested; -1 for unlabeled */
+    uint64_t class_seed;
+    uint64_t seed;
+    uint64_t clip_index;
+    uint64_t class_key; /* identifies the drawn system (stable id for unlabeled clips) */
+    FvMotion motion;
+    int variation; /* resolved variation index (never FV_VARIATION_AUTO) */
+    unsigned frames;
+    unsigned width, height;
+    unsigned num_maps;         /* 3..8 */
+    unsigned redraws;          /* how many times the class was redrawn as degenerate */
+    uint64_t points_per_frame; /* plotted points per frame */
+    uint64_t points_kept;      /* plotted points that landed in the image, whole clip */
+    uint32_t max_count;        /* largest 3x3 count in the clip (G8) */
+    unsigned sample_redraws;   /* how many times the sample was redrawn as near-empty */
+} FvClipInfo;
+
+/* A rendering context: a pool of threads and scratch memory. Not thread-safe itself. */
+typedef struct FvRenderer FvRenderer;
+/* A rendered clip: every frame, tone mapped clip-wide (G8). */
+typedef struct FvClip FvClip;
+
+/* Open a renderer with threads workers (0 = one per core). */
+int fv_renderer_open(FvRenderer **out, unsigned threads);
+/* Close a renderer and set *r to NULL; NULL is allowed. */
+void fv_renderer_close(FvRenderer **r);
+/* Number of threads the renderer uses. */
+unsigned fv_renderer_threads(const FvRenderer *r);
+
+/* A new, empty clip. Its storage grows to the largest clip rendered into it and is reused. */
+int fv_clip_new(FvClip **out);
+/* Free a clip and set *c to NULL; NULL is allowed. */
+void fv_clip_free(FvClip **c);
+
+/* Render clip clip_index of s into out. -EINVAL on bad settings, -ENOMEM when the
+ * frames cannot be allocated (out is then left empty). */
+int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out);
+
+/* Labels of the clip last rendered into c (NULL if none). */
+const FvClipInfo *fv_clip_info(const FvClip *c);
+/* Write frame of c as 8-bit luma, rows stride bytes apart. -EINVAL if out of range. */
+int fv_clip_write_gray8(const FvClip *c, unsigned frame, uint8_t *dst, ptrdiff_t stride);
+/* Write frame of c as 16-bit luma (host order), rows stride bytes apart. */
+int fv_clip_write_gray16(const FvClip *c, unsigned frame, uint16_t *dst, ptrdiff_t stride);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,145 @@
+/* Framing (G7): where the camera looks. Every frame of the clip is probed (the seed probes
+ * only the two end frames, and mid-clip states then fall outside); each probe gives the
+ * smallest box holding 90% of the occupied cells, the boxes are joined, padded, and mapped
+ * to the whole frame (x and y stretched independently, as the seed does). */
+#include "fv_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MIN_EXTENT 1e-6
+
+/* Occupancy of the points on a grid over [x0, x1] x [y0, y1]; returns occupied cells. */
+static int occupancy(const float *xy, int npoints, const FvBox *ext, uint8_t *grid)
+{
+    enum { G = FV_PROBE_GRID };
+    memset(grid, 0, G * G);
+    double kx = G / (ext->x1 - ext->x0), ky = G / (ext->y1 - ext->y0);
+    int occupied = 0;
+    for (int p = 0; p < npoints; p++) {
+        double gx = (xy[2 * p] - ext->x0) * kx, gy = (xy[2 * p + 1] - ext->y0) * ky;
+        if (!(gx >= 0 && gx < G && gy >= 0 && gy < G))
+            continue;
+        uint8_t *cell = &grid[(int)gy * G + (int)gx];
+        occupied += !*cell;
+        *cell = 1;
+    }
+    return occupied;
+}
+
+/* Peel whichever border row or column holds the fewest occupied cells while the box
+ * still holds keep of them; box in cells [cx0, cx1) x [cy0, cy1). */
+static void peel(const uint8_t *grid, int occupied, double keep, int box[4])
+{
+    enum { G = FV_PROBE_GRID };
+    int cx0 = 0, cx1 = G, cy0 = 0, cy1 = G, inside = occupied;
+    double need = keep * occupied;
+    while (cx1 - cx0 > 1 || cy1 - cy0 > 1) {
+        int count[4] = {0, 0, 0, 0}; /* left, right, top, bottom */
+        for (int y = cy0; y < cy1; y++) {
+            count[0] += grid[y * G + cx0];
+            count[1] += grid[y * G + cx1 - 1];
+        }
+        for (int x = cx0; x < cx1; x++) {
+            count[2] += grid[cy0 * G + x];
+            count[3] += grid[(cy1 - 1) * G + x];
+        }
+        int best = -1;
+        for (int k = 0; k < 4; k++) {
+            bool can = k < 2 ? cx1 - cx0 > 1 : cy1 - cy0 > 1;
+            if (can && (best < 0 || count[k] < count[best]))
+                best = k;
+        }
+        if (inside - count[best] < need)
+            break;
+        inside -= count[best];
+        switch (best) {
+        case 0:
+            cx0++;
+            break;
+        case 1:
+            cx1--;
+            break;
+        case 2:
+            cy0++;
+            break;
+        default:
+            cy1--;
+            break;
+        }
+    }
+    box[0] = cx0;
+    box[1] = cx1;
+    box[2] = cy0;
+    box[3] = cy1;
+}
+
+static void widen(FvBox *b)
+{
+    if (!(b->x1 - b->x0 >= MIN_EXTENT)) {
+        double c = 0.5 * (b->x0 + b->x1);
+        b->x0 = c - MIN_EXTENT;
+        b->x1 = c + MIN_EXTENT;
+    }
+    if (!(b->y1 - b->y0 >= MIN_EXTENT)) {
+        double c = 0.5 * (b->y0 + b->y1);
+        b->y0 = c - MIN_EXTENT;
+        b->y1 = c + MIN_EXTENT;
+    }
+}
+
+int fv_probe_box(const float *xy, int npoints, double keep, FvBox *box)
+{
+    enum { G = FV_PROBE_GRID };
+    uint8_t grid[G * G];
+    if (npoints <= 0)
+        return -1;
+    FvBox ext = {xy[0], xy[1], xy[0], xy[1]};
+    for (int p = 1; p < npoints; p++) {
+        ext.x0 = fmin(ext.x0, xy[2 * p]);
+        ext.x1 = fmax(ext.x1, xy[2 * p]);
+        ext.y0 = fmin(ext.y0, xy[2 * p + 1]);
+        ext.y1 = fmax(ext.y1, xy[2 * p + 1]);
+    }
+    /* Two passes: a far stray point can make the first grid coarse; the second grid
+     * covers the first box with room to spare, at full resolution. */
+    for (int pass = 0; pass < 2; pass++) {
+        widen(&ext);
+        /* a hair wider so the extreme points fall inside the half-open grid */
+        double mx = (ext.x1 - ext.x0) * 1e-6, my = (ext.y1 - ext.y0) * 1e-6;
+        ext.x0 -= mx;
+        ext.x1 += mx;
+        ext.y0 -= my;
+        ext.y1 += my;
+        int occupied = occupancy(xy, npoints, &ext, grid);
+        if (occupied == 0)
+            return -1;
+        int cells[4];
+        peel(grid, occupied, keep, cells);
+        double cw = (ext.x1 - ext.x0) / G, ch = (ext.y1 - ext.y0) / G;
+        FvBox b = {ext.x0 + cells[0] * cw, ext.y0 + cells[2] * ch, ext.x0 + cells[1] * cw,
+                   ext.y0 + cells[3] * ch};
+        *box = b;
+        if (pass == 0) {
+            double px = 0.25 * (b.x1 - b.x0), py = 0.25 * (b.y1 - b.y0);
+            ext = (FvBox){b.x0 - px, b.y0 - py, b.x1 + px, b.y1 + py};
+        }
+    }
+    widen(box);
+    return 0;
+}
+
+void fv_framing_set(FvSystem *sys, const FvBox *box, double pad, int width, int height)
+{
+    FvBox b = *box;
+    widen(&b);
+    double w = b.x1 - b.x0, h = b.y1 - b.y0;
+    b.x0 -= pad * w;
+    b.x1 += pad * w;
+    b.y0 -= pad * h;
+    b.y1 += pad * h;
+    sys->sx = width / (b.x1 - b.x0);
+    sys->ox = -b.x0 * sys->sx;
+    sys->sy = height / (b.y1 - b.y0);
+    sys->oy = -b.y0 * sys->sy;
+}

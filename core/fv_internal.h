@@ -1,0 +1,293 @@
+/* Internal interfaces of the core, shared by its files and by the unit tests. */
+#ifndef FV_INTERNAL_H
+#define FV_INTERNAL_H
+
+#include "fractalvid.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FV_PI 3.14159265358979323846
+#define FV_MIN_MAPS 3
+#define FV_MAX_MAPS 8
+
+/* ---- random numbers (rng.c): counter-based, so any draw is a pure function ---- */
+
+/* splitmix64's finaliser: a bijective 64-bit mix. */
+static inline uint64_t fv_mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* The counter-th draw of the stream named by key. */
+static inline uint64_t fv_draw(uint64_t key, uint64_t counter)
+{
+    return fv_mix64(key + (counter + 1) * UINT64_C(0x9e3779b97f4a7c15));
+}
+
+/* Uniform double in [0, 1) from 53 random bits. */
+static inline double fv_unit(uint64_t r)
+{
+    return (double)(r >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* A sequential stream: key plus a counter. */
+typedef struct FvRng {
+    uint64_t key;
+    uint64_t counter;
+} FvRng;
+
+/* Key of a named sub-stream of key (hash of key, tag and index). */
+uint64_t fv_key(uint64_t key, uint64_t tag, uint64_t index);
+void fv_rng_init(FvRng *rng, uint64_t key);
+uint64_t fv_rng_next(FvRng *rng);
+/* Uniform in [lo, hi). */
+double fv_rng_uniform(FvRng *rng, double lo, double hi);
+/* Uniform integer in lo..hi inclusive. */
+int fv_rng_int(FvRng *rng, int lo, int hi);
+/* Index drawn from weights[0..n-1] (non-negative, not all zero). */
+int fv_rng_weighted(FvRng *rng, const double *weights, int n);
+
+/* ---- sigma-factor sampler (sigma.c, G2) ---- */
+
+/* Singular values of n maps with sum(s1 + 2*s2) = alpha, 0 <= s2 <= s1 <= 1, ordered by
+ * decreasing s1*s2. Returns alpha. */
+double fv_sigma_sample(FvRng *rng, int n, double *s1, double *s2);
+
+/* ---- weight curves (curves.c, G3) ---- */
+
+typedef enum FvCurveKind {
+    FV_CURVE_LINEAR = 0,
+    FV_CURVE_SHARP,
+    FV_CURVE_SPLINE, /* the seed's "curve" */
+    FV_CURVE_PERIODIC
+} FvCurveKind;
+
+#define FV_CURVE_MAX_KNOTS 9
+#define FV_PERIODIC_KNOTS 4
+
+/* Quadratic interpolating spline through evenly spaced knots over [0, 1]. */
+typedef struct FvSpline {
+    int n;                        /* knots, >= 2 */
+    double y[FV_CURVE_MAX_KNOTS]; /* knot values */
+    double m[FV_CURVE_MAX_KNOTS]; /* slope at each knot (per knot interval) */
+} FvSpline;
+
+void fv_spline_init(FvSpline *s, const double *y, int n);
+double fv_spline_eval(const FvSpline *s, double u);
+/* Integral of the spline from 0 to u (u in [0, 1]). */
+double fv_spline_integral(const FvSpline *s, double u);
+
+typedef struct FvCurve {
+    FvCurveKind kind;
+    int frames; /* the class's own clip length the curve was drawn for */
+    /* sharp: hold 0 for hold frames, ramp over ramp frames, then 1 */
+    int hold, ramp;
+    /* spline ("curve") */
+    FvSpline spline;
+    int redraws; /* how many times the knots were redrawn (0..6) */
+    /* periodic */
+    int period;
+    double amplitude;   /* final amplitude: U(1.5, 4) * period / 100 */
+    FvSpline freq, amp; /* wandering frequency and amplitude */
+    double lo, hi;      /* raw range used to rescale to [0, 1] */
+} FvCurve;
+
+extern const double fv_curve_family_weights[3]; /* sharp, curve, periodic */
+
+/* Draw a curve of the given kind for a clip of frames frames. */
+void fv_curve_draw(FvCurve *c, FvCurveKind kind, int frames, FvRng *rng);
+/* Weight at u in [0, 1] (clip start to clip end). */
+double fv_curve_eval(const FvCurve *c, double u);
+/* Mean absolute step between consecutive knots of a spline. */
+double fv_spline_mean_step(const FvSpline *s);
+
+/* ---- a class and its per-frame maps (class.c, G2-G4) ---- */
+
+typedef struct FvKeyState {
+    double theta, phi, s1, s2, e, f;
+} FvKeyState;
+
+typedef struct FvClass {
+    uint64_t key;  /* identifies the system */
+    int n;         /* maps, 3..8 */
+    int frames;    /* clip length drawn by the class (18..20) */
+    int variation; /* drawn by the policy (G5) */
+    double alpha_start, alpha_end;
+    FvKeyState start[FV_MAX_MAPS], end[FV_MAX_MAPS];
+    double sign1x[FV_MAX_MAPS], sign1y[FV_MAX_MAPS]; /* D1 */
+    double sign2x[FV_MAX_MAPS], sign2y[FV_MAX_MAPS]; /* D2 */
+    int motion_rule; /* 0: all linear, 1: one family for all, 2: mixed */
+    int num_curves;
+    FvCurve curves[3];
+    int curve_of_map[FV_MAX_MAPS];
+} FvClass;
+
+/* A 2-D affine map: x' = a x + b y + e, y' = c x + d y + f. */
+typedef struct FvMap {
+    double a, b, c, d, e, f;
+} FvMap;
+
+/* Per-sample perturbation (G4). */
+typedef struct FvPerturb {
+    FvSpline mult[6];              /* multiplier curves, one per coefficient */
+    double offset[FV_MAX_MAPS][6]; /* constant offsets per map and coefficient */
+} FvPerturb;
+
+#define FV_PERTURB_MULT 0.4
+#define FV_PERTURB_ADD 0.2
+
+/* Draw class attempt `attempt` of the class stream key. */
+void fv_class_draw(FvClass *cls, uint64_t key, int attempt);
+/* Frames a class draws (18..20), independent of redraws. */
+int fv_class_frames(uint64_t class_key);
+/* Compose the 2x2 linear part of map i from parameters. */
+void fv_compose(const FvClass *cls, int i, const FvKeyState *k, FvMap *out);
+/* Maps of frame t of a clip of frames frames, before perturbation. */
+void fv_class_maps(const FvClass *cls, FvMotion motion, int t, int frames, FvMap *maps);
+void fv_perturb_draw(FvPerturb *p, uint64_t sample_key);
+/* Apply a perturbation to maps at clip position u in [0, 1]. */
+void fv_perturb_apply(const FvPerturb *p, double u, int n, FvMap *maps);
+
+/* ---- variations (variations.c, G5) ---- */
+
+/* Apply variation v to (x, y) after map m; rnd supplies randomness to the random ones.
+ * Finite output for any input, including NaN and huge values. */
+void fv_variation_apply(int v, const FvMap *m, uint64_t rnd, double *x, double *y);
+
+/* ---- map choice (alias.c) ---- */
+
+typedef struct FvAlias {
+    int n;
+    uint32_t threshold[FV_MAX_MAPS]; /* keep column i when the low 32 bits are below */
+    uint8_t alias[FV_MAX_MAPS];
+} FvAlias;
+
+/* Build an alias table for probabilities proportional to weights (uniform if all ~0). */
+void fv_alias_build(FvAlias *t, const double *weights, int n);
+/* Choose a column with one 64-bit random number. */
+static inline int fv_alias_choose(const FvAlias *t, uint64_t r)
+{
+    int i = (int)(((r >> 32) * (uint64_t)t->n) >> 32);
+    return (uint32_t)r < t->threshold[i] ? i : t->alias[i];
+}
+
+/* ---- the chaos game (chaos.c, G6) ---- */
+
+#define FV_WALKERS 128
+/* Tasks per frame; a lane's walkers advance in lockstep, one AVX-512 vector of 8 (the
+ * output does not depend on the grouping: walker w's streams are keyed by w alone). */
+#define FV_LANES 16
+#define FV_WALKERS_PER_LANE (FV_WALKERS / FV_LANES)
+#define FV_DISCARD 200
+#define FV_RESET_DISCARD 20
+#define FV_RUNAWAY 1e10
+
+/* One frame's system, ready for the chaos game. */
+typedef struct FvSystem {
+    int n;
+    FvMap maps[FV_MAX_MAPS];
+    FvAlias alias;
+    int variation;
+    /* world -> pixel: px = x * sx + ox, py = y * sy + oy */
+    double sx, ox, sy, oy;
+} FvSystem;
+
+/* Start point of walker w of a sample (same for every frame, G6). */
+void fv_walker_start(uint64_t sample_key, int w, double *x, double *y);
+
+/* Run lane `lane` (walkers lane*FV_WALKERS_PER_LANE ..) for iters plotted iterations,
+ * adding 1 to hist[py * width + px] for each point inside width x height.
+ * Returns the number of points inside. Reference C version. */
+uint64_t fv_chaos_lane_ref(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                           uint32_t *hist, int width, int height);
+/* Faster version, bit-exact with the reference. */
+uint64_t fv_chaos_lane(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                       uint32_t *hist, int width, int height);
+
+/* The lane kernels behind fv_chaos_lane, each bit-exact with fv_chaos_lane_ref
+ * (tests/core/test_kernels.c); fv_chaos_lane runs the fastest one this CPU has. */
+typedef uint64_t (*FvLaneKernel)(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                                 uint32_t *hist, int width, int height);
+enum { FV_KERNEL_SCALAR, FV_KERNEL_AVX2, FV_KERNEL_AVX512, FV_NUM_KERNELS };
+/* Kernel k for variation v, or NULL when this build, this CPU or that kernel lacks it. */
+FvLaneKernel fv_chaos_kernel(int k, int variation);
+/* Name of kernel k: "scalar", "avx2", "avx512". */
+const char *fv_chaos_kernel_name(int k);
+/* Walker w's walk and reset streams and its start point. */
+void fv_walker_init(uint64_t sample_key, int w, uint64_t *walk, uint64_t *reset, double *x,
+                    double *y);
+/* Where a walker restarts after running away at draw i of its reset stream (G9). */
+void fv_walker_reset(uint64_t reset, uint64_t i, double *x, double *y);
+/* SIMD kernels (chaos_simd.c, x86-64): linear and the algebraic variations only, where
+ * exactly rounded + - * / sqrt min max give the scalar bits; callers check the CPU. */
+bool fv_chaos_simd_handles(int variation);
+uint64_t fv_chaos_lane_avx2(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                            uint32_t *hist, int width, int height);
+uint64_t fv_chaos_lane_avx512(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                              uint32_t *hist, int width, int height);
+
+/* Sum each pixel's 3x3 neighbourhood (zero outside) of rows y0..y1-1: out may not alias in. */
+void fv_box3_rows(const uint32_t *in, uint32_t *out, int width, int height, int y0, int y1);
+/* Naive 3x3 splat of points, the definition the box sum must equal (tests). */
+void fv_splat3_naive(const int *px, const int *py, size_t npoints, uint32_t *out, int width,
+                     int height);
+
+/* ---- framing (framing.c, G7) ---- */
+
+#define FV_PROBE_GRID 128
+#define FV_PROBE_WALKERS 32
+#define FV_PROBE_ITERS 600
+#define FV_PROBE_DISCARD 40
+
+typedef struct FvBox {
+    double x0, y0, x1, y1;
+} FvBox;
+
+/* Probe points of a frame's system (in world coordinates); returns points written. */
+int fv_probe_points(const FvSystem *sys, uint64_t sample_key, float *xy, int max_points);
+/* Box holding keep (0.9) of the occupied cells of the points, seed-style peeling. */
+int fv_probe_box(const float *xy, int npoints, double keep, FvBox *box);
+/* World -> pixel transform of sys from a box, padding pad (0.1) on each side. */
+void fv_framing_set(FvSystem *sys, const FvBox *box, double pad, int width, int height);
+
+/* ---- tone mapping (tonemap.c, G8) ---- */
+
+/* Log code of a count: round(log(1 + count) * FV_LOG_SCALE), fits 16 bits for 32-bit counts. */
+#define FV_LOG_SCALE 2048.0
+uint16_t fv_log_code(uint32_t count);
+/* Denominator of the clip's tone map: max(FV_LOG_SCALE, largest code) (G8's max(1, ...)). */
+static inline uint32_t fv_tone_denominator(uint16_t max_code)
+{
+    return max_code > (uint16_t)FV_LOG_SCALE ? max_code : (uint32_t)FV_LOG_SCALE;
+}
+
+/* ---- thread pool (pool.c) ---- */
+
+typedef struct FvPool FvPool;
+typedef void (*FvTaskFunc)(void *ctx, int task, int thread);
+int fv_pool_new(FvPool **out, int threads);
+void fv_pool_free(FvPool **p);
+int fv_pool_threads(const FvPool *p);
+/* Run fn(ctx, task, thread) for task in 0..ntasks-1 on all threads; returns when all ran. */
+void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx);
+
+/* ---- degenerate classes (render.c, G9) ---- */
+
+/* A class is redrawn when a probed frame lights under this fraction of pixels. */
+#define FV_MIN_LIT_FRACTION 0.05
+#define FV_MAX_REDRAWS 32
+#define FV_CHECK_SIZE 128
+
+/* Smallest lit fraction of the class's unperturbed start, middle and end frames rendered at
+ * FV_CHECK_SIZE (the degeneracy check). */
+double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion, int variation,
+                             int frames, int attempt);
+/* Key of the class stream of settings s for clip clip_index. */
+uint64_t fv_class_key(const FvSettings *s, uint64_t clip_index);
+/* Key of the sample stream (G4, G6). */
+uint64_t fv_sample_key(const FvSettings *s, uint64_t clip_index);
+
+#endif

@@ -1,0 +1,90 @@
+/* Names of motions and variations, and the settings' defaults and checks. */
+#include "fv_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+static const char *const motion_names[FV_NUM_MOTIONS] = {"static", "naive", "linear", "nonlinear"};
+
+/* Order of the seed's list (G5); index 0 is linear. */
+static const char *const variation_names[FV_NUM_VARIATIONS] = {
+    "linear", "sinusoidal", "spherical", "swirl",      "horseshoe",   "polar", "handkerchief",
+    "heart",  "disc",       "spiral",    "hyperbolic", "diamond",     "ex",    "julia",
+    "bent",   "waves",      "fisheye",   "popcorn",    "exponential", "power", "cosine",
+    "rings",  "fan",        "eyefish",   "bubble",     "cylinder",    "noise", "tangent",
+    "rays",   "blade",      "cross"};
+
+const char *fv_motion_name(int motion)
+{
+    return motion >= 0 && motion < FV_NUM_MOTIONS ? motion_names[motion] : NULL;
+}
+
+int fv_motion_from_name(const char *name, FvMotion *out)
+{
+    for (int i = 0; name && i < FV_NUM_MOTIONS; i++) {
+        if (!strcmp(name, motion_names[i])) {
+            *out = (FvMotion)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+const char *fv_variation_name(int variation)
+{
+    if (variation == FV_VARIATION_AUTO)
+        return "auto";
+    return variation >= 0 && variation < FV_NUM_VARIATIONS ? variation_names[variation] : NULL;
+}
+
+int fv_variation_from_name(const char *name, int *out)
+{
+    if (name && !strcmp(name, "auto")) {
+        *out = FV_VARIATION_AUTO;
+        return 0;
+    }
+    for (int i = 0; name && i < FV_NUM_VARIATIONS; i++) {
+        if (!strcmp(name, variation_names[i])) {
+            *out = i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+void fv_default_settings(FvSettings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->class_id = 0;
+    s->motion = FV_MOTION_NONLINEAR;
+    s->variation = FV_VARIATION_AUTO;
+    s->clip_frames = 0;
+    s->density = FV_DEFAULT_DENSITY;
+    s->width = 256;
+    s->height = 256;
+}
+
+int fv_settings_validate(const FvSettings *s, const char **field)
+{
+    const char *bad = NULL;
+    if (!s)
+        bad = "settings";
+    else if (s->class_id < -1)
+        bad = "class";
+    else if ((int)s->motion < 0 || (int)s->motion >= FV_NUM_MOTIONS)
+        bad = "motion";
+    else if (s->variation < FV_VARIATION_AUTO || s->variation >= FV_NUM_VARIATIONS)
+        bad = "variation";
+    else if (s->clip_frames > FV_MAX_CLIP_FRAMES)
+        bad = "clip-frames";
+    else if (!(s->density >= FV_MIN_DENSITY && s->density <= FV_MAX_DENSITY))
+        bad = "density";
+    else if (s->width < FV_MIN_SIZE || s->width > FV_MAX_SIZE)
+        bad = "width";
+    else if (s->height < FV_MIN_SIZE || s->height > FV_MAX_SIZE)
+        bad = "height";
+    if (field)
+        *field = bad;
+    return bad ? -EINVAL : 0;
+}

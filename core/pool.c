@@ -1,0 +1,138 @@
+/* A fixed pool of worker threads running numbered tasks. Which thread runs which task is
+ * up to scheduling, so callers give every thread its own integer accumulators and sum
+ * them afterwards: the result does not depend on the schedule (E5). */
+#include "fv_internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+struct FvPool {
+    int threads;
+    pthread_t *workers;
+    pthread_mutex_t lock;
+    pthread_cond_t wake, done;
+    uint64_t generation; /* bumped for every job */
+    int busy;            /* workers still in the current job */
+    bool quit;
+    FvTaskFunc fn;
+    void *ctx;
+    int ntasks;
+    atomic_int next;
+};
+
+static void run_tasks(FvPool *p, int thread)
+{
+    int task;
+    while ((task = atomic_fetch_add(&p->next, 1)) < p->ntasks)
+        p->fn(p->ctx, task, thread);
+}
+
+typedef struct WorkerArg {
+    FvPool *pool;
+    int thread;
+} WorkerArg;
+
+static void *worker_main(void *arg)
+{
+    FvPool *p = ((WorkerArg *)arg)->pool;
+    int thread = ((WorkerArg *)arg)->thread;
+    free(arg);
+    uint64_t seen = 0;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->quit && p->generation == seen)
+            pthread_cond_wait(&p->wake, &p->lock);
+        if (p->quit)
+            break;
+        seen = p->generation;
+        pthread_mutex_unlock(&p->lock);
+        run_tasks(p, thread);
+        pthread_mutex_lock(&p->lock);
+        if (--p->busy == 0)
+            pthread_cond_signal(&p->done);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+int fv_pool_new(FvPool **out, int threads)
+{
+    FvPool *p = calloc(1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    p->threads = threads < 1 ? 1 : threads;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    pthread_cond_init(&p->done, NULL);
+    atomic_init(&p->next, 0);
+    if (p->threads > 1) {
+        p->workers = calloc((size_t)p->threads - 1, sizeof(*p->workers));
+        if (!p->workers) {
+            fv_pool_free(&p);
+            return -ENOMEM;
+        }
+        for (int i = 1; i < p->threads; i++) {
+            WorkerArg *arg = malloc(sizeof(*arg));
+            if (!arg || pthread_create(&p->workers[i - 1], NULL, worker_main,
+                                       (*arg = (WorkerArg){p, i}, arg))) {
+                free(arg);
+                p->threads = i; /* only the ones started are joined */
+                fv_pool_free(&p);
+                return -EAGAIN;
+            }
+        }
+    }
+    *out = p;
+    return 0;
+}
+
+void fv_pool_free(FvPool **pp)
+{
+    FvPool *p = *pp;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->quit = true;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 1; p->workers && i < p->threads; i++)
+        pthread_join(p->workers[i - 1], NULL);
+    free(p->workers);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->wake);
+    pthread_cond_destroy(&p->done);
+    free(p);
+    *pp = NULL;
+}
+
+int fv_pool_threads(const FvPool *p)
+{
+    return p->threads;
+}
+
+void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx)
+{
+    if (p->threads == 1 || ntasks == 1) {
+        for (int t = 0; t < ntasks; t++)
+            fn(ctx, t, 0);
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    p->fn = fn;
+    p->ctx = ctx;
+    p->ntasks = ntasks;
+    atomic_store(&p->next, 0);
+    p->busy = p->threads - 1;
+    p->generation++;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+
+    run_tasks(p, 0);
+
+    pthread_mutex_lock(&p->lock);
+    while (p->busy > 0)
+        pthread_cond_wait(&p->done, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+}

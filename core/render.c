@@ -1,0 +1,585 @@
+/* The renderer: a clip from settings. Draws the class (redrawing degenerate ones, G9),
+ * the sample's per-frame systems (G3, G4), frames the clip (G7), runs the chaos game on
+ * every frame (G6) and tone maps clip-wide (G8). Scratch memory only ever grows, so a
+ * running stream allocates nothing per frame. */
+#include "fv_internal.h"
+#include "fvmath.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+    TAG_CLASS = 0x434c4153,
+    TAG_UNLABELED = 0x554e4c42,
+    TAG_SAMPLE = 0x534d504c,
+    TAG_CLIP = 0x434c4950,
+    TAG_CHECK = 0x43484543,
+    TAG_RESAMPLE = 0x52534d50
+};
+
+#define PROBE_POINTS (FV_PROBE_WALKERS * FV_PROBE_ITERS)
+#define FRAMING_KEEP 0.9
+#define FRAMING_PAD 0.1
+#define FRAMING_OUTLIER 6.0
+#define LIT_GRID 64
+#define SAMPLE_TRIES 8
+
+struct FvRenderer {
+    FvPool *pool;
+    int threads;
+    uint32_t *hist; /* threads histograms of hist_pixels */
+    size_t hist_pixels;
+    uint32_t *boxed; /* one frame's 3x3 counts */
+    size_t boxed_pixels;
+    float *probe;      /* threads x PROBE_POINTS x 2 */
+    FvSystem *systems; /* one per frame */
+    FvBox *boxes;
+    int *box_ok;
+    double *sizes;
+    double *lit;
+    size_t frames_cap;
+    uint16_t *log_lut; /* code of counts below 65536 */
+    /* the last degeneracy verdict, so a labeled stream checks its class once */
+    bool check_valid;
+    uint64_t check_key;
+    int check_motion, check_variation, check_frames, check_attempt;
+};
+
+struct FvClip {
+    bool valid;
+    FvClipInfo info;
+    uint16_t *codes; /* frames x width x height */
+    size_t codes_cap;
+    uint16_t max_code;
+    uint8_t lut8[65536];
+};
+
+/* ---- keys ---- */
+
+uint64_t fv_class_key(const FvSettings *s, uint64_t clip_index)
+{
+    if (s->class_id < 0)
+        return fv_key(fv_key(s->class_seed, TAG_UNLABELED, s->seed), TAG_CLIP, clip_index);
+    return fv_key(s->class_seed, TAG_CLASS, (uint64_t)s->class_id);
+}
+
+uint64_t fv_sample_key(const FvSettings *s, uint64_t clip_index)
+{
+    return fv_key(fv_key(fv_class_key(s, clip_index), TAG_SAMPLE, s->seed), TAG_CLIP, clip_index);
+}
+
+unsigned fv_clip_frame_count(const FvSettings *s, uint64_t clip_index)
+{
+    if (fv_settings_validate(s, NULL))
+        return 0;
+    if (s->clip_frames)
+        return s->clip_frames;
+    return (unsigned)fv_class_frames(fv_class_key(s, clip_index));
+}
+
+/* ---- renderer ---- */
+
+int fv_renderer_open(FvRenderer **out, unsigned threads)
+{
+    if (!out)
+        return -EINVAL;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    if (threads > 256)
+        threads = 256;
+    FvRenderer *r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    r->threads = (int)threads;
+    r->log_lut = malloc(65536 * sizeof(*r->log_lut));
+    int err = r->log_lut ? fv_pool_new(&r->pool, r->threads) : -ENOMEM;
+    if (err) {
+        fv_renderer_close(&r);
+        return err;
+    }
+    for (uint32_t c = 0; c < 65536; c++)
+        r->log_lut[c] = fv_log_code(c);
+    *out = r;
+    return 0;
+}
+
+void fv_renderer_close(FvRenderer **pr)
+{
+    FvRenderer *r = pr ? *pr : NULL;
+    if (!r)
+        return;
+    fv_pool_free(&r->pool);
+    free(r->hist);
+    free(r->boxed);
+    free(r->probe);
+    free(r->systems);
+    free(r->boxes);
+    free(r->box_ok);
+    free(r->sizes);
+    free(r->lit);
+    free(r->log_lut);
+    free(r);
+    *pr = NULL;
+}
+
+unsigned fv_renderer_threads(const FvRenderer *r)
+{
+    return (unsigned)r->threads;
+}
+
+static double physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (double)pages * size : 1e18;
+}
+
+static int grow(void **p, size_t *cap, size_t want, size_t elem)
+{
+    if (want <= *cap)
+        return 0;
+    if (want > SIZE_MAX / elem)
+        return -ENOMEM;
+    void *n = malloc(want * elem);
+    if (!n)
+        return -ENOMEM;
+    free(*p);
+    *p = n;
+    *cap = want;
+    return 0;
+}
+
+static int reserve(FvRenderer *r, size_t pixels, size_t frames)
+{
+    size_t hp = r->hist_pixels, bp = r->boxed_pixels, fc = r->frames_cap, dummy = 0;
+    if (pixels > hp) {
+        /* histograms start zeroed and are zeroed again as they are summed */
+        size_t n = pixels * (size_t)r->threads;
+        free(r->hist);
+        r->hist = calloc(n, sizeof(uint32_t));
+        r->hist_pixels = r->hist ? pixels : 0;
+        if (!r->hist)
+            return -ENOMEM;
+    }
+    if (grow((void **)&r->boxed, &bp, pixels, sizeof(uint32_t)))
+        return -ENOMEM;
+    r->boxed_pixels = bp;
+    if (!r->probe &&
+        grow((void **)&r->probe, &dummy, (size_t)r->threads * PROBE_POINTS * 2, sizeof(float)))
+        return -ENOMEM;
+    if (frames > fc) {
+        size_t cap = fc;
+        if (grow((void **)&r->systems, &cap, frames, sizeof(FvSystem)))
+            return -ENOMEM;
+        cap = fc;
+        if (grow((void **)&r->boxes, &cap, frames, sizeof(FvBox)))
+            return -ENOMEM;
+        cap = fc;
+        if (grow((void **)&r->box_ok, &cap, frames, sizeof(int)))
+            return -ENOMEM;
+        cap = fc;
+        if (grow((void **)&r->sizes, &cap, frames, sizeof(double)))
+            return -ENOMEM;
+        cap = fc;
+        if (grow((void **)&r->lit, &cap, frames, sizeof(double)))
+            return -ENOMEM;
+        r->frames_cap = frames;
+    }
+    return 0;
+}
+
+/* ---- systems ---- */
+
+static void build_system(FvSystem *sys, const FvClass *cls, FvMotion motion, int variation,
+                         const FvPerturb *perturb, int t, int frames)
+{
+    sys->n = cls->n;
+    sys->variation = variation;
+    fv_class_maps(cls, motion, t, frames, sys->maps);
+    if (perturb) {
+        /* a static clip is the start state in every frame, perturbation included */
+        double u = motion == FV_MOTION_STATIC || frames < 2 ? 0.0 : (double)t / (frames - 1);
+        fv_perturb_apply(perturb, u, cls->n, sys->maps);
+    }
+    double w[FV_MAX_MAPS];
+    for (int i = 0; i < cls->n; i++)
+        w[i] = fabs(sys->maps[i].a * sys->maps[i].d - sys->maps[i].b * sys->maps[i].c);
+    fv_alias_build(&sys->alias, w, cls->n);
+}
+
+/* ---- parallel jobs ---- */
+
+typedef struct ProbeJob {
+    FvRenderer *r;
+    const int *frames; /* which systems to probe */
+    uint64_t sample_key;
+    int width, height;
+} ProbeJob;
+
+static void probe_task(void *ctx, int task, int thread)
+{
+    ProbeJob *job = ctx;
+    FvRenderer *r = job->r;
+    int f = job->frames ? job->frames[task] : task;
+    float *xy = r->probe + (size_t)thread * PROBE_POINTS * 2;
+    int n = fv_probe_points(&r->systems[f], job->sample_key, xy, PROBE_POINTS);
+    r->box_ok[task] = fv_probe_box(xy, n, FRAMING_KEEP, &r->boxes[task]) == 0;
+}
+
+/* Estimated lit fraction of a framed frame: the share of LIT_GRID x LIT_GRID cells of the
+ * image that its probe points reach. Cheap, and close to the lit share of the render. */
+static void lit_task(void *ctx, int task, int thread)
+{
+    enum { G = LIT_GRID };
+    ProbeJob *job = ctx;
+    FvRenderer *r = job->r;
+    const FvSystem *sys = &r->systems[job->frames ? job->frames[task] : task];
+    float *xy = r->probe + (size_t)thread * PROBE_POINTS * 2;
+    int n = fv_probe_points(sys, job->sample_key, xy, PROBE_POINTS);
+    uint8_t grid[G * G];
+    memset(grid, 0, sizeof(grid));
+    double kx = sys->sx * G / job->width, ox = sys->ox * G / job->width;
+    double ky = sys->sy * G / job->height, oy = sys->oy * G / job->height;
+    int lit = 0;
+    for (int p = 0; p < n; p++) {
+        double gx = xy[2 * p] * kx + ox, gy = xy[2 * p + 1] * ky + oy;
+        if (gx >= 0 && gx < G && gy >= 0 && gy < G) {
+            uint8_t *cell = &grid[(int)gy * G + (int)gx];
+            lit += !*cell;
+            *cell = 1;
+        }
+    }
+    r->lit[task] = (double)lit / (G * G);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of the ok boxes' widths (axis 0) or heights (axis 1); sorts r->sizes. */
+static double median_extent(FvRenderer *r, int nframes, int axis)
+{
+    int n = 0;
+    for (int k = 0; k < nframes; k++)
+        if (r->box_ok[k])
+            r->sizes[n++] =
+                axis ? r->boxes[k].y1 - r->boxes[k].y0 : r->boxes[k].x1 - r->boxes[k].x0;
+    qsort(r->sizes, (size_t)n, sizeof(double), cmp_double);
+    return r->sizes[n / 2];
+}
+
+/* Join the probed boxes of nframes frames and frame every system with it. A frame whose
+ * box is many times the median one (a system diverging for a moment, its walkers flying
+ * out before they are reset) is left out, or it would shrink every other frame to a dot.
+ * Returns the smallest estimated lit fraction of the framed frames. */
+static double frame_systems(FvRenderer *r, const int *frames, int nframes, uint64_t sample_key,
+                            int width, int height)
+{
+    ProbeJob job = {r, frames, sample_key, width, height};
+    fv_pool_run(r->pool, nframes, probe_task, &job);
+    int ok = 0;
+    for (int k = 0; k < nframes; k++)
+        ok += r->box_ok[k];
+    FvBox all = {-1, -1, 1, 1}; /* every walker diverged: look at the start square */
+    if (ok > 0) {
+        double mw = median_extent(r, nframes, 0) * FRAMING_OUTLIER;
+        double mh = median_extent(r, nframes, 1) * FRAMING_OUTLIER;
+        all = (FvBox){INFINITY, INFINITY, -INFINITY, -INFINITY};
+        for (int k = 0; k < nframes; k++) {
+            const FvBox *b = &r->boxes[k];
+            if (!r->box_ok[k] || b->x1 - b->x0 > mw || b->y1 - b->y0 > mh)
+                continue;
+            all.x0 = fmin(all.x0, b->x0);
+            all.y0 = fmin(all.y0, b->y0);
+            all.x1 = fmax(all.x1, b->x1);
+            all.y1 = fmax(all.y1, b->y1);
+        }
+    }
+    for (int k = 0; k < nframes; k++)
+        fv_framing_set(&r->systems[frames ? frames[k] : k], &all, FRAMING_PAD, width, height);
+    fv_pool_run(r->pool, nframes, lit_task, &job);
+    double least = 1;
+    for (int k = 0; k < nframes; k++)
+        least = fmin(least, r->lit[k]);
+    return least;
+}
+
+typedef struct FrameJob {
+    FvRenderer *r;
+    const FvSystem *sys;
+    uint64_t sample_key;
+    uint32_t iters;
+    int width, height;
+    int bands;
+    uint64_t inside[FV_LANES];
+} FrameJob;
+
+static void lane_task(void *ctx, int lane, int thread)
+{
+    FrameJob *job = ctx;
+    uint32_t *hist = job->r->hist + (size_t)thread * job->r->hist_pixels;
+    job->inside[lane] =
+        fv_chaos_lane(job->sys, job->sample_key, lane, job->iters, hist, job->width, job->height);
+}
+
+static void band_rows(const FrameJob *job, int band, int *y0, int *y1)
+{
+    *y0 = (int)((int64_t)job->height * band / job->bands);
+    *y1 = (int)((int64_t)job->height * (band + 1) / job->bands);
+}
+
+/* Sum every thread's histogram into the first one, zeroing the others. */
+static void reduce_task(void *ctx, int band, int thread)
+{
+    (void)thread;
+    FrameJob *job = ctx;
+    FvRenderer *r = job->r;
+    int y0, y1;
+    band_rows(job, band, &y0, &y1);
+    size_t a = (size_t)y0 * job->width, b = (size_t)y1 * job->width;
+    for (int t = 1; t < r->threads; t++) {
+        uint32_t *h = r->hist + (size_t)t * r->hist_pixels;
+        for (size_t i = a; i < b; i++) {
+            uint64_t s = (uint64_t)r->hist[i] + h[i];
+            r->hist[i] = s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+            h[i] = 0;
+        }
+    }
+}
+
+static void box_task(void *ctx, int band, int thread)
+{
+    (void)thread;
+    FrameJob *job = ctx;
+    int y0, y1;
+    band_rows(job, band, &y0, &y1);
+    fv_box3_rows(job->r->hist, job->r->boxed, job->width, job->height, y0, y1);
+}
+
+/* Run the chaos game of sys into r->boxed (3x3 counts); r->hist is left zeroed. */
+static uint64_t render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sample_key,
+                              uint32_t iters, int width, int height)
+{
+    FrameJob job = {.r = r,
+                    .sys = sys,
+                    .sample_key = sample_key,
+                    .iters = iters,
+                    .width = width,
+                    .height = height};
+    size_t pixels = (size_t)width * height;
+    job.bands = pixels >= 65536 ? 4 * r->threads : 1;
+    if (job.bands > height)
+        job.bands = height;
+    fv_pool_run(r->pool, FV_LANES, lane_task, &job);
+    if (r->threads > 1)
+        fv_pool_run(r->pool, job.bands, reduce_task, &job);
+    fv_pool_run(r->pool, job.bands, box_task, &job);
+    memset(r->hist, 0, pixels * sizeof(uint32_t));
+    uint64_t inside = 0;
+    for (int l = 0; l < FV_LANES; l++)
+        inside += job.inside[l];
+    return inside;
+}
+
+static uint32_t iters_per_walker(double density, int width, int height)
+{
+    double points = density * width * height;
+    double iters = ceil(points / FV_WALKERS);
+    return iters < 1 ? 1 : iters > 4e9 ? 4000000000u : (uint32_t)iters;
+}
+
+/* ---- degenerate classes (G9) ---- */
+
+/* Smallest estimated lit fraction among the class's unperturbed frames: a property of the
+ * class alone, the same for every sample and size. */
+double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion, int variation,
+                             int frames, int attempt)
+{
+    if (frames < 1 || reserve(r, (size_t)FV_CHECK_SIZE * FV_CHECK_SIZE, (size_t)frames))
+        return 0;
+    for (int t = 0; t < frames; t++)
+        build_system(&r->systems[t], cls, motion, variation, NULL, t, frames);
+    return frame_systems(r, NULL, frames, fv_key(cls->key, TAG_CHECK, (uint64_t)attempt),
+                         FV_CHECK_SIZE, FV_CHECK_SIZE);
+}
+
+/* ---- clips ---- */
+
+int fv_clip_new(FvClip **out)
+{
+    if (!out)
+        return -EINVAL;
+    *out = calloc(1, sizeof(**out));
+    return *out ? 0 : -ENOMEM;
+}
+
+void fv_clip_free(FvClip **pc)
+{
+    FvClip *c = pc ? *pc : NULL;
+    if (!c)
+        return;
+    free(c->codes);
+    free(c);
+    *pc = NULL;
+}
+
+const FvClipInfo *fv_clip_info(const FvClip *c)
+{
+    return c && c->valid ? &c->info : NULL;
+}
+
+int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out)
+{
+    if (!r || !out || fv_settings_validate(s, NULL))
+        return -EINVAL;
+    out->valid = false;
+    const int width = (int)s->width, height = (int)s->height;
+    const size_t pixels = (size_t)width * height;
+    const uint64_t class_key = fv_class_key(s, clip_index);
+    const int frames = (int)fv_clip_frame_count(s, clip_index);
+
+    /* the clip's frames first: the largest allocation, and the likeliest to fail; more than
+     * the machine's memory is refused before asking malloc */
+    if ((size_t)frames > SIZE_MAX / sizeof(uint16_t) / pixels ||
+        (double)frames * pixels * sizeof(uint16_t) > physical_memory())
+        return -ENOMEM;
+    size_t cap = out->codes_cap;
+    if (grow((void **)&out->codes, &cap, (size_t)frames * pixels, sizeof(uint16_t)))
+        return -ENOMEM;
+    out->codes_cap = cap;
+    if (reserve(r, pixels, (size_t)frames))
+        return -ENOMEM;
+
+    /* The class, redrawn while degenerate. */
+    FvClass cls;
+    int attempt = 0;
+    if (r->check_valid && r->check_key == class_key && r->check_motion == (int)s->motion &&
+        r->check_variation == s->variation && r->check_frames == frames) {
+        attempt = r->check_attempt;
+        fv_class_draw(&cls, class_key, attempt);
+    } else {
+        for (;; attempt++) {
+            fv_class_draw(&cls, class_key, attempt);
+            int v = s->variation == FV_VARIATION_AUTO ? cls.variation : s->variation;
+            if (attempt == FV_MAX_REDRAWS || fv_class_lit_fraction(r, &cls, s->motion, v, frames,
+                                                                   attempt) >= FV_MIN_LIT_FRACTION)
+                break;
+        }
+        r->check_valid = true;
+        r->check_key = class_key;
+        r->check_motion = (int)s->motion;
+        r->check_variation = s->variation;
+        r->check_frames = frames;
+        r->check_attempt = attempt;
+    }
+    const int variation = s->variation == FV_VARIATION_AUTO ? cls.variation : s->variation;
+
+    /* The sample: perturbed per-frame systems, framed together. A sample with a near-empty
+     * frame (its perturbation or its motion collapsed the system) is drawn again; after
+     * SAMPLE_TRIES the best one is kept. */
+    const uint64_t base_key = fv_sample_key(s, clip_index);
+    uint64_t sample_key = base_key;
+    int best = 0, tries = 0;
+    double best_lit = -1;
+    for (;;) {
+        sample_key = tries ? fv_key(base_key, TAG_RESAMPLE, (uint64_t)tries) : base_key;
+        FvPerturb perturb;
+        fv_perturb_draw(&perturb, sample_key);
+        for (int t = 0; t < frames; t++)
+            build_system(&r->systems[t], &cls, s->motion, variation, &perturb, t, frames);
+        double lit = frame_systems(r, NULL, frames, sample_key, width, height);
+        if (lit > best_lit) {
+            best_lit = lit;
+            best = tries;
+        }
+        if (lit >= FV_MIN_LIT_FRACTION || ++tries == SAMPLE_TRIES)
+            break;
+    }
+    if (tries == SAMPLE_TRIES && best != SAMPLE_TRIES - 1) {
+        sample_key = best ? fv_key(base_key, TAG_RESAMPLE, (uint64_t)best) : base_key;
+        FvPerturb perturb;
+        fv_perturb_draw(&perturb, sample_key);
+        for (int t = 0; t < frames; t++)
+            build_system(&r->systems[t], &cls, s->motion, variation, &perturb, t, frames);
+        frame_systems(r, NULL, frames, sample_key, width, height);
+    }
+
+    /* The chaos game, frame by frame, kept as log codes until the clip's max is known. */
+    const uint32_t iters = iters_per_walker(s->density, width, height);
+    uint64_t kept = 0;
+    uint16_t max_code = 0;
+    for (int t = 0; t < frames; t++) {
+        kept += render_counts(r, &r->systems[t], sample_key, iters, width, height);
+        uint16_t *codes = out->codes + (size_t)t * pixels;
+        for (size_t i = 0; i < pixels; i++) {
+            uint32_t c = r->boxed[i];
+            uint16_t code = c < 65536 ? r->log_lut[c] : fv_log_code(c);
+            codes[i] = code;
+            max_code = code > max_code ? code : max_code;
+        }
+    }
+
+    /* Tone map (G8): pixel = code / max(FV_LOG_SCALE, max code) * 255, rounded. */
+    uint32_t d = fv_tone_denominator(max_code);
+    for (uint32_t code = 0; code <= max_code; code++)
+        out->lut8[code] = (uint8_t)((code * 255u + d / 2) / d);
+    out->max_code = max_code;
+
+    out->info = (FvClipInfo){
+        .class_id = s->class_id,
+        .class_seed = s->class_seed,
+        .seed = s->seed,
+        .clip_index = clip_index,
+        .class_key = class_key,
+        .motion = s->motion,
+        .variation = variation,
+        .frames = (unsigned)frames,
+        .width = s->width,
+        .height = s->height,
+        .num_maps = (unsigned)cls.n,
+        .redraws = (unsigned)attempt,
+        .sample_redraws = (unsigned)best,
+        .points_per_frame = (uint64_t)iters * FV_WALKERS,
+        .points_kept = kept,
+        .max_count = max_code ? (uint32_t)(fv_exp(max_code / FV_LOG_SCALE) - 0.5) : 0,
+    };
+    out->valid = true;
+    return 0;
+}
+
+int fv_clip_write_gray8(const FvClip *c, unsigned frame, uint8_t *dst, ptrdiff_t stride)
+{
+    if (!c || !c->valid || frame >= c->info.frames || !dst)
+        return -EINVAL;
+    const size_t w = c->info.width, h = c->info.height;
+    const uint16_t *codes = c->codes + (size_t)frame * w * h;
+    for (size_t y = 0; y < h; y++) {
+        uint8_t *row = dst + (ptrdiff_t)y * stride;
+        const uint16_t *src = codes + y * w;
+        for (size_t x = 0; x < w; x++)
+            row[x] = c->lut8[src[x]];
+    }
+    return 0;
+}
+
+int fv_clip_write_gray16(const FvClip *c, unsigned frame, uint16_t *dst, ptrdiff_t stride)
+{
+    if (!c || !c->valid || frame >= c->info.frames || !dst)
+        return -EINVAL;
+    const size_t w = c->info.width, h = c->info.height;
+    const uint16_t *codes = c->codes + (size_t)frame * w * h;
+    const uint32_t d = fv_tone_denominator(c->max_code);
+    for (size_t y = 0; y < h; y++) {
+        uint16_t *row = (uint16_t *)((uint8_t *)dst + (ptrdiff_t)y * stride);
+        const uint16_t *src = codes + y * w;
+        for (size_t x = 0; x < w; x++)
+            row[x] = (uint16_t)(((uint64_t)src[x] * 65535u + d / 2) / d);
+    }
+    return 0;
+}

@@ -1,0 +1,86 @@
+/* Speed of each chaos-game lane kernel on one core: ns per plotted point for the reference,
+ * the scalar kernel and each SIMD kernel this CPU has, on the renderer's own systems at the
+ * seed's density. Usage: fractalvid-bench-kernels [classes] [size] */
+#include "fv_internal.h"
+#include "kernel_systems.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* 934400 points per 256x256 frame: the seed's density */
+#define POINTS_PER_PIXEL (934400.0 / 65536.0)
+
+static const struct {
+    const char *name;
+    int index;
+} variations[] = {{"linear", 0},   {"spherical", 2}, {"horseshoe", 4}, {"bent", 14},
+                  {"fisheye", 16}, {"eyefish", 23},  {"bubble", 24},   {"cross", 30},
+                  {"swirl", 3},    {"julia", 13}};
+
+/* This thread's CPU time: other processes on the machine do not count against a kernel. */
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* ns per plotted point of kernel f over every lane of classes systems. */
+static double time_kernel(FvLaneKernel f, const FvSystem *systems, int classes, uint32_t iters,
+                          uint32_t *hist, int size)
+{
+    double best = 1e300;
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = now_ns();
+        uint64_t sink = 0;
+        for (int c = 0; c < classes; c++)
+            for (int lane = 0; lane < FV_LANES; lane++)
+                sink += f(&systems[c], (uint64_t)c, lane, iters, hist, size, size);
+        double ns = (now_ns() - t0) / ((double)classes * FV_WALKERS * iters);
+        if (sink == UINT64_MAX) /* keep the work */
+            printf(" ");
+        best = ns < best ? ns : best;
+    }
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    int classes = argc > 1 ? atoi(argv[1]) : 8;
+    int size = argc > 2 ? atoi(argv[2]) : 256;
+    if (classes < 1 || size < FV_MIN_SIZE || size > FV_MAX_SIZE) {
+        fprintf(stderr, "usage: %s [classes >= 1] [size %d..%d]\n", argv[0], FV_MIN_SIZE,
+                FV_MAX_SIZE);
+        return 2;
+    }
+    uint32_t iters = (uint32_t)(POINTS_PER_PIXEL * size * size / FV_WALKERS + 0.5);
+    uint32_t *hist = calloc((size_t)size * size, sizeof(*hist));
+    FvSystem *systems = calloc((size_t)classes, sizeof(*systems));
+    if (!hist || !systems)
+        return 1;
+    printf("ns per plotted point, one core, %d class systems %dx%d, %u iterations x %d walkers\n",
+           classes, size, size, iters, FV_WALKERS);
+    printf("%-10s %8s", "variation", "ref");
+    for (int k = 0; k < FV_NUM_KERNELS; k++)
+        printf(" %8s", fv_chaos_kernel_name(k));
+    printf("\n");
+    for (size_t v = 0; v < sizeof(variations) / sizeof(variations[0]); v++) {
+        for (int c = 0; c < classes; c++)
+            kernel_system_class(&systems[c], (uint64_t)c, variations[v].index, size, size);
+        printf("%-10s %8.2f", variations[v].name,
+               time_kernel(fv_chaos_lane_ref, systems, classes, iters, hist, size));
+        for (int k = 0; k < FV_NUM_KERNELS; k++) {
+            FvLaneKernel f = fv_chaos_kernel(k, variations[v].index);
+            if (f)
+                printf(" %8.2f", time_kernel(f, systems, classes, iters, hist, size));
+            else
+                printf(" %8s", "-");
+        }
+        printf("\n");
+        fflush(stdout);
+    }
+    free(systems);
+    free(hist);
+    return 0;
+}

@@ -1,0 +1,755 @@
+/* Unit tests of the core renderer (G2-G9, E5). Each test case is registered by Meson as a
+ * test of its own, named for the behaviour it checks. */
+#include "fv_internal.h"
+
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+/* ---- G2: the sigma-factor sampler ---- */
+
+static void test_sigma_invariants(void)
+{
+    for (int n = FV_MIN_MAPS; n <= FV_MAX_MAPS; n++) {
+        FvRng rng;
+        fv_rng_init(&rng, fv_key(42, 1, (uint64_t)n));
+        for (int k = 0; k < 20000; k++) {
+            double s1[FV_MAX_MAPS], s2[FV_MAX_MAPS];
+            double alpha = fv_sigma_sample(&rng, n, s1, s2);
+            g_assert_cmpfloat(alpha, >=, (5.0 + n) / 2.0);
+            g_assert_cmpfloat(alpha, <=, (6.0 + n) / 2.0);
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                g_assert_cmpfloat(s2[i], >=, -1e-12);
+                g_assert_cmpfloat(s2[i], <=, s1[i] + 1e-12);
+                g_assert_cmpfloat(s1[i], <=, 1.0 + 1e-12);
+                if (i > 0) /* ordered by decreasing s1*s2 */
+                    g_assert_cmpfloat(s1[i - 1] * s2[i - 1], >=, s1[i] * s2[i]);
+                sum += s1[i] + 2 * s2[i];
+            }
+            g_assert_cmpfloat(fabs(sum - alpha), <, 1e-9);
+        }
+    }
+}
+
+/* ---- G3: weight curves ---- */
+
+static void test_curve_sharp_holds_and_ramps(void)
+{
+    FvRng rng;
+    fv_rng_init(&rng, 7);
+    for (int k = 0; k < 5000; k++) {
+        int frames = 18 + k % 3;
+        FvCurve c;
+        fv_curve_draw(&c, FV_CURVE_SHARP, frames, &rng);
+        g_assert_cmpint(c.ramp, >=, 4);
+        g_assert_cmpint(c.ramp, <=, 8);
+        g_assert_cmpint(c.hold, >=, 4);
+        g_assert_cmpint(c.hold, <=, frames - c.ramp - 4);
+        double prev = -1;
+        for (int t = 0; t < frames; t++) {
+            double w = fv_curve_eval(&c, (double)t / (frames - 1));
+            if (t < c.hold)
+                g_assert_cmpfloat(w, ==, 0.0);
+            else if (t >= c.hold + c.ramp - 1)
+                g_assert_cmpfloat(fabs(w - 1.0), <, 1e-12);
+            else
+                g_assert_cmpfloat(w, >, 0.0);
+            g_assert_cmpfloat(w, >=, prev);
+            prev = w;
+        }
+    }
+}
+
+static void test_curve_periodic_amplitude_bound(void)
+{
+    FvRng rng;
+    fv_rng_init(&rng, 8);
+    double widest = 0;
+    for (int k = 0; k < 3000; k++) {
+        FvCurve c;
+        fv_curve_draw(&c, FV_CURVE_PERIODIC, 18 + k % 3, &rng);
+        g_assert_cmpint(c.period, >=, 5);
+        g_assert_cmpint(c.period, <=, 15);
+        g_assert_cmpfloat(c.amplitude, >=, 1.5 * c.period / 100.0 - 1e-12);
+        g_assert_cmpfloat(c.amplitude, <=, 4.0 * c.period / 100.0 + 1e-12);
+        double lo = INFINITY, hi = -INFINITY;
+        for (int i = 0; i <= 200; i++) {
+            double w = fv_curve_eval(&c, i / 200.0);
+            g_assert_true(isfinite(w));
+            g_assert_cmpfloat(w, >=, 0.0);
+            g_assert_cmpfloat(w, <=, c.amplitude + 1e-12);
+            lo = fmin(lo, w);
+            hi = fmax(hi, w);
+        }
+        widest = fmax(widest, hi - lo);
+    }
+    /* it does oscillate: some curve spans most of its amplitude */
+    g_assert_cmpfloat(widest, >, 0.3);
+}
+
+static void test_curve_spline_knot_step_rule(void)
+{
+    FvRng rng;
+    fv_rng_init(&rng, 9);
+    int redrawn = 0, gave_up = 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int k = 0; k < 5000; k++) {
+        FvCurve c;
+        fv_curve_draw(&c, FV_CURVE_SPLINE, 19, &rng);
+        g_assert_cmpint(c.spline.n, >=, 5);
+        g_assert_cmpint(c.spline.n, <=, 9);
+        g_assert_cmpint(c.redraws, <=, 6);
+        /* accepted knots move enough, unless all six redraws were used */
+        if (c.redraws < 6)
+            g_assert_cmpfloat(fv_spline_mean_step(&c.spline), >, 0.45);
+        else
+            gave_up++;
+        redrawn += c.redraws > 0;
+        for (int j = 0; j < c.spline.n; j++) {
+            g_assert_cmpfloat(c.spline.y[j], >=, 0.0);
+            g_assert_cmpfloat(c.spline.y[j], <, 1.0);
+            /* the spline passes through its knots */
+            double u = (double)j / (c.spline.n - 1);
+            g_assert_cmpfloat(fabs(fv_curve_eval(&c, u) - c.spline.y[j]), <, 1e-9);
+        }
+        for (int i = 0; i <= 100; i++) {
+            double w = fv_curve_eval(&c, i / 100.0);
+            lo = fmin(lo, w);
+            hi = fmax(hi, w);
+        }
+    }
+    g_assert_cmpint(redrawn, >, 100);  /* the rule is exercised */
+    g_assert_cmpint(gave_up, <, 2500); /* the rule often gives up, as the seed's does */
+    /* overshoot a little, as the seed's curves do (about -0.13 .. 1.17), not wildly */
+    g_assert_cmpfloat(lo, <, 0.0);
+    g_assert_cmpfloat(lo, >, -0.3);
+    g_assert_cmpfloat(hi, >, 1.0);
+    g_assert_cmpfloat(hi, <, 1.3);
+}
+
+/* The spline is continuous, smooth, and its integral (the periodic curve's phase) is right. */
+static void test_spline_continuity_and_integral(void)
+{
+    FvRng rng;
+    fv_rng_init(&rng, 10);
+    for (int k = 0; k < 500; k++) {
+        int n = fv_rng_int(&rng, 2, FV_CURVE_MAX_KNOTS);
+        double y[FV_CURVE_MAX_KNOTS];
+        for (int j = 0; j < n; j++)
+            y[j] = fv_rng_uniform(&rng, -2, 2);
+        FvSpline s;
+        fv_spline_init(&s, y, n);
+        const int steps = 20000;
+        double sum = 0, prev = fv_spline_eval(&s, 0), prev_slope = NAN;
+        for (int i = 1; i <= steps; i++) {
+            double u = (double)i / steps, v = fv_spline_eval(&s, u);
+            double slope = (v - prev) * steps;
+            g_assert_cmpfloat(fabs(v - prev), <, 0.01); /* no jumps */
+            if (!isnan(prev_slope))                     /* no kinks */
+                g_assert_cmpfloat(fabs(slope - prev_slope), <, 0.5);
+            sum += 0.5 * (v + prev) / steps;
+            prev = v;
+            prev_slope = slope;
+            if (i % 1000 == 0)
+                g_assert_cmpfloat(fabs(fv_spline_integral(&s, u) - sum), <, 1e-6);
+        }
+    }
+}
+
+static void test_class_motion_rule_frequencies(void)
+{
+    int rule[3] = {0, 0, 0}, n = 4000, maps[FV_MAX_MAPS + 1] = {0}, frames[21] = {0};
+    int linear_variation = 0;
+    for (int k = 0; k < n; k++) {
+        FvClass cls;
+        fv_class_draw(&cls, fv_key(5, 5, (uint64_t)k), 0);
+        rule[cls.motion_rule]++;
+        maps[cls.n]++;
+        frames[cls.frames]++;
+        linear_variation += cls.variation == FV_VARIATION_LINEAR;
+        if (cls.motion_rule == 2)
+            g_assert_cmpint(cls.curves[cls.num_curves - 1].kind, ==, FV_CURVE_LINEAR);
+    }
+    /* 0.2 all linear; 0.8 * 0.4 one family; the rest mixed (G3) */
+    g_assert_cmpfloat(fabs(rule[0] / (double)n - 0.2), <, 0.03);
+    g_assert_cmpfloat(fabs(rule[1] / (double)n - 0.32), <, 0.03);
+    g_assert_cmpfloat(fabs(rule[2] / (double)n - 0.48), <, 0.03);
+    for (int m = FV_MIN_MAPS; m <= FV_MAX_MAPS; m++)
+        g_assert_cmpint(maps[m], >, n / 6 - 150);
+    for (int f = 18; f <= 20; f++)
+        g_assert_cmpint(frames[f], >, n / 3 - 150);
+    /* half the classes stay linear (G5) */
+    g_assert_cmpfloat(fabs(linear_variation / (double)n - 0.5), <, 0.04);
+}
+
+/* ---- G2: map choice in proportion to |det| ---- */
+
+static double chi_square_critical(int df)
+{
+    /* upper 0.1% points of the chi-square distribution, df 1..7 */
+    static const double crit[] = {0, 10.83, 13.82, 16.27, 18.47, 20.52, 22.46, 24.32};
+    return crit[df];
+}
+
+static void check_alias(const double *w, int n, uint64_t key)
+{
+    FvAlias t;
+    fv_alias_build(&t, w, n);
+    double total = 0;
+    for (int i = 0; i < n; i++)
+        total += w[i];
+    long counts[FV_MAX_MAPS] = {0};
+    const long draws = 1000000;
+    for (long k = 0; k < draws; k++) {
+        int c = fv_alias_choose(&t, fv_draw(key, (uint64_t)k));
+        g_assert_cmpint(c, >=, 0);
+        g_assert_cmpint(c, <, n);
+        counts[c]++;
+    }
+    double chi = 0;
+    int df = -1;
+    for (int i = 0; i < n; i++) {
+        double expect = total > 0 ? draws * w[i] / total : (double)draws / n;
+        if (expect == 0) {
+            g_assert_cmpint(counts[i], ==, 0); /* a zero-area map is never chosen */
+            continue;
+        }
+        chi += (counts[i] - expect) * (counts[i] - expect) / expect;
+        df++;
+    }
+    if (df > 0)
+        g_assert_cmpfloat(chi, <, chi_square_critical(df));
+}
+
+static void test_alias_frequencies_match_det(void)
+{
+    FvRng rng;
+    fv_rng_init(&rng, 11);
+    for (int trial = 0; trial < 24; trial++) {
+        int n = FV_MIN_MAPS + trial % 6;
+        double w[FV_MAX_MAPS];
+        for (int i = 0; i < n; i++)
+            w[i] = fv_rng_uniform(&rng, 0, 1) * fv_rng_uniform(&rng, 0, 1);
+        check_alias(w, n, (uint64_t)trial);
+    }
+    double skewed[5] = {0.9, 0.001, 0.05, 0.0, 0.049};
+    check_alias(skewed, 5, 99);
+    double zeros[3] = {0, 0, 0}; /* degenerate: uniform */
+    check_alias(zeros, 3, 100);
+    double eight[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    check_alias(eight, 8, 101);
+}
+
+/* ---- G6: one increment per point plus one 3x3 box sum = the 3x3 splat ---- */
+
+static void test_box_sum_equals_naive_splat(void)
+{
+    const int sizes[][2] = {{50, 37}, {16, 16}, {1, 1}, {3, 200}, {256, 256}};
+    FvRng rng;
+    fv_rng_init(&rng, 12);
+    for (size_t s = 0; s < G_N_ELEMENTS(sizes); s++) {
+        int w = sizes[s][0], h = sizes[s][1];
+        size_t npix = (size_t)w * h, npoints = 20000;
+        int *px = g_new(int, npoints), *py = g_new(int, npoints);
+        uint32_t *hist = g_new0(uint32_t, npix), *boxed = g_new0(uint32_t, npix),
+                 *naive = g_new0(uint32_t, npix);
+        for (size_t p = 0; p < npoints; p++) {
+            /* some off the image, which add nothing; clusters to get large counts */
+            px[p] = fv_rng_int(&rng, -2, w + 1);
+            py[p] = p % 3 ? fv_rng_int(&rng, -2, h + 1) : h / 2;
+            if (px[p] >= 0 && px[p] < w && py[p] >= 0 && py[p] < h)
+                hist[(size_t)py[p] * w + px[p]]++;
+        }
+        fv_box3_rows(hist, boxed, w, h, 0, h / 2);
+        fv_box3_rows(hist, boxed, w, h, h / 2, h); /* in two bands, as threads do */
+        fv_splat3_naive(px, py, npoints, naive, w, h);
+        g_assert_cmpmem(boxed, npix * 4, naive, npix * 4);
+        g_free(px);
+        g_free(py);
+        g_free(hist);
+        g_free(boxed);
+        g_free(naive);
+    }
+}
+
+/* ---- G5: variations stay finite ---- */
+
+static void test_variations_finite(void)
+{
+    const double inputs[][2] = {
+        {0, 0},      {0, -0.0},    {1e300, -1e300}, {NAN, 1},     {NAN, NAN}, {INFINITY, -INFINITY},
+        {1e-300, 0}, {1e10, 1e10}, {-3.5, 2.25},    {0.5, 1e-12}, {1e15, 3}};
+    const FvMap maps[] = {{0.5, 0.2, -0.3, 0.4, 0.1, -0.7},
+                          {0, 0, 0, 0, 0, 0},
+                          {1e300, -1e300, 1e-300, 0, 1e300, NAN}};
+    for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
+        for (size_t m = 0; m < G_N_ELEMENTS(maps); m++) {
+            for (size_t i = 0; i < G_N_ELEMENTS(inputs); i++) {
+                for (uint64_t rnd = 0; rnd < 4; rnd++) {
+                    double x = inputs[i][0], y = inputs[i][1];
+                    fv_variation_apply(v, &maps[m], fv_mix64(rnd), &x, &y);
+                    if (!isfinite(x) || !isfinite(y))
+                        g_error("variation %s gives (%g, %g) for (%g, %g)", fv_variation_name(v), x,
+                                y, inputs[i][0], inputs[i][1]);
+                }
+            }
+        }
+    }
+}
+
+static void test_variation_definitions(void)
+{
+    const FvMap m = {0.5, 0.2, -0.3, 0.4, 0.25, -0.75};
+    struct {
+        const char *name;
+        double x, y, ex, ey;
+    } cases[] = {
+        {"linear", 0.3, -0.4, 0.3, -0.4},
+        {"bent", -0.3, -0.4, -0.6, -0.2},
+        {"bent", 0.3, 0.4, 0.3, 0.4},
+        {"fisheye", 0.3, 0.4, 2 * 0.4 / 1.5, 2 * 0.3 / 1.5}, /* swapped (G5) */
+        {"eyefish", 0.3, 0.4, 2 * 0.3 / 1.5, 2 * 0.4 / 1.5},
+        {"horseshoe", 0.3, 0.4, (0.09 - 0.16) / 0.5, 2 * 0.12 / 0.5},
+        {"cylinder", 0.3, 0.4, sin(0.3), 0.4},
+        {"cosine", 0.3, 0.4, cos(FV_PI * 0.3) * tanh(0.4), -sin(FV_PI * 0.3) * tanh(0.4)},
+        {"popcorn", 0.3, 0.4, 0.3 + 0.25 * sin(tan(1.2)), 0.4 - 0.75 * sin(tan(0.9))},
+        {"sinusoidal", 0.3, 0.4, sin(0.3), sin(0.4)},
+        {"spherical", 0.3, 0.4, 0.3 / 0.25, 0.4 / 0.25},
+    };
+    for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
+        int v;
+        g_assert_cmpint(fv_variation_from_name(cases[k].name, &v), ==, 0);
+        double x = cases[k].x, y = cases[k].y;
+        fv_variation_apply(v, &m, 0, &x, &y);
+        if (fabs(x - cases[k].ex) > 1e-8 || fabs(y - cases[k].ey) > 1e-8)
+            g_error("%s(%g, %g) = (%.12g, %.12g), expected (%.12g, %.12g)", cases[k].name,
+                    cases[k].x, cases[k].y, x, y, cases[k].ex, cases[k].ey);
+    }
+}
+
+static void test_names_round_trip(void)
+{
+    g_assert_cmpint(FV_NUM_VARIATIONS, ==, 31);
+    for (int v = FV_VARIATION_AUTO; v < FV_NUM_VARIATIONS; v++) {
+        int back = -2;
+        g_assert_nonnull(fv_variation_name(v));
+        g_assert_cmpint(fv_variation_from_name(fv_variation_name(v), &back), ==, 0);
+        g_assert_cmpint(back, ==, v);
+    }
+    int dummy;
+    g_assert_cmpint(fv_variation_from_name("sparkle", &dummy), <, 0);
+    g_assert_cmpint(fv_variation_from_name(NULL, &dummy), <, 0);
+    g_assert_null(fv_variation_name(FV_NUM_VARIATIONS));
+    for (int m = 0; m < FV_NUM_MOTIONS; m++) {
+        FvMotion back;
+        g_assert_cmpint(fv_motion_from_name(fv_motion_name(m), &back), ==, 0);
+        g_assert_cmpint(back, ==, m);
+    }
+    FvMotion mo;
+    g_assert_cmpint(fv_motion_from_name("wobbly", &mo), <, 0);
+}
+
+static void test_settings_validation(void)
+{
+    FvSettings s;
+    const char *field = NULL;
+    fv_default_settings(&s);
+    g_assert_cmpint(fv_settings_validate(&s, &field), ==, 0);
+    g_assert_null(field);
+    s.width = 15;
+    g_assert_cmpint(fv_settings_validate(&s, &field), <, 0);
+    g_assert_cmpstr(field, ==, "width");
+    fv_default_settings(&s);
+    s.height = 8193;
+    g_assert_cmpint(fv_settings_validate(&s, &field), <, 0);
+    g_assert_cmpstr(field, ==, "height");
+    fv_default_settings(&s);
+    s.density = NAN;
+    g_assert_cmpint(fv_settings_validate(&s, &field), <, 0);
+    g_assert_cmpstr(field, ==, "density");
+    fv_default_settings(&s);
+    s.class_id = -2;
+    g_assert_cmpint(fv_settings_validate(&s, &field), <, 0);
+    g_assert_cmpstr(field, ==, "class");
+    fv_default_settings(&s);
+    s.variation = FV_NUM_VARIATIONS;
+    g_assert_cmpint(fv_settings_validate(&s, &field), <, 0);
+    g_assert_cmpstr(field, ==, "variation");
+    fv_default_settings(&s);
+    s.motion = (FvMotion)7;
+    g_assert_cmpint(fv_settings_validate(&s, &field), <, 0);
+    g_assert_cmpstr(field, ==, "motion");
+
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 1), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, -EINVAL);
+    g_assert_null(fv_clip_info(c));
+    uint8_t px[16 * 16];
+    g_assert_cmpint(fv_clip_write_gray8(c, 0, px, 16), ==, -EINVAL);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+    g_assert_null(c);
+    g_assert_null(r);
+}
+
+/* ---- rendering ---- */
+
+typedef struct Rendered {
+    FvClipInfo info;
+    guint8 *pixels; /* frames x w x h */
+} Rendered;
+
+static Rendered render(FvRenderer *r, FvClip *clip, const FvSettings *s, uint64_t clip_index)
+{
+    Rendered out = {0};
+    g_assert_cmpint(fv_render_clip(r, s, clip_index, clip), ==, 0);
+    out.info = *fv_clip_info(clip);
+    size_t fsize = (size_t)s->width * s->height;
+    out.pixels = g_malloc(fsize * out.info.frames);
+    for (unsigned f = 0; f < out.info.frames; f++)
+        g_assert_cmpint(fv_clip_write_gray8(clip, f, out.pixels + f * fsize, s->width), ==, 0);
+    return out;
+}
+
+static void test_threads_give_identical_bits(void)
+{
+    FvSettings settings[6];
+    for (int k = 0; k < 6; k++)
+        fv_default_settings(&settings[k]);
+    settings[0].class_id = 3;
+    settings[1].class_id = -1; /* unlabeled */
+    settings[1].seed = 77;
+    settings[2].width = 97; /* odd sizes: bands and lanes do not line up */
+    settings[2].height = 61;
+    settings[2].class_id = 11;
+    settings[3].motion = FV_MOTION_NAIVE;
+    settings[3].variation = 17; /* popcorn */
+    settings[3].density = 3;
+    settings[4].width = 320;
+    settings[4].height = 240;
+    settings[4].class_id = 14;
+    settings[4].density = 4;
+    settings[5].clip_frames = 5;
+    settings[5].class_seed = 12345678901234ull;
+    const unsigned threads[] = {1, 2, 4};
+    for (int k = 0; k < 6; k++) {
+        Rendered ref = {0};
+        for (size_t t = 0; t < G_N_ELEMENTS(threads); t++) {
+            FvRenderer *r;
+            FvClip *c;
+            g_assert_cmpint(fv_renderer_open(&r, threads[t]), ==, 0);
+            g_assert_cmpint(fv_renderer_threads(r), ==, threads[t]);
+            g_assert_cmpint(fv_clip_new(&c), ==, 0);
+            Rendered got = render(r, c, &settings[k], 2);
+            size_t bytes = (size_t)settings[k].width * settings[k].height * got.info.frames;
+            if (!ref.pixels) {
+                ref = got;
+            } else {
+                g_assert_cmpint(got.info.frames, ==, ref.info.frames);
+                g_assert_cmpmem(got.pixels, bytes, ref.pixels, bytes);
+                g_assert_cmpuint(got.info.points_kept, ==, ref.info.points_kept);
+                g_free(got.pixels);
+            }
+            fv_clip_free(&c);
+            fv_renderer_close(&r);
+        }
+        g_free(ref.pixels);
+    }
+}
+
+static void test_same_inputs_same_bits_any_order(void)
+{
+    FvRenderer *r;
+    FvClip *c;
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = s.height = 64;
+    s.class_id = 5;
+    g_assert_cmpint(fv_renderer_open(&r, 2), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    Rendered a = render(r, c, &s, 3);
+    /* render other clips and sizes in between: nothing carries over */
+    FvSettings other = s;
+    other.class_id = 6;
+    other.width = 200;
+    g_free(render(r, c, &other, 0).pixels);
+    other.class_id = -1;
+    g_free(render(r, c, &other, 9).pixels);
+    Rendered b = render(r, c, &s, 3);
+    size_t bytes = (size_t)64 * 64 * a.info.frames;
+    g_assert_cmpmem(a.pixels, bytes, b.pixels, bytes);
+    /* another clip index is another sample of the same class */
+    Rendered d = render(r, c, &s, 4);
+    g_assert_cmpuint(d.info.class_key, ==, a.info.class_key);
+    g_assert_cmpuint(d.info.num_maps, ==, a.info.num_maps);
+    g_assert_cmpint(d.info.variation, ==, a.info.variation);
+    g_assert_true(d.info.frames != a.info.frames || memcmp(d.pixels, a.pixels, bytes) != 0);
+    /* another seed of the same class: same system, other sample */
+    s.seed = 1;
+    Rendered e = render(r, c, &s, 3);
+    g_assert_cmpuint(e.info.class_key, ==, a.info.class_key);
+    g_assert_cmpuint(e.info.frames, ==, a.info.frames);
+    g_assert_true(memcmp(e.pixels, a.pixels, bytes) != 0);
+    g_free(a.pixels);
+    g_free(b.pixels);
+    g_free(d.pixels);
+    g_free(e.pixels);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
+static void test_clip_frame_count(void)
+{
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = s.height = 32;
+    s.density = 1;
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 0), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    int seen[21] = {0};
+    s.class_id = -1;
+    for (uint64_t k = 0; k < 30; k++) {
+        unsigned n = fv_clip_frame_count(&s, k);
+        g_assert_cmpuint(n, >=, 18);
+        g_assert_cmpuint(n, <=, 20);
+        seen[n]++;
+        g_assert_cmpint(fv_render_clip(r, &s, k, c), ==, 0);
+        g_assert_cmpuint(fv_clip_info(c)->frames, ==, n);
+    }
+    g_assert_cmpint(seen[18] * seen[19] * seen[20], >, 0);
+    s.clip_frames = 7;
+    g_assert_cmpuint(fv_clip_frame_count(&s, 3), ==, 7);
+    g_assert_cmpint(fv_render_clip(r, &s, 3, c), ==, 0);
+    g_assert_cmpuint(fv_clip_info(c)->frames, ==, 7);
+    s.clip_frames = 1;
+    g_assert_cmpint(fv_render_clip(r, &s, 3, c), ==, 0);
+    g_assert_cmpuint(fv_clip_info(c)->frames, ==, 1);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
+static void test_static_motion_is_a_still(void)
+{
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = s.height = 64;
+    s.motion = FV_MOTION_STATIC;
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 0), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    for (int cls = 0; cls < 4; cls++) {
+        s.class_id = cls;
+        Rendered a = render(r, c, &s, 0);
+        for (unsigned f = 1; f < a.info.frames; f++)
+            g_assert_cmpmem(a.pixels, 64 * 64, a.pixels + f * 64 * 64, 64 * 64);
+        g_free(a.pixels);
+    }
+    /* and the other modes move */
+    s.motion = FV_MOTION_NONLINEAR;
+    s.class_id = 0;
+    Rendered m = render(r, c, &s, 0);
+    g_assert_true(memcmp(m.pixels, m.pixels + (m.info.frames - 1) * 64 * 64, 64 * 64) != 0);
+    g_free(m.pixels);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
+/* G7 and G8 over many classes: framing keeps >= 90% of plotted points on average, and
+ * every clip's brightest pixel is 255. */
+static void test_framing_keeps_points_and_brightest_is_255(void)
+{
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = s.height = 96;
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 0), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    double kept = 0;
+    const int clips = 60;
+    for (int k = 0; k < clips; k++) {
+        s.class_id = k;
+        s.motion = (FvMotion)(k % FV_NUM_MOTIONS);
+        Rendered a = render(r, c, &s, 0);
+        double frac =
+            (double)a.info.points_kept / ((double)a.info.points_per_frame * a.info.frames);
+        kept += frac;
+        guint8 top = 0;
+        for (size_t i = 0; i < (size_t)96 * 96 * a.info.frames; i++)
+            top = MAX(top, a.pixels[i]);
+        if (top != 255)
+            g_error("class %d: brightest pixel %u (max count %u)", k, top, a.info.max_count);
+        g_free(a.pixels);
+    }
+    g_test_message("framing kept %.4f of plotted points on average", kept / clips);
+    g_assert_cmpfloat(kept / clips, >=, 0.9);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
+static double lit_fraction(const guint8 *frame, size_t pixels)
+{
+    size_t lit = 0;
+    for (size_t i = 0; i < pixels; i++)
+        lit += frame[i] != 0;
+    return (double)lit / pixels;
+}
+
+/* G9: a degenerate class (too few lit pixels) is redrawn, deterministically. */
+static void test_degenerate_class_is_redrawn(void)
+{
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = s.height = FV_CHECK_SIZE;
+    s.motion = FV_MOTION_STATIC; /* the class's start state, as the check sees it */
+    s.density = FV_DEFAULT_DENSITY;
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 0), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    int found = -1, redrawn = 0;
+    for (int k = 0; k < 300; k++) {
+        s.class_id = k;
+        FvClass cls;
+        fv_class_draw(&cls, fv_class_key(&s, 0), 0);
+        /* only the class's own draws: forcing a variation keeps it out of the picture */
+        s.variation = cls.variation;
+        g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, 0);
+        if (fv_clip_info(c)->redraws > 0) {
+            redrawn++;
+            if (found < 0)
+                found = k;
+        }
+    }
+    g_test_message("%d of 300 classes redrawn", redrawn);
+    g_assert_cmpint(found, >=, 0);
+    g_assert_cmpint(redrawn, <, 150);
+
+    s.class_id = found;
+    FvClass first;
+    fv_class_draw(&first, fv_class_key(&s, 0), 0);
+    /* the first draw, rendered as the check renders it (no perturbation), is degenerate */
+    double lit0 = fv_class_lit_fraction(r, &first, s.motion, first.variation, 19, 0);
+    g_assert_cmpfloat(lit0, <, FV_MIN_LIT_FRACTION);
+    s.variation = first.variation;
+    g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, 0);
+    unsigned redraws = fv_clip_info(c)->redraws;
+    FvClass kept;
+    fv_class_draw(&kept, fv_class_key(&s, 0), (int)redraws);
+    double lit = fv_class_lit_fraction(r, &kept, s.motion, kept.variation, 19, (int)redraws);
+    g_assert_cmpfloat(lit, >=, FV_MIN_LIT_FRACTION);
+    /* a new renderer makes the same decision */
+    FvRenderer *r2;
+    g_assert_cmpint(fv_renderer_open(&r2, 1), ==, 0);
+    g_assert_cmpint(fv_render_clip(r2, &s, 0, c), ==, 0);
+    g_assert_cmpuint(fv_clip_info(c)->redraws, ==, redraws);
+    fv_renderer_close(&r2);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
+/* Rendered clips are rarely near-empty once degenerate classes are redrawn. */
+static void test_few_dark_clips(void)
+{
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = s.height = 128;
+    s.class_id = -1;
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 0), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    int dark = 0;
+    const int clips = 40;
+    for (int k = 0; k < clips; k++) {
+        Rendered a = render(r, c, &s, (uint64_t)k);
+        double lo = 1;
+        for (unsigned f = 0; f < a.info.frames; f++)
+            lo = MIN(lo, lit_fraction(a.pixels + (size_t)f * 128 * 128, 128 * 128));
+        dark += lo < 0.02;
+        g_free(a.pixels);
+    }
+    g_test_message("%d of %d clips have a frame under 2%% lit", dark, clips);
+    g_assert_cmpint(dark, <=, clips / 10);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
+static void test_huge_size_fails_cleanly(void)
+{
+    /* far too big to allocate on any test machine: -ENOMEM, nothing half done */
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = s.height = FV_MAX_SIZE;
+    s.clip_frames = FV_MAX_CLIP_FRAMES;
+    s.density = FV_MIN_DENSITY;
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 1), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, -ENOMEM);
+    g_assert_null(fv_clip_info(c));
+    /* the renderer is still usable */
+    fv_default_settings(&s);
+    s.width = s.height = 32;
+    g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, 0);
+    g_assert_nonnull(fv_clip_info(c));
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
+static void test_gray16_matches_gray8(void)
+{
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = 40;
+    s.height = 24;
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 0), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, 0);
+    guint8 g8[40 * 24];
+    guint16 g16[48 * 24]; /* a stride wider than the row */
+    g_assert_cmpint(fv_clip_write_gray8(c, 3, g8, 40), ==, 0);
+    g_assert_cmpint(fv_clip_write_gray16(c, 3, g16, 48 * 2), ==, 0);
+    for (int y = 0; y < 24; y++)
+        for (int x = 0; x < 40; x++)
+            g_assert_cmpint(abs((int)g8[y * 40 + x] - (int)((g16[y * 48 + x] + 128) / 257)), <=, 1);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/sigma/invariants", test_sigma_invariants);
+    g_test_add_func("/curves/sharp-holds-and-ramps", test_curve_sharp_holds_and_ramps);
+    g_test_add_func("/curves/periodic-amplitude-bound", test_curve_periodic_amplitude_bound);
+    g_test_add_func("/curves/spline-knot-step-rule", test_curve_spline_knot_step_rule);
+    g_test_add_func("/curves/spline-continuity-and-integral", test_spline_continuity_and_integral);
+    g_test_add_func("/class/motion-rule-frequencies", test_class_motion_rule_frequencies);
+    g_test_add_func("/alias/frequencies-match-det", test_alias_frequencies_match_det);
+    g_test_add_func("/chaos/box-sum-equals-naive-splat", test_box_sum_equals_naive_splat);
+    g_test_add_func("/variations/finite-on-any-input", test_variations_finite);
+    g_test_add_func("/variations/definitions", test_variation_definitions);
+    g_test_add_func("/names/round-trip", test_names_round_trip);
+    g_test_add_func("/settings/validation", test_settings_validation);
+    g_test_add_func("/render/threads-give-identical-bits", test_threads_give_identical_bits);
+    g_test_add_func("/render/same-inputs-same-bits", test_same_inputs_same_bits_any_order);
+    g_test_add_func("/render/clip-frame-count", test_clip_frame_count);
+    g_test_add_func("/render/static-motion-is-a-still", test_static_motion_is_a_still);
+    g_test_add_func("/render/framing-keeps-points-brightest-255",
+                    test_framing_keeps_points_and_brightest_is_255);
+    g_test_add_func("/render/degenerate-class-is-redrawn", test_degenerate_class_is_redrawn);
+    g_test_add_func("/render/few-dark-clips", test_few_dark_clips);
+    g_test_add_func("/render/huge-size-fails-cleanly", test_huge_size_fails_cleanly);
+    g_test_add_func("/render/gray16-matches-gray8", test_gray16_matches_gray8);
+    return g_test_run();
+}
