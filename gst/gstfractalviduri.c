@@ -1,0 +1,218 @@
+/* fractalvid: fractal:// URIs (see gstfractalviduri.h). */
+
+#include "gstfractalviduri.h"
+
+#include <string.h>
+
+static gboolean key_allowed(const gchar *const *keys, const gchar *key)
+{
+    return g_strv_contains(keys, key);
+}
+
+/* What a valid value of pspec looks like, for error messages. */
+static gchar *describe_values(GParamSpec *pspec)
+{
+    if (G_IS_PARAM_SPEC_INT(pspec)) {
+        GParamSpecInt *p = G_PARAM_SPEC_INT(pspec);
+        return g_strdup_printf("an integer from %d to %d", p->minimum, p->maximum);
+    }
+    if (G_IS_PARAM_SPEC_UINT(pspec)) {
+        GParamSpecUInt *p = G_PARAM_SPEC_UINT(pspec);
+        return g_strdup_printf("an integer from %u to %u", p->minimum, p->maximum);
+    }
+    if (G_IS_PARAM_SPEC_INT64(pspec)) {
+        GParamSpecInt64 *p = G_PARAM_SPEC_INT64(pspec);
+        return g_strdup_printf("an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                               p->minimum, p->maximum);
+    }
+    if (G_IS_PARAM_SPEC_UINT64(pspec)) {
+        GParamSpecUInt64 *p = G_PARAM_SPEC_UINT64(pspec);
+        return g_strdup_printf("an integer from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+                               p->minimum, p->maximum);
+    }
+    if (G_IS_PARAM_SPEC_DOUBLE(pspec)) {
+        GParamSpecDouble *p = G_PARAM_SPEC_DOUBLE(pspec);
+        gchar lo[G_ASCII_DTOSTR_BUF_SIZE], hi[G_ASCII_DTOSTR_BUF_SIZE];
+        return g_strdup_printf("a number from %s to %s", g_ascii_dtostr(lo, sizeof lo, p->minimum),
+                               g_ascii_dtostr(hi, sizeof hi, p->maximum));
+    }
+    if (G_IS_PARAM_SPEC_BOOLEAN(pspec))
+        return g_strdup("true or false");
+    if (G_IS_PARAM_SPEC_ENUM(pspec)) {
+        GEnumClass *klass = G_PARAM_SPEC_ENUM(pspec)->enum_class;
+        GString *names = g_string_new("one of ");
+        for (guint i = 0; i < klass->n_values; i++)
+            g_string_append_printf(names, "%s%s", i ? ", " : "", klass->values[i].value_nick);
+        return g_string_free(names, FALSE);
+    }
+    return g_strdup("a valid value");
+}
+
+/* Parse text as a value of pspec: GStreamer's own deserialiser, then GLib's range check. */
+static gboolean parse_value(GParamSpec *pspec, const gchar *text, GValue *value, GError **error)
+{
+    GType type = G_PARAM_SPEC_VALUE_TYPE(pspec);
+    gboolean ok;
+
+    g_value_init(value, type);
+    /* strtoull() would take "-1" as the largest number; an unsigned key refuses it. */
+    ok = *text != '\0' && !((type == G_TYPE_UINT || type == G_TYPE_UINT64) && strchr(text, '-'));
+    /* Enums by nick only: a number would pick a value by its C value, not its name. */
+    if (ok && G_TYPE_IS_ENUM(type)) {
+        GEnumValue *v = g_enum_get_value_by_nick(G_PARAM_SPEC_ENUM(pspec)->enum_class, text);
+        ok = v != NULL;
+        if (ok)
+            g_value_set_enum(value, v->value);
+    } else if (ok) {
+        ok = gst_value_deserialize(value, text);
+    }
+    /* g_param_value_validate() returns TRUE when it had to change the value: out of range. */
+    if (ok)
+        ok = !g_param_value_validate(pspec, value);
+
+    if (!ok) {
+        gchar *expected = describe_values(pspec);
+        g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+                    "fractal URI: \"%s\" is not a valid %s (expected %s)", text,
+                    g_param_spec_get_name(pspec), expected);
+        g_free(expected);
+        g_value_unset(value);
+    }
+    return ok;
+}
+
+gboolean gst_fractal_vid_uri_apply(GObject *object, const gchar *uri, const gchar *const *keys,
+                                   GError **error)
+{
+    GObjectClass *klass = G_OBJECT_GET_CLASS(object);
+    gchar *protocol = gst_uri_get_protocol(uri);
+    gboolean scheme_ok = protocol && g_ascii_strcasecmp(protocol, GST_FRACTAL_VID_URI_SCHEME) == 0;
+    const gchar *body;
+    gchar **pairs;
+    GArray *values;
+    GPtrArray *names;
+    gboolean ok = TRUE;
+
+    g_free(protocol);
+    if (!scheme_ok) {
+        g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_UNSUPPORTED_PROTOCOL,
+                    "not a fractal URI: \"%s\" (expected fractal://key=value&...)", uri);
+        return FALSE;
+    }
+
+    /* Accept fractal://k=v&k=v, fractal:k=v and fractal:///?k=v alike. */
+    body = uri + strlen(GST_FRACTAL_VID_URI_SCHEME) + 1;
+    while (*body == '/')
+        body++;
+    if (*body == '?')
+        body++;
+
+    values = g_array_new(FALSE, TRUE, sizeof(GValue));
+    g_array_set_clear_func(values, (GDestroyNotify)g_value_unset);
+    names = g_ptr_array_new_with_free_func(g_free);
+    pairs = g_strsplit(body, "&", -1);
+
+    for (gchar **pair = pairs; ok && *pair; pair++) {
+        const gchar *eq = strchr(*pair, '=');
+        gchar *key, *text;
+        GParamSpec *pspec;
+        GValue value = G_VALUE_INIT;
+
+        if (**pair == '\0')
+            continue;
+        if (!eq) {
+            g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+                        "fractal URI: \"%s\" is not a key=value pair", *pair);
+            ok = FALSE;
+            break;
+        }
+        key = g_uri_unescape_segment(*pair, eq, NULL);
+        text = g_uri_unescape_string(eq + 1, NULL);
+        pspec = key ? g_object_class_find_property(klass, key) : NULL;
+        if (!key || !text) {
+            g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+                        "fractal URI: bad escape in \"%s\"", *pair);
+            ok = FALSE;
+        } else if (!pspec || !key_allowed(keys, key)) {
+            gchar *known = g_strjoinv(", ", (gchar **)keys);
+            g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+                        "fractal URI: unknown key \"%s\" (known keys: %s)", key, known);
+            g_free(known);
+            ok = FALSE;
+        } else if (parse_value(pspec, text, &value, error)) {
+            g_array_append_val(values, value);
+            g_ptr_array_add(names, g_strdup(g_param_spec_get_name(pspec)));
+        } else {
+            ok = FALSE;
+        }
+        g_free(key);
+        g_free(text);
+    }
+
+    if (ok) {
+        /* Defaults first, then the URI's values: the URI describes the whole stream. */
+        g_object_freeze_notify(object);
+        for (const gchar *const *key = keys; *key; key++) {
+            GParamSpec *pspec = g_object_class_find_property(klass, *key);
+            GValue def = G_VALUE_INIT;
+
+            g_value_init(&def, G_PARAM_SPEC_VALUE_TYPE(pspec));
+            g_param_value_set_default(pspec, &def);
+            g_object_set_property(object, *key, &def);
+            g_value_unset(&def);
+        }
+        for (guint i = 0; i < values->len; i++)
+            g_object_set_property(object, g_ptr_array_index(names, i),
+                                  &g_array_index(values, GValue, i));
+        g_object_thaw_notify(object);
+    }
+
+    g_strfreev(pairs);
+    g_ptr_array_unref(names);
+    g_array_unref(values);
+    return ok;
+}
+
+/* A value as URI text: enum nicks, round-trip doubles, GStreamer's serialiser otherwise. */
+static gchar *format_value(const GValue *value)
+{
+    if (G_VALUE_HOLDS_ENUM(value)) {
+        GEnumClass *klass = g_type_class_ref(G_VALUE_TYPE(value));
+        GEnumValue *v = g_enum_get_value(klass, g_value_get_enum(value));
+        gchar *text = g_strdup(v ? v->value_nick : "");
+        g_type_class_unref(klass);
+        return text;
+    }
+    if (G_VALUE_HOLDS_DOUBLE(value)) {
+        gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+        return g_strdup(g_ascii_dtostr(buf, sizeof buf, g_value_get_double(value)));
+    }
+    if (G_VALUE_HOLDS_BOOLEAN(value))
+        return g_strdup(g_value_get_boolean(value) ? "true" : "false");
+    return gst_value_serialize(value);
+}
+
+gchar *gst_fractal_vid_uri_build(GObject *object, const gchar *const *keys,
+                                 const gchar *const *always_keys)
+{
+    GObjectClass *klass = G_OBJECT_GET_CLASS(object);
+    GString *uri = g_string_new(GST_FRACTAL_VID_URI_SCHEME "://");
+    gboolean first = TRUE;
+
+    for (const gchar *const *key = keys; *key; key++) {
+        GParamSpec *pspec = g_object_class_find_property(klass, *key);
+        GValue value = G_VALUE_INIT;
+
+        g_value_init(&value, G_PARAM_SPEC_VALUE_TYPE(pspec));
+        g_object_get_property(object, *key, &value);
+        if (g_strv_contains(always_keys, *key) || !g_param_value_defaults(pspec, &value)) {
+            gchar *text = format_value(&value);
+            g_string_append_printf(uri, "%s%s=", first ? "" : "&", *key);
+            g_string_append_uri_escaped(uri, text, NULL, FALSE);
+            g_free(text);
+            first = FALSE;
+        }
+        g_value_unset(&value);
+    }
+    return g_string_free(uri, FALSE);
+}

@@ -1,0 +1,292 @@
+/* fractalvid: render-ahead worker of fractalvidsrc (see gstfractalvidworker.h).
+ *
+ * One request slot, one result slot. The element only ever wants one clip next (the one after
+ * the current clip, or the one a seek lands in), so a newer request simply replaces an older
+ * one, and a result that is not what was asked for is thrown away. At most two clips' storage
+ * exist: the one the element plays and the one being rendered. */
+
+#include "gstfractalvidworker.h"
+
+#include <errno.h>
+
+typedef struct {
+    FvSettings settings;
+    guint64 clip_index;
+} ClipKey;
+
+struct _GstFractalVidWorker {
+    GMutex lock;
+    GCond cond;
+    GThread *thread;
+
+    /* Owned by the thread while it renders; threads_wanted is read under the lock. */
+    FvRenderer *renderer;
+    guint threads_open;
+    guint threads_wanted;
+
+    /* The next clip to render. prefetch_pending: the request came from prefetch and may be
+     * refreshed by update_prefetch. */
+    gboolean have_request;
+    gboolean prefetch_pending;
+    ClipKey request;
+
+    /* The clip being rendered; busy_prefetch: nobody waits for it yet. */
+    gboolean busy;
+    gboolean busy_prefetch;
+    ClipKey busy_key;
+
+    /* The last clip rendered, waiting to be taken (done is NULL if rendering failed). */
+    gboolean have_done;
+    FvClip *done;
+    gboolean done_prefetch;
+    ClipKey done_key;
+    gint done_result;
+    gdouble done_seconds;
+
+    /* Storage given back by the element, reused by the next render. */
+    FvClip *spare;
+
+    gboolean flushing;
+    gboolean quit;
+};
+
+gboolean gst_fractal_vid_settings_equal(const FvSettings *a, const FvSettings *b)
+{
+    return a->class_id == b->class_id && a->class_seed == b->class_seed && a->seed == b->seed &&
+           a->motion == b->motion && a->variation == b->variation &&
+           a->clip_frames == b->clip_frames && a->density == b->density && a->width == b->width &&
+           a->height == b->height;
+}
+
+static gboolean clip_key_equal(const ClipKey *key, const FvSettings *settings, guint64 clip_index)
+{
+    return key->clip_index == clip_index &&
+           gst_fractal_vid_settings_equal(&key->settings, settings);
+}
+
+/* Storage for the next render: the spare, else the storage of the result waiting (which is
+ * not what is wanted now), else none (a new clip). Called with the lock. */
+static FvClip *take_storage_locked(GstFractalVidWorker *worker)
+{
+    FvClip *clip = worker->spare;
+
+    worker->spare = NULL;
+    if (worker->have_done) {
+        if (clip)
+            fv_clip_free(&worker->done);
+        else
+            clip = worker->done;
+        worker->done = NULL;
+        worker->have_done = FALSE;
+    }
+    return clip;
+}
+
+static gpointer gst_fractal_vid_worker_loop(gpointer data)
+{
+    GstFractalVidWorker *worker = data;
+
+    g_mutex_lock(&worker->lock);
+    while (!worker->quit) {
+        ClipKey key;
+        FvClip *clip;
+        guint threads;
+        gint result = 0;
+        gint64 started;
+
+        if (!worker->have_request) {
+            g_cond_wait(&worker->cond, &worker->lock);
+            continue;
+        }
+        key = worker->request;
+        worker->busy_prefetch = worker->prefetch_pending;
+        worker->have_request = FALSE;
+        worker->prefetch_pending = FALSE;
+
+        /* Asked twice for what is already waiting: nothing to do. */
+        if (worker->have_done && clip_key_equal(&worker->done_key, &key.settings, key.clip_index))
+            continue;
+
+        clip = take_storage_locked(worker);
+        threads = worker->threads_wanted;
+        worker->busy = TRUE;
+        worker->busy_key = key;
+        g_mutex_unlock(&worker->lock);
+
+        started = g_get_monotonic_time();
+        if (!clip)
+            result = fv_clip_new(&clip);
+        if (result == 0 && threads != worker->threads_open) {
+            fv_renderer_close(&worker->renderer);
+            result = fv_renderer_open(&worker->renderer, threads);
+            worker->threads_open = result == 0 ? threads : G_MAXUINT;
+        }
+        if (result == 0)
+            result = fv_render_clip(worker->renderer, &key.settings, key.clip_index, clip);
+
+        g_mutex_lock(&worker->lock);
+        worker->busy = FALSE;
+        if (result != 0)
+            fv_clip_free(&clip);
+        worker->have_done = TRUE;
+        worker->done = clip;
+        worker->done_key = key;
+        worker->done_prefetch = worker->busy_prefetch;
+        worker->done_result = result;
+        worker->done_seconds = (g_get_monotonic_time() - started) / 1e6;
+        g_cond_broadcast(&worker->cond);
+    }
+    g_mutex_unlock(&worker->lock);
+    return NULL;
+}
+
+GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, gint *err)
+{
+    GstFractalVidWorker *worker = g_new0(GstFractalVidWorker, 1);
+    gint result;
+
+    /* Opened here, not lazily, so a renderer that cannot start fails the state change. */
+    result = fv_renderer_open(&worker->renderer, threads);
+    if (result != 0) {
+        g_free(worker);
+        *err = result;
+        return NULL;
+    }
+    worker->threads_open = worker->threads_wanted = threads;
+    g_mutex_init(&worker->lock);
+    g_cond_init(&worker->cond);
+    worker->thread = g_thread_new("fractalvid-render", gst_fractal_vid_worker_loop, worker);
+    *err = 0;
+    return worker;
+}
+
+void gst_fractal_vid_worker_free(GstFractalVidWorker *worker)
+{
+    if (!worker)
+        return;
+
+    g_mutex_lock(&worker->lock);
+    worker->quit = TRUE;
+    g_cond_broadcast(&worker->cond);
+    g_mutex_unlock(&worker->lock);
+    g_thread_join(worker->thread);
+
+    fv_clip_free(&worker->done);
+    fv_clip_free(&worker->spare);
+    fv_renderer_close(&worker->renderer);
+    g_cond_clear(&worker->cond);
+    g_mutex_clear(&worker->lock);
+    g_free(worker);
+}
+
+void gst_fractal_vid_worker_set_threads(GstFractalVidWorker *worker, guint threads)
+{
+    g_mutex_lock(&worker->lock);
+    worker->threads_wanted = threads;
+    g_mutex_unlock(&worker->lock);
+}
+
+/* Ask for a clip unless it is waiting, being rendered or already asked for. The newest wish
+ * wins: a different request still queued is dropped. */
+static void request_locked(GstFractalVidWorker *worker, const FvSettings *settings,
+                           guint64 clip_index, gboolean prefetch)
+{
+    if (worker->have_done && clip_key_equal(&worker->done_key, settings, clip_index)) {
+        worker->have_request = FALSE;
+        worker->done_prefetch &= prefetch;
+        return;
+    }
+    if (worker->busy && clip_key_equal(&worker->busy_key, settings, clip_index)) {
+        worker->have_request = FALSE;
+        worker->busy_prefetch &= prefetch;
+        return;
+    }
+    if (!(worker->have_request && clip_key_equal(&worker->request, settings, clip_index))) {
+        worker->request.settings = *settings;
+        worker->request.clip_index = clip_index;
+        worker->have_request = TRUE;
+        g_cond_broadcast(&worker->cond);
+    }
+    worker->prefetch_pending = prefetch;
+}
+
+void gst_fractal_vid_worker_prefetch(GstFractalVidWorker *worker, const FvSettings *settings,
+                                     guint64 clip_index)
+{
+    g_mutex_lock(&worker->lock);
+    request_locked(worker, settings, clip_index, TRUE);
+    g_mutex_unlock(&worker->lock);
+}
+
+void gst_fractal_vid_worker_update_prefetch(GstFractalVidWorker *worker, const FvSettings *settings)
+{
+    const ClipKey *last = NULL;
+    FvSettings updated;
+
+    g_mutex_lock(&worker->lock);
+    /* The prefetched clip is whichever is queued, being rendered or waiting, newest first;
+     * a clip the element already waits for is left alone. */
+    if (worker->have_request) {
+        if (worker->prefetch_pending)
+            last = &worker->request;
+    } else if (worker->busy) {
+        if (worker->busy_prefetch)
+            last = &worker->busy_key;
+    } else if (worker->have_done && worker->done_prefetch && worker->done_result == 0) {
+        last = &worker->done_key;
+    }
+
+    if (last) {
+        updated = *settings;
+        updated.width = last->settings.width;
+        updated.height = last->settings.height;
+        request_locked(worker, &updated, last->clip_index, TRUE);
+    }
+    g_mutex_unlock(&worker->lock);
+}
+
+gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *settings,
+                                 guint64 clip_index, FvClip **clip, gdouble *seconds)
+{
+    gint result;
+
+    g_mutex_lock(&worker->lock);
+    for (;;) {
+        if (worker->flushing) {
+            result = -ECANCELED;
+            break;
+        }
+        if (worker->have_done && clip_key_equal(&worker->done_key, settings, clip_index)) {
+            /* A failed render is handed over once; asking again renders again. */
+            result = worker->done_result;
+            *seconds = worker->done_seconds;
+            *clip = worker->done;
+            worker->done = NULL;
+            worker->have_done = FALSE;
+            break;
+        }
+        request_locked(worker, settings, clip_index, FALSE);
+        g_cond_wait(&worker->cond, &worker->lock);
+    }
+    g_mutex_unlock(&worker->lock);
+    return result;
+}
+
+void gst_fractal_vid_worker_give_back(GstFractalVidWorker *worker, FvClip *clip)
+{
+    g_mutex_lock(&worker->lock);
+    if (!worker->spare) {
+        worker->spare = clip;
+        clip = NULL;
+    }
+    g_mutex_unlock(&worker->lock);
+    fv_clip_free(&clip);
+}
+
+void gst_fractal_vid_worker_set_flushing(GstFractalVidWorker *worker, gboolean flushing)
+{
+    g_mutex_lock(&worker->lock);
+    worker->flushing = flushing;
+    g_cond_broadcast(&worker->cond);
+    g_mutex_unlock(&worker->lock);
+}
