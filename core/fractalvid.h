@@ -101,6 +101,10 @@ typedef struct FvClip FvClip;
 int fv_renderer_open(FvRenderer **out, unsigned threads);
 /* Close a renderer and set *r to NULL; NULL is allowed. */
 void fv_renderer_close(FvRenderer **r);
+/* Cancel (on != 0) or allow (on == 0) rendering: while cancelled, fv_render_clip returns
+ * -ECANCELED within one lane of one frame, the one running now included. The one call of
+ * the library that is safe from another thread while fv_render_clip runs. */
+void fv_renderer_cancel(FvRenderer *r, int on);
 /* Number of threads the renderer uses. */
 unsigned fv_renderer_threads(const FvRenderer *r);
 
@@ -110,7 +114,7 @@ int fv_clip_new(FvClip **out);
 void fv_clip_free(FvClip **c);
 
 /* Render clip clip_index of s into out. -EINVAL on bad settings, -ENOMEM when the
- * frames cannot be allocated (out is then left empty). */
+ * frames cannot be allocated, -ECANCELED when cancelled (out is then left empty). */
 int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out);
 
 /* Labels of the clip last rendered into c (NULL if none). */

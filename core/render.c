@@ -6,6 +6,7 @@
 #include "fvmath.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ enum {
 struct FvRenderer {
     FvPool *pool;
     int threads;
+    atomic_int cancel;     /* set from another thread to stop a render early */
     uint32_t *hist; /* threads histograms of hist_pixels */
     size_t hist_pixels;
     uint32_t *boxed; /* one frame's 3x3 counts */
@@ -125,6 +127,17 @@ void fv_renderer_close(FvRenderer **pr)
     free(r->log_lut);
     free(r);
     *pr = NULL;
+}
+
+void fv_renderer_cancel(FvRenderer *r, int on)
+{
+    if (r)
+        atomic_store(&r->cancel, on != 0);
+}
+
+static bool cancelled(FvRenderer *r)
+{
+    return atomic_load_explicit(&r->cancel, memory_order_relaxed) != 0;
 }
 
 unsigned fv_renderer_threads(const FvRenderer *r)
@@ -324,6 +337,10 @@ static void lane_task(void *ctx, int lane, int thread)
 {
     FrameJob *job = ctx;
     uint32_t *hist = job->r->hist + (size_t)thread * job->r->hist_pixels;
+    if (cancelled(job->r)) { /* the histogram is thrown away anyway */
+        job->inside[lane] = 0;
+        return;
+    }
     job->inside[lane] =
         fv_chaos_lane(job->sys, job->sample_key, lane, job->iters, hist, job->width, job->height);
 }
@@ -411,6 +428,18 @@ double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion,
 
 /* ---- clips ---- */
 
+/* The perturbed, framed systems of every frame of one sample into r->systems; returns the
+ * smallest estimated lit fraction of its frames. */
+static double frame_sample(FvRenderer *r, const FvClass *cls, const FvSettings *s, int variation,
+                           int frames, uint64_t sample_key)
+{
+    FvPerturb perturb;
+    fv_perturb_draw(&perturb, sample_key);
+    for (int t = 0; t < frames; t++)
+        build_system(&r->systems[t], cls, s->motion, variation, &perturb, t, frames);
+    return frame_systems(r, NULL, frames, sample_key, (int)s->width, (int)s->height);
+}
+
 int fv_clip_new(FvClip **out)
 {
     if (!out)
@@ -439,6 +468,8 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
     if (!r || !out || fv_settings_validate(s, NULL))
         return -EINVAL;
     out->valid = false;
+    if (cancelled(r))
+        return -ECANCELED;
     const int width = (int)s->width, height = (int)s->height;
     const size_t pixels = (size_t)width * height;
     const uint64_t class_key = fv_class_key(s, clip_index);
@@ -489,11 +520,7 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
     double best_lit = -1;
     for (;;) {
         sample_key = tries ? fv_key(base_key, TAG_RESAMPLE, (uint64_t)tries) : base_key;
-        FvPerturb perturb;
-        fv_perturb_draw(&perturb, sample_key);
-        for (int t = 0; t < frames; t++)
-            build_system(&r->systems[t], &cls, s->motion, variation, &perturb, t, frames);
-        double lit = frame_systems(r, NULL, frames, sample_key, width, height);
+        double lit = frame_sample(r, &cls, s, variation, frames, sample_key);
         if (lit > best_lit) {
             best_lit = lit;
             best = tries;
@@ -503,11 +530,7 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
     }
     if (tries == SAMPLE_TRIES && best != SAMPLE_TRIES - 1) {
         sample_key = best ? fv_key(base_key, TAG_RESAMPLE, (uint64_t)best) : base_key;
-        FvPerturb perturb;
-        fv_perturb_draw(&perturb, sample_key);
-        for (int t = 0; t < frames; t++)
-            build_system(&r->systems[t], &cls, s->motion, variation, &perturb, t, frames);
-        frame_systems(r, NULL, frames, sample_key, width, height);
+        frame_sample(r, &cls, s, variation, frames, sample_key);
     }
 
     /* The chaos game, frame by frame, kept as log codes until the clip's max is known. */
@@ -516,6 +539,8 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
     uint16_t max_code = 0;
     for (int t = 0; t < frames; t++) {
         kept += render_counts(r, &r->systems[t], sample_key, iters, width, height);
+        if (cancelled(r))
+            return -ECANCELED;
         uint16_t *codes = out->codes + (size_t)t * pixels;
         for (size_t i = 0; i < pixels; i++) {
             uint32_t c = r->boxed[i];

@@ -1059,7 +1059,7 @@ static GstFlowReturn gst_fractal_vid_src_prepare_clip(GstFractalVidSrc *src)
         src->frame_in_clip = ci->frames - 1;
 
     /* The next clip renders while this one plays, unless the stream ends first: a clip
-     * render cannot be interrupted, and stop() would wait for it. num_buffers_left counts
+     * render nobody will play is not started. num_buffers_left counts
      * the buffers after this one. */
     num_buffers_left = GST_BASE_SRC(src)->num_buffers_left;
     if (GST_VIDEO_INFO_FPS_N(info) > 0 && src->clip_index + 1 < range.end &&
@@ -1181,7 +1181,7 @@ static gboolean gst_fractal_vid_src_stop(GstBaseSrc *bsrc)
     GST_OBJECT_UNLOCK(src);
 
     fv_clip_free(&src->clip);
-    /* Waits for a clip being rendered: the core cannot be interrupted. */
+    /* A clip being rendered is cancelled: this waits for one lane of one frame at most. */
     gst_fractal_vid_worker_free(worker);
     g_clear_pointer(&src->scratch, g_free);
     src->scratch_size = 0;

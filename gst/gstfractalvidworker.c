@@ -117,9 +117,12 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
         if (!clip)
             result = fv_clip_new(&clip);
         if (result == 0 && threads != worker->threads_open) {
+            /* under the lock: free() may cancel the renderer from another thread */
+            g_mutex_lock(&worker->lock);
             fv_renderer_close(&worker->renderer);
             result = fv_renderer_open(&worker->renderer, threads);
             worker->threads_open = result == 0 ? threads : G_MAXUINT;
+            g_mutex_unlock(&worker->lock);
         }
         if (result == 0)
             result = fv_render_clip(worker->renderer, &key.settings, key.clip_index, clip);
@@ -167,6 +170,8 @@ void gst_fractal_vid_worker_free(GstFractalVidWorker *worker)
 
     g_mutex_lock(&worker->lock);
     worker->quit = TRUE;
+    /* a clip being rendered is of no use now: stop it within a frame's lane */
+    fv_renderer_cancel(worker->renderer, 1);
     g_cond_broadcast(&worker->cond);
     g_mutex_unlock(&worker->lock);
     g_thread_join(worker->thread);

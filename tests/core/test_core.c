@@ -704,6 +704,61 @@ static void test_huge_size_fails_cleanly(void)
     fv_renderer_close(&r);
 }
 
+typedef struct CancelRun {
+    FvRenderer *r;
+    FvClip *clip;
+    FvSettings s;
+    int result;
+    gint64 returned_at;
+} CancelRun;
+
+static gpointer cancel_run_thread(gpointer data)
+{
+    CancelRun *run = data;
+    run->result = fv_render_clip(run->r, &run->s, 0, run->clip);
+    run->returned_at = g_get_monotonic_time();
+    return NULL;
+}
+
+/* A long render stops soon after fv_renderer_cancel, and the renderer then works as new. */
+static void test_cancel_stops_a_long_render(void)
+{
+    CancelRun run = {0};
+    fv_default_settings(&run.s);
+    run.s.width = run.s.height = 2048; /* about ten seconds of work on two cores */
+    run.s.clip_frames = 20;
+    g_assert_cmpint(fv_renderer_open(&run.r, 2), ==, 0);
+    g_assert_cmpint(fv_clip_new(&run.clip), ==, 0);
+    GThread *thread = g_thread_new("render", cancel_run_thread, &run);
+    g_usleep(300 * 1000);
+    gint64 asked = g_get_monotonic_time();
+    fv_renderer_cancel(run.r, 1);
+    g_thread_join(thread);
+    g_assert_cmpint(run.result, ==, -ECANCELED);
+    g_assert_null(fv_clip_info(run.clip));
+    g_test_message("returned %.0f ms after the cancel", (run.returned_at - asked) / 1e3);
+    g_assert_cmpint(run.returned_at - asked, <, 2 * G_USEC_PER_SEC);
+    /* still cancelled: a new render returns at once */
+    g_assert_cmpint(fv_render_clip(run.r, &run.s, 0, run.clip), ==, -ECANCELED);
+
+    /* allowed again: same bits as a renderer that was never cancelled */
+    fv_renderer_cancel(run.r, 0);
+    FvSettings small;
+    fv_default_settings(&small);
+    small.width = small.height = 64;
+    Rendered a = render(run.r, run.clip, &small, 1);
+    FvRenderer *fresh;
+    g_assert_cmpint(fv_renderer_open(&fresh, 1), ==, 0);
+    Rendered b = render(fresh, run.clip, &small, 1);
+    size_t bytes = (size_t)64 * 64 * a.info.frames;
+    g_assert_cmpmem(a.pixels, bytes, b.pixels, bytes);
+    g_free(a.pixels);
+    g_free(b.pixels);
+    fv_renderer_close(&fresh);
+    fv_clip_free(&run.clip);
+    fv_renderer_close(&run.r);
+}
+
 static void test_gray16_matches_gray8(void)
 {
     FvSettings s;
@@ -751,5 +806,6 @@ int main(int argc, char **argv)
     g_test_add_func("/render/few-dark-clips", test_few_dark_clips);
     g_test_add_func("/render/huge-size-fails-cleanly", test_huge_size_fails_cleanly);
     g_test_add_func("/render/gray16-matches-gray8", test_gray16_matches_gray8);
+    g_test_add_func("/render/cancel-stops-a-long-render", test_cancel_stops_a_long_render);
     return g_test_run();
 }

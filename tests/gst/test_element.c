@@ -1131,6 +1131,27 @@ GST_START_TEST(test_stop_during_render_is_clean)
 
 GST_END_TEST;
 
+/* Stopping while a big clip renders (seconds of work) cancels the render: the state change
+ * returns within about a frame's lane, not after the whole clip. */
+GST_START_TEST(test_stop_cancels_a_long_render)
+{
+    GstElement *pipeline = gst_parse_launch("fractalvidsrc ! "
+                                            "video/x-raw,width=2048,height=2048 ! fakesink",
+                                            NULL);
+    gint64 asked;
+
+    fail_if(gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    g_usleep(300 * 1000);
+    asked = g_get_monotonic_time();
+    fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_NULL),
+                           GST_STATE_CHANGE_SUCCESS);
+    fail_unless(g_get_monotonic_time() - asked < 2 * G_USEC_PER_SEC,
+                "stopping took %.1f s", (g_get_monotonic_time() - asked) / 1e6);
+    gst_object_unref(pipeline);
+}
+
+GST_END_TEST;
+
 static Suite *fractalvidsrc_suite(void)
 {
     Suite *s = suite_create("fractalvidsrc");
@@ -1163,6 +1184,7 @@ static Suite *fractalvidsrc_suite(void)
     tcase_add_test(tc, test_renegotiation_continues_the_clip_at_the_new_size);
     tcase_add_test(tc, test_thousand_state_changes_neither_leak_nor_deadlock);
     tcase_add_test(tc, test_stop_during_render_is_clean);
+    tcase_add_test(tc, test_stop_cancels_a_long_render);
     return s;
 }
 
