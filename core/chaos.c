@@ -345,11 +345,14 @@ static FvLaneKernel best_kernel(int variation)
     const char *no_simd = getenv("FV_NO_SIMD");
     bool simd = !(no_simd && *no_simd && strcmp(no_simd, "0") != 0);
     /* Fastest first. A lane's walkers make one chain of AVX-512 vectors but two of AVX2
-     * ones, and where a division or square root lengthens the chain, the single one waits
-     * on its latency: there AVX2 measures faster (tests/core/bench_kernels.c). */
-    bool short_chain = variation == V_LINEAR || variation == V_BENT;
-    const int order[] = {short_chain ? FV_KERNEL_AVX512 : FV_KERNEL_AVX2,
-                         short_chain ? FV_KERNEL_AVX2 : FV_KERNEL_AVX512, FV_KERNEL_SCALAR};
+     * ones, and where a square root or division makes most of a short chain, the single one
+     * waits on its latency: there AVX2 measures faster. Elsewhere AVX-512's half as many
+     * instructions win, the transcendental variations by 1.2-1.5x
+     * (tests/core/bench_kernels.c). */
+    bool avx2_first = variation == V_HORSESHOE || variation == V_FISHEYE ||
+                      variation == V_EYEFISH || variation == V_POLAR;
+    const int order[] = {avx2_first ? FV_KERNEL_AVX2 : FV_KERNEL_AVX512,
+                         avx2_first ? FV_KERNEL_AVX512 : FV_KERNEL_AVX2, FV_KERNEL_SCALAR};
     for (size_t i = 0; !f && i < sizeof(order) / sizeof(order[0]); i++)
         if (simd || order[i] == FV_KERNEL_SCALAR)
             f = fv_chaos_kernel(order[i], variation);

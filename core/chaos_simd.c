@@ -2,14 +2,17 @@
  * per walker exactly the operations of fv_chaos_lane_ref in the same order, so the same bits
  * (tests/core/test_kernels.c). Every step is exactly rounded in IEEE arithmetic (the 64-bit
  * integer mix, + - * / sqrt, min, max), and nothing may be fused: no FMA (the build passes
- * -ffp-contract=off, and the targets below do not enable FMA). Variations that call libm
- * (sin, atan2, ...) stay on the scalar kernel.
+ * -ffp-contract=off, and the targets below do not enable FMA). The transcendental
+ * variations use fvmath_simd.h, the vector twins of fvmath.h's functions, bit-exact with
+ * them (tests/core/test_fvmath_simd.c); the random ones (julia, noise, rays, blade) and
+ * those needing pow or fmod (power, rings, fan) stay on the scalar kernel.
  *
  * Compiled for any x86-64 with per-function targets; chaos.c runs a kernel only when the
  * CPU reports its instruction set. Runaway walkers (rare) are fixed up one lane at a time by
  * the reference's own code; the histogram increments are scalar too, so two lanes hitting
  * one pixel count twice. */
 #include "fv_internal.h"
+#include "fvmath_simd.h"
 #include "variations.h"
 
 #include <string.h>
@@ -17,7 +20,7 @@
 #ifndef FV_SIMD
 #define FV_SIMD 1
 #endif
-#if FV_SIMD && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if FV_SIMD && FV_HAVE_FVMATH_SIMD
 
 #include <immintrin.h>
 
@@ -25,38 +28,62 @@
 #define MIX1 UINT64_C(0xbf58476d1ce4e5b9)
 #define MIX2 UINT64_C(0x94d049bb133111eb)
 
+/* The variations with SIMD kernels */
+/* clang-format off */
+#define SIMD_VARIATIONS(X)                                                                         \
+    X(V_LINEAR) X(V_SINUSOIDAL) X(V_SPHERICAL) X(V_SWIRL) X(V_HORSESHOE) X(V_POLAR)                \
+    X(V_HANDKERCHIEF) X(V_HEART) X(V_DISC) X(V_SPIRAL) X(V_HYPERBOLIC) X(V_DIAMOND) X(V_EX)        \
+    X(V_BENT) X(V_WAVES) X(V_FISHEYE) X(V_POPCORN) X(V_EXPONENTIAL) X(V_COSINE) X(V_EYEFISH)       \
+    X(V_BUBBLE) X(V_CYLINDER) X(V_TANGENT) X(V_CROSS)
+/* clang-format on */
+#define CASE(v) case v:
+
 bool fv_chaos_simd_handles(int variation)
 {
     switch (variation) {
-    case V_LINEAR:
-    case V_SPHERICAL:
-    case V_HORSESHOE:
-    case V_BENT:
-    case V_FISHEYE:
-    case V_EYEFISH:
-    case V_BUBBLE:
-    case V_CROSS:
+        SIMD_VARIATIONS(CASE)
         return true;
     default:
         return false;
     }
 }
 
-/* The variations of variations.h that need no libm, written once for any vector width with
- * GCC vector operators (+ - * / on vectors are the packed instructions, lane by lane, in
- * the order written). INLINE gives the target and inlining, V the vector type; MIN, MAX,
- * SQRT and ABS are packed instructions, MIN(a, b) being a < b ? a : b and MAX(a, b) being
- * a > b ? a : b as minpd and maxpd are, NaN included: fv_sane and fv_neg_part exactly. */
-#define DEFINE_VARIATION(INLINE, name, V, MIN, MAX, SQRT, ABS)                                     \
-    INLINE void name(int v, V *px, V *py)                                                          \
+/* The variations of variations.h, written once for any vector width with GCC vector
+ * operators (+ - * / on vectors are the packed instructions, lane by lane, in the order
+ * written). INLINE gives the target and inlining, V the vector type, W its lanes (the
+ * transcendentals are fvmath_simd.h's fvW_sin, ...); MIN, MAX, SQRT and ABS are packed
+ * instructions, MIN(a, b) being a < b ? a : b and MAX(a, b) being a > b ? a : b as minpd and
+ * maxpd are, NaN included: fv_sane and fv_neg_part exactly; NZ is fv_nz. mb..mf are the
+ * coefficients b..f of each walker's map (waves and popcorn read them). clamp false skips
+ * the first fv_sane, for callers that know every lane below FV_RUNAWAY in magnitude (and so
+ * unchanged by it). The result is the reference's before its final clamp (see the end). */
+/* clang-format off */
+#define DEFINE_VARIATION(INLINE, name, V, W, MIN, MAX, SQRT, ABS, NZ)                              \
+    INLINE void name(int v, V *px, V *py, V mb, V mc, V me, V mf, const bool clamp)                \
     {                                                                                              \
         const V zero = {0}, lim = zero + FV_RUNAWAY, eps = zero + FV_EPS;                          \
-        V x = MAX(MIN(*px, lim), -lim), y = MAX(MIN(*py, lim), -lim), ox = x, oy = y;              \
+        V x = *px, y = *py;                                                                        \
+        if (clamp) {                                                                               \
+            x = MAX(MIN(x, lim), -lim);                                                            \
+            y = MAX(MIN(y, lim), -lim);                                                            \
+        }                                                                                          \
+        V ox = x, oy = y;                                                                          \
         switch (v) {                                                                               \
+        case V_SINUSOIDAL:                                                                         \
+            ox = fv##W##_sin(x);                                                                   \
+            oy = fv##W##_sin(y);                                                                   \
+            break;                                                                                 \
         case V_SPHERICAL: {                                                                        \
             V r2 = x * x + y * y;                                                                  \
             ox = x / (r2 + eps);                                                                   \
             oy = y / (r2 + eps);                                                                   \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_SWIRL: {                                                                            \
+            V r2 = x * x + y * y, s, c;                                                            \
+            fv##W##_sincos(r2, &s, &c);                                                            \
+            ox = x * s - y * c;                                                                    \
+            oy = x * c + y * s;                                                                    \
             break;                                                                                 \
         }                                                                                          \
         case V_HORSESHOE: {                                                                        \
@@ -65,14 +92,95 @@ bool fv_chaos_simd_handles(int variation)
             oy = 2.0 * x * y / (r + eps);                                                          \
             break;                                                                                 \
         }                                                                                          \
+        case V_POLAR: {                                                                            \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x);                          \
+            ox = th / FV_PI;                                                                       \
+            oy = r - 1.0;                                                                          \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_HANDKERCHIEF: {                                                                     \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x);                          \
+            ox = r * fv##W##_sin(th + r);                                                          \
+            oy = r * fv##W##_cos(th - r);                                                          \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_HEART: {                                                                            \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x), s, c;                    \
+            fv##W##_sincos(th * r, &s, &c);                                                        \
+            ox = r * s;                                                                            \
+            oy = -r * c;                                                                           \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_DISC: {                                                                             \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x), s, c;                    \
+            fv##W##_sincos(FV_PI * r, &s, &c);                                                     \
+            ox = th / FV_PI * s;                                                                   \
+            oy = th / FV_PI * c;                                                                   \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_SPIRAL: {                                                                           \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x), st, ct, sr, cr;          \
+            fv##W##_sincos(th, &st, &ct);                                                          \
+            fv##W##_sincos(r, &sr, &cr);                                                           \
+            ox = (ct + sr) / (r + eps);                                                            \
+            oy = (st - cr) / (r + eps);                                                            \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_HYPERBOLIC: {                                                                       \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x), st, ct;                  \
+            fv##W##_sincos(th, &st, &ct);                                                          \
+            ox = st / (r + eps);                                                                   \
+            oy = r * ct;                                                                           \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_DIAMOND: {                                                                          \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x), st, ct, sr, cr;          \
+            fv##W##_sincos(th, &st, &ct);                                                          \
+            fv##W##_sincos(r, &sr, &cr);                                                           \
+            ox = st * cr;                                                                          \
+            oy = ct * sr;                                                                          \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_EX: {                                                                               \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x);                          \
+            V p0 = fv##W##_sin(th + r), p1 = fv##W##_cos(th - r);                                  \
+            p0 = p0 * p0 * p0;                                                                     \
+            p1 = p1 * p1 * p1;                                                                     \
+            ox = r * (p0 + p1);                                                                    \
+            oy = r * (p0 - p1);                                                                    \
+            break;                                                                                 \
+        }                                                                                          \
         case V_BENT:                                                                               \
             ox = x + MIN(x, zero);                                                                 \
             oy = y - 0.5 * MIN(y, zero);                                                           \
+            break;                                                                                 \
+        case V_WAVES:                                                                              \
+            ox = x + mb * fv##W##_sin(y / NZ(mc * mc));                                            \
+            oy = y + me * fv##W##_sin(x / NZ(mf * mf));                                            \
             break;                                                                                 \
         case V_FISHEYE: {                                                                          \
             V r2 = x * x + y * y, r = SQRT(r2);                                                    \
             ox = 2.0 * y / (r + 1.0);                                                              \
             oy = 2.0 * x / (r + 1.0);                                                              \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_POPCORN:                                                                            \
+            ox = x + me * fv##W##_sin(fv##W##_tan(3.0 * y));                                       \
+            oy = y + mf * fv##W##_sin(fv##W##_tan(3.0 * x));                                       \
+            break;                                                                                 \
+        case V_EXPONENTIAL: {                                                                      \
+            /* fmin(x - 1, 700): x - 1 is never NaN here (x is sane) */                            \
+            V g = fv##W##_exp(MIN(x - 1.0, zero + 700.0)), s, c;                                   \
+            fv##W##_sincos(FV_PI * y, &s, &c);                                                     \
+            ox = g * c;                                                                            \
+            oy = g * s;                                                                            \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_COSINE: {                                                                           \
+            V s, c, t = fv##W##_tanh(y);                                                           \
+            fv##W##_sincos(FV_PI * x, &s, &c);                                                     \
+            ox = c * t;                                                                            \
+            oy = -s * t;                                                                           \
             break;                                                                                 \
         }                                                                                          \
         case V_EYEFISH: {                                                                          \
@@ -87,6 +195,13 @@ bool fv_chaos_simd_handles(int variation)
             oy = 4.0 * y / (r2 + 4.0);                                                             \
             break;                                                                                 \
         }                                                                                          \
+        case V_CYLINDER:                                                                           \
+            ox = fv##W##_sin(x);                                                                   \
+            break;                                                                                 \
+        case V_TANGENT:                                                                            \
+            ox = fv##W##_sin(x) / NZ(fv##W##_cos(y));                                              \
+            oy = fv##W##_tan(y);                                                                   \
+            break;                                                                                 \
         case V_CROSS: {                                                                            \
             V k = ABS(x * x - y * y);                                                              \
             k = 1.0 / (k + eps);                                                                   \
@@ -97,9 +212,13 @@ bool fv_chaos_simd_handles(int variation)
         default:                                                                                   \
             break;                                                                                 \
         }                                                                                          \
-        *px = MAX(MIN(ox, lim), -lim);                                                             \
-        *py = MAX(MIN(oy, lim), -lim);                                                             \
+        /* fv_variation_eval's final fv_sane is left out: it changes only values that are          \
+         * runaways either way (|v| >= FV_RUNAWAY or NaN, clamped to +-FV_RUNAWAY), and the        \
+         * kernels' runaway test, the next thing to see them, decides the same on both */          \
+        *px = ox;                                                                                  \
+        *py = oy;                                                                                  \
     }
+/* clang-format on */
 
 /* The rare lanes of one vector where some walker ran away: the reference's step and plot,
  * one walker at a time, from the vector's new points nx, ny. */
@@ -171,8 +290,17 @@ AVX2_INLINE __m256d abs4(__m256d v)
     return _mm256_andnot_pd(_mm256_set1_pd(-0.0), v);
 }
 
-DEFINE_VARIATION(AVX2_INLINE, variation4, __m256d, _mm256_min_pd, _mm256_max_pd, _mm256_sqrt_pd,
-                 abs4)
+/* fv_nz: |v| < FV_EPS ? (v < 0 ? -FV_EPS : FV_EPS) : v */
+AVX2_INLINE __m256d nz4(__m256d v)
+{
+    __m256d small = _mm256_cmp_pd(abs4(v), _mm256_set1_pd(FV_EPS), _CMP_LT_OQ);
+    __m256d neg = _mm256_cmp_pd(v, _mm256_setzero_pd(), _CMP_LT_OQ);
+    __m256d eps = _mm256_blendv_pd(_mm256_set1_pd(FV_EPS), _mm256_set1_pd(-FV_EPS), neg);
+    return _mm256_blendv_pd(v, eps, small);
+}
+
+DEFINE_VARIATION(AVX2_INLINE, variation4, __m256d, 4, _mm256_min_pd, _mm256_max_pd, _mm256_sqrt_pd,
+                 abs4, nz4)
 
 /* Low 64 bits of v * c: AVX2 multiplies only 32 x 32 -> 64 bits. */
 AVX2_INLINE __m256i mullo64(__m256i v, __m256i c_lo, __m256i c_hi)
@@ -218,6 +346,26 @@ static const uint8_t pack4[16][16] = {
 #undef Z
 };
 
+/* The map choice's constants: alias table, stream step, ... (lane4) */
+typedef struct Choice4 {
+    __m256i thr_tab, alias_tab, golden, nmaps, bias, upper;
+} Choice4;
+
+/* The next draw of the walk streams z and its map choices, as dword indices for lookup4 */
+AVX2_INLINE __m256i choose4(__m256i *z, const Choice4 *k)
+{
+    /* r = fv_draw(walk, i): the counter times golden, kept as a running sum */
+    *z = _mm256_add_epi64(*z, k->golden);
+    __m256i r = mix4(*z);
+    /* fv_alias_choose, in the low dword of each lane */
+    __m256i col = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(r, 32), k->nmaps), 32);
+    __m256i keep = _mm256_cmpgt_epi32(_mm256_permutevar8x32_epi32(k->thr_tab, col),
+                                      _mm256_xor_si256(r, k->bias));
+    __m256i m = _mm256_xor_si256(
+        col, _mm256_andnot_si256(keep, _mm256_permutevar8x32_epi32(k->alias_tab, col)));
+    return _mm256_add_epi64(_mm256_shuffle_epi32(m, _MM_SHUFFLE(2, 2, 0, 0)), k->upper);
+}
+
 AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                            uint32_t *hist, int width, int height, const int variation,
                            const bool wide)
@@ -248,12 +396,14 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         thr32[k] = (uint32_t)s.threshold[k] ^ 0x80000000u;
         alias32[k] = (uint32_t)s.alias[k] ^ (uint32_t)k;
     }
-    const __m256i thr_tab = _mm256_loadu_si256((const __m256i *)thr32);
-    const __m256i alias_tab = _mm256_loadu_si256((const __m256i *)alias32);
-    const __m256i golden = _mm256_set1_epi64x((int64_t)GOLDEN);
-    const __m256i nmaps = _mm256_set1_epi64x(sys->alias.n);
-    const __m256i bias = _mm256_set1_epi32((int)0x80000000u);
-    const __m256i upper = _mm256_set1_epi64x(wide ? 0 : INT64_C(4) << 32);
+    const Choice4 k = {
+        .thr_tab = _mm256_loadu_si256((const __m256i *)thr32),
+        .alias_tab = _mm256_loadu_si256((const __m256i *)alias32),
+        .golden = _mm256_set1_epi64x((int64_t)GOLDEN),
+        .nmaps = _mm256_set1_epi64x(sys->alias.n),
+        .bias = _mm256_set1_epi32((int)0x80000000u),
+        .upper = _mm256_set1_epi64x(wide ? 0 : INT64_C(4) << 32),
+    };
     const __m256i zeroi = _mm256_setzero_si256();
     const __m128i width4 = _mm_set1_epi32(width);
     const __m256d zero = _mm256_setzero_pd(), lim = _mm256_set1_pd(FV_RUNAWAY);
@@ -278,23 +428,12 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
         const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
         /* first the batch's map choices: independent of the walkers' points, so long
-         * dependency chains of every iteration overlap */
-        for (uint64_t i = i0; i < i1; i++) {
-            for (int g = 0; g < G; g++) {
-                /* r = fv_draw(walk, i): the counter times golden, kept as a running sum */
-                z[g] = _mm256_add_epi64(z[g], golden);
-                __m256i r = mix4(z[g]);
-                /* fv_alias_choose, in the low dword of each lane */
-                __m256i col =
-                    _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(r, 32), nmaps), 32);
-                __m256i keep = _mm256_cmpgt_epi32(_mm256_permutevar8x32_epi32(thr_tab, col),
-                                                  _mm256_xor_si256(r, bias));
-                __m256i m = _mm256_xor_si256(
-                    col, _mm256_andnot_si256(keep, _mm256_permutevar8x32_epi32(alias_tab, col)));
-                choice[i - i0][g] =
-                    _mm256_add_epi64(_mm256_shuffle_epi32(m, _MM_SHUFFLE(2, 2, 0, 0)), upper);
-            }
-        }
+         * dependency chains of every iteration overlap (making them in the walk loop
+         * instead measures no faster, with AVX2 or AVX-512, even for the long chains of
+         * the transcendental variations) */
+        for (uint64_t i = i0; i < i1; i++)
+            for (int g = 0; g < G; g++)
+                choice[i - i0][g] = choose4(&z[g], &k);
         /* then the walks */
         size_t pos = 0;
         for (uint64_t i = i0; i < i1; i++) {
@@ -311,8 +450,16 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                     _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(a, x[g]), _mm256_mul_pd(b, y[g])), e);
                 __m256d ny =
                     _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(c, x[g]), _mm256_mul_pd(d, y[g])), f);
-                if (variation != V_LINEAR)
-                    variation4(variation, &nx, &ny);
+                if (variation != V_LINEAR) {
+                    /* the first clamp of the variation is an identity but for runaways and
+                     * NaN: off the dependency chain, behind a branch */
+                    __m256d sane = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
+                                                 _mm256_cmp_pd(abs4(ny), lim, _CMP_LT_OQ));
+                    if (__builtin_expect(_mm256_movemask_pd(sane) == 0xf, 1))
+                        variation4(variation, &nx, &ny, b, c, e, f, false);
+                    else
+                        variation4(variation, &nx, &ny, b, c, e, f, true);
+                }
                 __m256d ok = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
                                            _mm256_cmp_pd(abs4(ny), lim, _CMP_LT_OQ));
                 if (__builtin_expect(_mm256_movemask_pd(ok) != 0xf, 0)) {
@@ -362,24 +509,28 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     return inside;
 }
 
-#define AVX2_VARIATION(v)                                                                          \
+/* One function per variation, each with its variation inlined (one function for all would,
+ * unoptimised, hold the stack slots of every inlined copy at once: megabytes) */
+#define AVX2_KERNEL(v)                                                                             \
+    static AVX2 __attribute__((noinline))                                                          \
+    uint64_t lane4_##v(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,         \
+                       uint32_t *hist, int width, int height)                                      \
+    {                                                                                              \
+        if (sys->alias.n > 4)                                                                      \
+            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true);              \
+        return lane4(sys, sample_key, lane, iters, hist, width, height, v, false);                 \
+    }
+SIMD_VARIATIONS(AVX2_KERNEL)
+
+#define AVX2_CASE(v)                                                                               \
     case v:                                                                                        \
-        return wide ? lane4(sys, sample_key, lane, iters, hist, width, height, v, true)            \
-                    : lane4(sys, sample_key, lane, iters, hist, width, height, v, false)
+        return lane4_##v(sys, sample_key, lane, iters, hist, width, height);
 
 AVX2 uint64_t fv_chaos_lane_avx2(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                                  uint32_t *hist, int width, int height)
 {
-    const bool wide = sys->alias.n > 4;
     switch (sys->variation) {
-        AVX2_VARIATION(V_LINEAR);
-        AVX2_VARIATION(V_SPHERICAL);
-        AVX2_VARIATION(V_HORSESHOE);
-        AVX2_VARIATION(V_BENT);
-        AVX2_VARIATION(V_FISHEYE);
-        AVX2_VARIATION(V_EYEFISH);
-        AVX2_VARIATION(V_BUBBLE);
-        AVX2_VARIATION(V_CROSS);
+        SIMD_VARIATIONS(AVX2_CASE)
     default:
         return 0;
     }
@@ -395,8 +546,17 @@ AVX512_INLINE __m512d abs8(__m512d v)
     return _mm512_abs_pd(v);
 }
 
-DEFINE_VARIATION(AVX512_INLINE, variation8, __m512d, _mm512_min_pd, _mm512_max_pd, _mm512_sqrt_pd,
-                 abs8)
+/* fv_nz: |v| < FV_EPS ? (v < 0 ? -FV_EPS : FV_EPS) : v */
+AVX512_INLINE __m512d nz8(__m512d v)
+{
+    __mmask8 small = _mm512_cmp_pd_mask(abs8(v), _mm512_set1_pd(FV_EPS), _CMP_LT_OQ);
+    __mmask8 neg = _mm512_cmp_pd_mask(v, _mm512_setzero_pd(), _CMP_LT_OQ);
+    __m512d eps = _mm512_mask_blend_pd(neg, _mm512_set1_pd(FV_EPS), _mm512_set1_pd(-FV_EPS));
+    return _mm512_mask_blend_pd(small, v, eps);
+}
+
+DEFINE_VARIATION(AVX512_INLINE, variation8, __m512d, 8, _mm512_min_pd, _mm512_max_pd,
+                 _mm512_sqrt_pd, abs8, nz8)
 
 /* fv_mix64, with AVX512DQ's 64-bit multiply */
 AVX512_INLINE __m512i mix8(__m512i z)
@@ -406,6 +566,25 @@ AVX512_INLINE __m512i mix8(__m512i z)
     z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 27));
     z = _mm512_mullo_epi64(z, _mm512_set1_epi64((int64_t)MIX2));
     return _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+}
+
+/* The map choice's constants (lane8) */
+typedef struct Choice8 {
+    __m512i thr_tab, alias_tab, golden, nmaps, low32;
+} Choice8;
+
+/* The next draw of the walk streams z and its map choices */
+AVX512_INLINE __m512i choose8(__m512i *z, const Choice8 *k)
+{
+    *z = _mm512_add_epi64(*z, k->golden);
+    __m512i r = mix8(*z);
+    /* (r >> 32) * n >> 32, the high halves moved down by shuffles; only the low 3 bits of a
+     * permute index count, and the column is below 8 */
+    __m512i col = _mm512_shuffle_epi32(
+        _mm512_mul_epu32(_mm512_shuffle_epi32(r, _MM_PERM_DDBB), k->nmaps), _MM_PERM_DDBB);
+    __mmask8 keep = _mm512_cmplt_epu64_mask(_mm512_and_si512(r, k->low32),
+                                            _mm512_permutexvar_epi64(col, k->thr_tab));
+    return _mm512_mask_permutexvar_epi64(col, (__mmask8)~keep, col, k->alias_tab);
 }
 
 AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
@@ -420,11 +599,13 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     __m512d tab[6];
     for (int c = 0; c < 6; c++)
         tab[c] = _mm512_loadu_pd(s.coef[c]);
-    const __m512i thr_tab = _mm512_loadu_si512(s.threshold);
-    const __m512i alias_tab = _mm512_loadu_si512(s.alias);
-    const __m512i golden = _mm512_set1_epi64((int64_t)GOLDEN);
-    const __m512i nmaps = _mm512_set1_epi64(sys->alias.n);
-    const __m512i low32 = _mm512_set1_epi64(0xffffffff);
+    const Choice8 k = {
+        .thr_tab = _mm512_loadu_si512(s.threshold),
+        .alias_tab = _mm512_loadu_si512(s.alias),
+        .golden = _mm512_set1_epi64((int64_t)GOLDEN),
+        .nmaps = _mm512_set1_epi64(sys->alias.n),
+        .low32 = _mm512_set1_epi64(0xffffffff),
+    };
     const __m512i one = _mm512_set1_epi64(1);
     const __m512i w8 = _mm512_set1_epi64(width), h8 = _mm512_set1_epi64(height);
     const __m512d lim = _mm512_set1_pd(FV_RUNAWAY);
@@ -449,20 +630,9 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
         /* first the batch's map choices: independent of the walkers' points, so long
          * dependency chains of every iteration overlap */
-        for (uint64_t i = i0; i < i1; i++) {
-            for (int g = 0; g < G; g++) {
-                z[g] = _mm512_add_epi64(z[g], golden);
-                __m512i r = mix8(z[g]);
-                /* (r >> 32) * n >> 32, the high halves moved down by shuffles; only the
-                 * low 3 bits of a permute index count, and the column is below 8 */
-                __m512i col = _mm512_shuffle_epi32(
-                    _mm512_mul_epu32(_mm512_shuffle_epi32(r, _MM_PERM_DDBB), nmaps), _MM_PERM_DDBB);
-                __mmask8 keep = _mm512_cmplt_epu64_mask(_mm512_and_si512(r, low32),
-                                                        _mm512_permutexvar_epi64(col, thr_tab));
-                choice[i - i0][g] =
-                    _mm512_mask_permutexvar_epi64(col, (__mmask8)~keep, col, alias_tab);
-            }
-        }
+        for (uint64_t i = i0; i < i1; i++)
+            for (int g = 0; g < G; g++)
+                choice[i - i0][g] = choose8(&z[g], &k);
         /* then the walks */
         size_t pos = 0;
         for (uint64_t i = i0; i < i1; i++) {
@@ -478,8 +648,16 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(a, x[g]), _mm512_mul_pd(b, y[g])), e);
                 __m512d ny =
                     _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(c, x[g]), _mm512_mul_pd(d, y[g])), f);
-                if (variation != V_LINEAR)
-                    variation8(variation, &nx, &ny);
+                if (variation != V_LINEAR) {
+                    /* the first clamp of the variation is an identity but for runaways and
+                     * NaN: off the dependency chain, behind a branch */
+                    __mmask8 sane = _mm512_cmp_pd_mask(abs8(nx), lim, _CMP_LT_OQ) &
+                                    _mm512_cmp_pd_mask(abs8(ny), lim, _CMP_LT_OQ);
+                    if (__builtin_expect(sane == 0xff, 1))
+                        variation8(variation, &nx, &ny, b, c, e, f, false);
+                    else
+                        variation8(variation, &nx, &ny, b, c, e, f, true);
+                }
                 __mmask8 ok = _mm512_cmp_pd_mask(abs8(nx), lim, _CMP_LT_OQ) &
                               _mm512_cmp_pd_mask(abs8(ny), lim, _CMP_LT_OQ);
                 if (__builtin_expect(ok != 0xff, 0)) {
@@ -530,22 +708,24 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     return inside;
 }
 
-#define AVX512_VARIATION(v)                                                                        \
+#define AVX512_KERNEL(v)                                                                           \
+    static AVX512 __attribute__((noinline))                                                        \
+    uint64_t lane8_##v(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,         \
+                       uint32_t *hist, int width, int height)                                      \
+    {                                                                                              \
+        return lane8(sys, sample_key, lane, iters, hist, width, height, v);                        \
+    }
+SIMD_VARIATIONS(AVX512_KERNEL)
+
+#define AVX512_CASE(v)                                                                             \
     case v:                                                                                        \
-        return lane8(sys, sample_key, lane, iters, hist, width, height, v)
+        return lane8_##v(sys, sample_key, lane, iters, hist, width, height);
 
 AVX512 uint64_t fv_chaos_lane_avx512(const FvSystem *sys, uint64_t sample_key, int lane,
                                      uint32_t iters, uint32_t *hist, int width, int height)
 {
     switch (sys->variation) {
-        AVX512_VARIATION(V_LINEAR);
-        AVX512_VARIATION(V_SPHERICAL);
-        AVX512_VARIATION(V_HORSESHOE);
-        AVX512_VARIATION(V_BENT);
-        AVX512_VARIATION(V_FISHEYE);
-        AVX512_VARIATION(V_EYEFISH);
-        AVX512_VARIATION(V_BUBBLE);
-        AVX512_VARIATION(V_CROSS);
+        SIMD_VARIATIONS(AVX512_CASE)
     default:
         return 0;
     }

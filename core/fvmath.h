@@ -108,6 +108,36 @@
 #define FV__SIGN_MASK UINT64_C(0x8000000000000000)
 #define FV__INF_BITS UINT64_C(0x7ff0000000000000)
 
+/* ---- the shared cores ----
+ * The steps below are written once, as expressions over any type T with + - * that round
+ * like IEEE double: double here, and the GCC vectors of doubles of fvmath_simd.h (the same
+ * operations lane by lane, so the same bits). Constants broadcast. */
+
+/* clang-format off */
+/* c0 + c1 z + ... + c6 z^6 by Estrin's scheme, z2 = z^2, z4 = z^4 */
+#define FV__ESTRIN7(c0, c1, c2, c3, c4, c5, c6, z, z2, z4)                                         \
+    ((((c0) + (c1) * (z)) + (z2) * ((c2) + (c3) * (z))) +                                          \
+     (z4) * (((c4) + (c5) * (z)) + (z2) * (c6)))
+/* S(z) and C(z) of the sin and cos kernels */
+#define FV__SIN_P(z, z2, z4)                                                                       \
+    FV__ESTRIN7(FV__S0, FV__S1, FV__S2, FV__S3, FV__S4, FV__S5, FV__S6, z, z2, z4)
+#define FV__COS_P(z, z2, z4)                                                                       \
+    FV__ESTRIN7(FV__C0, FV__C1, FV__C2, FV__C3, FV__C4, FV__C5, FV__C6, z, z2, z4)
+/* x - k pi/2, k an integer-valued T (fv__rem_pio2) */
+#define FV__PIO2_REDUCE(x, k)                                                                      \
+    (((((x) - (k) * FV__PIO2_1) - (k) * FV__PIO2_2) - (k) * FV__PIO2_3) - (k) * FV__PIO2_4)
+/* x - k ln2/64 (exp, tanh) */
+#define FV__LN2_64_REDUCE(x, k) (((x) - (k) * FV__LN2_64_1) - (k) * FV__LN2_64_2)
+/* e^r - 1 for |r| <= ln2/128, r2 = r^2: the expm1 of tanh (relative error 2^-60.3) */
+#define FV__EXPM1_P(r, r2)                                                                         \
+    ((r) + (r2) * ((0.5 + FV__E0 * (r)) + (r2) * ((FV__E1 + FV__E2 * (r)) + (r2) * FV__E3)))
+/* e^r - 1 for |r| <= ln2/128, r2 = r^2: the exp's (absolute error 2^-56.5) */
+#define FV__EXP_P(r, r2) ((r) + (r2) * ((0.5 + FV__X0 * (r)) + (r2) * (FV__X1 + FV__X2 * (r))))
+/* A(z) of atan, z2 = z^2 */
+#define FV__ATAN_P(z, z2)                                                                          \
+    ((FV__A0 + FV__A1 * (z)) + (z2) * ((FV__A2 + FV__A3 * (z)) + (z2) * FV__A4))
+/* clang-format on */
+
 #if defined(__GNUC__)
 #define FV__UNLIKELY(c) __builtin_expect(!!(c), 0)
 #else
@@ -164,7 +194,7 @@ static inline double fv__rem_pio2(double x, uint64_t *q)
     double y = x * FV__INV_PIO2 + FV__SHIFT;
     double k = y - FV__SHIFT;
     *q = fv__bits(y) & 3;
-    return (((x - k * FV__PIO2_1) - k * FV__PIO2_2) - k * FV__PIO2_3) - k * FV__PIO2_4;
+    return FV__PIO2_REDUCE(x, k);
 }
 
 /* The kernel: sin(r) = r + (r z) S(z) and cos(r) = 1 + (1 z) C(z), z = r*r, are both
@@ -184,7 +214,7 @@ static inline double fv__trig_kernel(double r, double z, double z2, double z4, u
 {
     const double *c = fv__trig_poly[q & 1];
     double a = r * fv__trig_a[q & 3] + fv__trig_b[q & 3];
-    double p = ((c[0] + c[1] * z) + z2 * (c[2] + c[3] * z)) + z4 * ((c[4] + c[5] * z) + z2 * c[6]);
+    double p = FV__ESTRIN7(c[0], c[1], c[2], c[3], c[4], c[5], c[6], z, z2, z4);
     return a + (a * z) * p;
 }
 
@@ -205,15 +235,13 @@ static inline double fv_cos(double x)
 /* sin(r) and cos(r) by the kernel's operations with fixed coefficients */
 static inline double fv__sin_poly(double r, double z, double z2, double z4)
 {
-    double p = ((FV__S0 + FV__S1 * z) + z2 * (FV__S2 + FV__S3 * z)) +
-               z4 * ((FV__S4 + FV__S5 * z) + z2 * FV__S6);
+    double p = FV__SIN_P(z, z2, z4);
     return r + (r * z) * p;
 }
 
 static inline double fv__cos_poly(double z, double z2, double z4)
 {
-    double p = ((FV__C0 + FV__C1 * z) + z2 * (FV__C2 + FV__C3 * z)) +
-               z4 * ((FV__C4 + FV__C5 * z) + z2 * FV__C6);
+    double p = FV__COS_P(z, z2, z4);
     return 1.0 + z * p;
 }
 
@@ -249,31 +277,32 @@ static inline double fv_tan(double x)
 
 /* ---- atan2 ---- */
 
+/* c = i/8, atan(c) as hi + lo; rows 9..15 only pad the table for NaN input */
+static const double fv__atan_tab[16][3] = {
+    {0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
+    {0x1.0000000000000p-3, 0x1.fd5ba9aac2f6ep-4, -0x1.cd37686760c17p-59},
+    {0x1.0000000000000p-2, 0x1.f5b75f92c80ddp-3, 0x1.8ab6e3cf7afbdp-57},
+    {0x1.8000000000000p-2, 0x1.6f61941e4def1p-2, -0x1.c63aae6f6e918p-56},
+    {0x1.0000000000000p-1, 0x1.dac670561bb4fp-2, 0x1.a2b7f222f65e2p-56},
+    {0x1.4000000000000p-1, 0x1.1e00babdefeb4p-1, -0x1.928df287a668fp-58},
+    {0x1.8000000000000p-1, 0x1.4978fa3269ee1p-1, 0x1.2419a87f2a458p-56},
+    {0x1.c000000000000p-1, 0x1.700a7c5784634p-1, -0x1.8c34d25aadef6p-56},
+    {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
+    {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
+    {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
+    {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
+    {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
+    {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
+    {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
+    {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
+};
+/* angle = base + a or base - a, base as hi + lo; indexed by 2 * (x < 0) + (|y| > |x|) */
+static const double fv__atan_base[4][2] = {
+    {0.0, 0.0}, {FV__PIO2_HI, FV__PIO2_LO}, {FV__PI_HI, FV__PI_LO}, {FV__PIO2_HI, FV__PIO2_LO}};
+static const double fv__atan_sgn[4] = {1.0, -1.0, -1.0, 1.0};
+
 static inline double fv_atan2(double y, double x)
 {
-    /* c = i/8, atan(c) as hi + lo; rows 9..15 only pad the table for NaN input */
-    static const double tab[16][3] = {
-        {0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
-        {0x1.0000000000000p-3, 0x1.fd5ba9aac2f6ep-4, -0x1.cd37686760c17p-59},
-        {0x1.0000000000000p-2, 0x1.f5b75f92c80ddp-3, 0x1.8ab6e3cf7afbdp-57},
-        {0x1.8000000000000p-2, 0x1.6f61941e4def1p-2, -0x1.c63aae6f6e918p-56},
-        {0x1.0000000000000p-1, 0x1.dac670561bb4fp-2, 0x1.a2b7f222f65e2p-56},
-        {0x1.4000000000000p-1, 0x1.1e00babdefeb4p-1, -0x1.928df287a668fp-58},
-        {0x1.8000000000000p-1, 0x1.4978fa3269ee1p-1, 0x1.2419a87f2a458p-56},
-        {0x1.c000000000000p-1, 0x1.700a7c5784634p-1, -0x1.8c34d25aadef6p-56},
-        {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
-        {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
-        {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
-        {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
-        {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
-        {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
-        {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
-        {0x1.0000000000000p+0, 0x1.921fb54442d18p-1, 0x1.1a62633145c07p-55},
-    };
-    /* angle = base + a or base - a, base as hi + lo; indexed by 2 * (x < 0) + (|y| > |x|) */
-    static const double base[4][2] = {
-        {0.0, 0.0}, {FV__PIO2_HI, FV__PIO2_LO}, {FV__PI_HI, FV__PI_LO}, {FV__PIO2_HI, FV__PIO2_LO}};
-    static const double sgn[4] = {1.0, -1.0, -1.0, 1.0};
     uint64_t ix = fv__bits(x), iy = fv__bits(y);
     double ax = fv__dbl(ix & FV__ABS_MASK), ay = fv__dbl(iy & FV__ABS_MASK);
     uint64_t swap = ay > ax;
@@ -281,14 +310,14 @@ static inline double fv_atan2(double y, double x)
     mx = mx > 0.0 ? mx : 1.0; /* 0/0 avoided (mn is then 0 too); NaN gives 1 */
     double t = mn / mx;       /* in [0, 1] */
     uint64_t i = fv__bits(t * 8.0 + FV__SHIFT) & 15;
-    double c = tab[i][0];
+    double c = fv__atan_tab[i][0];
     double u = (t - c) / (1.0 + t * c), z = u * u; /* |u| <= 1/16 */
     double z2 = z * z;
-    double p = (FV__A0 + FV__A1 * z) + z2 * ((FV__A2 + FV__A3 * z) + z2 * FV__A4);
-    double a = tab[i][1] + (tab[i][2] + (u + (u * z) * p)); /* atan(t) in [0, pi/4] */
+    double p = FV__ATAN_P(z, z2);
+    double a = fv__atan_tab[i][1] + (fv__atan_tab[i][2] + (u + (u * z) * p)); /* in [0, pi/4] */
     /* x >= 0: a or pi/2 - a (swapped); x < 0: pi - a or pi/2 + a (swapped) */
     uint64_t b = (ix >> 63) * 2 + swap;
-    double res = base[b][0] + (base[b][1] + a * sgn[b]); /* >= +0 */
+    double res = fv__atan_base[b][0] + (fv__atan_base[b][1] + a * fv__atan_sgn[b]); /* >= +0 */
     return fv__dbl(fv__bits(res) | (iy & FV__SIGN_MASK));
 }
 
@@ -406,14 +435,14 @@ static const double fv__exp_tab[64][2] = {
 static inline double fv__expm1_poly(double r)
 {
     double r2 = r * r;
-    return r + r2 * ((0.5 + FV__E0 * r) + r2 * ((FV__E1 + FV__E2 * r) + r2 * FV__E3));
+    return FV__EXPM1_P(r, r2);
 }
 
 /* e^r - 1 for |r| <= ln2/128, absolute error 2^-56.5 (enough next to 1) */
 static inline double fv__exp_poly(double r)
 {
     double r2 = r * r;
-    return r + r2 * ((0.5 + FV__X0 * r) + r2 * (FV__X1 + FV__X2 * r));
+    return FV__EXP_P(r, r2);
 }
 
 /* exp(x + xl), xl a correction much smaller than 2^-10; any x */
@@ -426,7 +455,7 @@ static inline double fv__exp_full(double x, double xl)
     double y = x * FV__INV_LN2_64 + FV__SHIFT;
     double k = y - FV__SHIFT;
     uint64_t kb = fv__bits(y) - fv__bits(FV__SHIFT) + (UINT64_C(1) << 20); /* k + 2^20 >= 0 */
-    double r = ((x - k * FV__LN2_64_1) - k * FV__LN2_64_2) + xl;
+    double r = FV__LN2_64_REDUCE(x, k) + xl;
     double p = fv__exp_poly(r);
     uint64_t j = kb & 63;
     int64_t e = (int64_t)(kb >> 6) - (INT64_C(1) << 14);
@@ -446,7 +475,7 @@ static inline double fv__exp2(double x, double xl)
     double y = x * FV__INV_LN2_64 + FV__SHIFT;
     double k = y - FV__SHIFT;
     uint64_t kb = fv__bits(y) - fv__bits(FV__SHIFT); /* k, two's complement */
-    double r = ((x - k * FV__LN2_64_1) - k * FV__LN2_64_2) + xl;
+    double r = FV__LN2_64_REDUCE(x, k) + xl;
     double p = fv__exp_poly(r);
     uint64_t j = kb & 63;
     /* 2^(k >> 6): (kb >> 6) wraps for negative k, but its low 11 bits + 1023 are right */
@@ -461,7 +490,7 @@ static inline double fv_exp(double x)
     double y = x * FV__INV_LN2_64 + FV__SHIFT;
     double k = y - FV__SHIFT;
     uint64_t kb = fv__bits(y) - fv__bits(FV__SHIFT);
-    double r = (x - k * FV__LN2_64_1) - k * FV__LN2_64_2;
+    double r = FV__LN2_64_REDUCE(x, k);
     double p = fv__exp_poly(r);
     uint64_t j = kb & 63;
     double s = fv__dbl(((kb >> 6) + 1023) << 52);
@@ -477,7 +506,7 @@ static inline double fv_tanh(double x)
     double y = a * FV__INV_LN2_64 + FV__SHIFT;
     double k = y - FV__SHIFT;
     uint64_t kb = fv__bits(y) - fv__bits(FV__SHIFT); /* k >= 0 */
-    double r = (a - k * FV__LN2_64_1) - k * FV__LN2_64_2;
+    double r = FV__LN2_64_REDUCE(a, k);
     double p = fv__expm1_poly(r);
     uint64_t j = kb & 63;
     double s = fv__dbl(((kb >> 6) + 1023) << 52);

@@ -31,8 +31,8 @@ enum {
 struct FvRenderer {
     FvPool *pool;
     int threads;
-    atomic_int cancel;     /* set from another thread to stop a render early */
-    uint32_t *hist; /* threads histograms of hist_pixels */
+    atomic_int cancel; /* set from another thread to stop a render early */
+    uint32_t *hist;    /* threads histograms of hist_pixels */
     size_t hist_pixels;
     uint32_t *boxed; /* one frame's 3x3 counts */
     size_t boxed_pixels;

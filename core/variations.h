@@ -214,13 +214,14 @@ fv_variation_eval(int v, const FvMap *m, uint64_t rnd, double *px, double *py)
         oy = p * st;
         break;
     }
-    case V_COSINE:
+    case V_COSINE: {
         /* tanh replaces cosh and sinh, which overflow (G5) */
         double s, c, t = fv_tanh(y);
         fv_sincos(FV_PI * x, &s, &c);
         ox = c * t;
         oy = -s * t;
         break;
+    }
     case V_RINGS: {
         double r2 = R2, r = sqrt(r2), th = TH;
         double c2 = m->c * m->c + FV_EPS;

@@ -1,22 +1,21 @@
 /* Speed of each chaos-game lane kernel on one core: ns per plotted point for the reference,
  * the scalar kernel and each SIMD kernel this CPU has, on the renderer's own systems at the
- * seed's density. Usage: fractalvid-bench-kernels [classes] [size] */
+ * seed's density. Usage: fractalvid-bench-kernels [classes] [size] [variation,...|all] */
 #include "fv_internal.h"
 #include "kernel_systems.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* 934400 points per 256x256 frame: the seed's density */
 #define POINTS_PER_PIXEL (934400.0 / 65536.0)
 
-static const struct {
-    const char *name;
-    int index;
-} variations[] = {{"linear", 0},   {"spherical", 2}, {"horseshoe", 4}, {"bent", 14},
-                  {"fisheye", 16}, {"eyefish", 23},  {"bubble", 24},   {"cross", 30},
-                  {"swirl", 3},    {"julia", 13}};
+/* The default policy's variations (G5) first, then others with SIMD kernels. */
+static const char *const default_variations[] = {
+    "linear",   "horseshoe",  "bent",  "fisheye",   "popcorn", "cosine", "eyefish",
+    "cylinder", "sinusoidal", "swirl", "spherical", "bubble",  "cross",  "julia"};
 
 /* This thread's CPU time: other processes on the machine do not count against a kernel. */
 static double now_ns(void)
@@ -61,17 +60,37 @@ int main(int argc, char **argv)
         return 1;
     printf("ns per plotted point, one core, %d class systems %dx%d, %u iterations x %d walkers\n",
            classes, size, size, iters, FV_WALKERS);
-    printf("%-10s %8s", "variation", "ref");
+    printf("%-12s %8s", "variation", "ref");
     for (int k = 0; k < FV_NUM_KERNELS; k++)
         printf(" %8s", fv_chaos_kernel_name(k));
     printf("\n");
-    for (size_t v = 0; v < sizeof(variations) / sizeof(variations[0]); v++) {
+    /* the variations to time: the list in argv[3] (comma-separated names, or "all") */
+    int list[FV_NUM_VARIATIONS], count = 0;
+    if (argc > 3 && !strcmp(argv[3], "all")) {
+        for (int v = 0; v < FV_NUM_VARIATIONS; v++)
+            list[count++] = v;
+    } else if (argc > 3) {
+        char *names = strdup(argv[3]);
+        for (char *save = NULL, *t = strtok_r(names, ",", &save); t && count < FV_NUM_VARIATIONS;
+             t = strtok_r(NULL, ",", &save)) {
+            if (fv_variation_from_name(t, &list[count]) != 0) {
+                fprintf(stderr, "unknown variation %s\n", t);
+                return 2;
+            }
+            count++;
+        }
+        free(names);
+    } else {
+        for (size_t v = 0; v < sizeof(default_variations) / sizeof(default_variations[0]); v++)
+            fv_variation_from_name(default_variations[v], &list[count++]);
+    }
+    for (int v = 0; v < count; v++) {
         for (int c = 0; c < classes; c++)
-            kernel_system_class(&systems[c], (uint64_t)c, variations[v].index, size, size);
-        printf("%-10s %8.2f", variations[v].name,
+            kernel_system_class(&systems[c], (uint64_t)c, list[v], size, size);
+        printf("%-12s %8.2f", fv_variation_name(list[v]),
                time_kernel(fv_chaos_lane_ref, systems, classes, iters, hist, size));
         for (int k = 0; k < FV_NUM_KERNELS; k++) {
-            FvLaneKernel f = fv_chaos_kernel(k, variations[v].index);
+            FvLaneKernel f = fv_chaos_kernel(k, list[v]);
             if (f)
                 printf(" %8.2f", time_kernel(f, systems, classes, iters, hist, size));
             else

@@ -1,18 +1,78 @@
 /* Every chaos-game lane kernel this build and CPU have (scalar, AVX2, AVX-512) gives the
  * reference's histogram and inside count, bit for bit, on the renderer's own systems and on
  * random ones built to reach runaway resets, infinities, NaN and points off the image (G6,
- * G9). Like dav1d's checkasm: a kernel the CPU lacks is reported, not failed. */
+ * G9), and on systems whose walkers live far out (|x| >= 2^20), where the vector
+ * transcendentals of the SIMD kernels (core/fvmath_simd.h) hand their lanes to the scalar
+ * functions. Like dav1d's checkasm: a kernel the CPU lacks is reported, not failed. */
 #include "fv_internal.h"
 #include "kernel_systems.h"
 
 #include <glib.h>
+#include <math.h>
 #include <string.h>
 
 static const int sizes[][2] = {{256, 256}, {64, 48}, {17, 16}, {16, 23}};
 
 typedef struct Stats {
     long runs[FV_NUM_KERNELS];
+    uint64_t steps, far_steps; /* the far systems' reference steps, and those far out */
 } Stats;
+
+/* A system whose walkers live far out: contracting maps, most with translations of 2^20 to
+ * 2^30 (a few walkers of a vector near, most far), framed around the far points, so the
+ * variations' sin, cos and tan see |x| >= 2^20 (their rare path) on most steps; now and
+ * then a walker runs away. */
+static void kernel_system_far(FvSystem *sys, FvRng *rng, int v, int width, int height)
+{
+    int n = fv_rng_int(rng, FV_MIN_MAPS, FV_MAX_MAPS);
+    sys->n = n;
+    sys->variation = v;
+    double w[FV_MAX_MAPS], reach = ldexp(1.0, fv_rng_int(rng, 20, 30));
+    for (int i = 0; i < n; i++) {
+        FvMap *m = &sys->maps[i];
+        m->a = fv_rng_uniform(rng, -0.8, 0.8);
+        m->b = fv_rng_uniform(rng, -0.8, 0.8);
+        m->c = fv_rng_uniform(rng, -0.8, 0.8);
+        m->d = fv_rng_uniform(rng, -0.8, 0.8);
+        bool far = i > 0 && fv_rng_int(rng, 0, 3) != 0;
+        m->e = fv_rng_uniform(rng, -1, 1) * (far ? reach : 1.0);
+        m->f = fv_rng_uniform(rng, -1, 1) * (far ? reach : 1.0);
+        w[i] = fv_rng_uniform(rng, 0.1, 1);
+    }
+    fv_alias_build(&sys->alias, w, n);
+    sys->sx = width / (4 * reach);
+    sys->sy = height / (4 * reach);
+    sys->ox = width / 2.0;
+    sys->oy = height / 2.0;
+}
+
+/* Steps of lane's walkers (the reference's walk) whose map output, the variation's input,
+ * has a coordinate beyond 2^20, out of *steps. */
+static uint64_t far_steps(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                          uint64_t *steps)
+{
+    uint64_t far = 0;
+    for (int j = 0; j < FV_WALKERS_PER_LANE; j++) {
+        uint64_t walk, reset;
+        double x, y;
+        fv_walker_init(sample_key, lane * FV_WALKERS_PER_LANE + j, &walk, &reset, &x, &y);
+        for (uint64_t i = 0; i < (uint64_t)FV_DISCARD + iters; i++) {
+            uint64_t r = fv_draw(walk, i);
+            const FvMap *m = &sys->maps[fv_alias_choose(&sys->alias, r)];
+            double nx = m->a * x + m->b * y + m->e, ny = m->c * x + m->d * y + m->f;
+            far += !(fabs(nx) < 0x1p20) || !(fabs(ny) < 0x1p20);
+            (*steps)++;
+            fv_variation_apply(sys->variation, m, r, &nx, &ny);
+            if (!(fabs(nx) < FV_RUNAWAY && fabs(ny) < FV_RUNAWAY)) {
+                fv_walker_reset(reset, i, &x, &y);
+            } else {
+                x = nx;
+                y = ny;
+            }
+        }
+    }
+    return far;
+}
 
 /* Run every kernel on lane `lane` of sys and compare with the reference. */
 static void check_system(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
@@ -56,7 +116,7 @@ static void check_system(const FvSystem *sys, uint64_t sample_key, int lane, uin
 
 static void test_kernels_bit_exact(void)
 {
-    Stats stats = {{0}};
+    Stats stats = {{0}, 0, 0};
     FvRng rng;
     fv_rng_init(&rng, 0x6b65726e656c73);
     for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
@@ -80,7 +140,23 @@ static void test_kernels_bit_exact(void)
             uint32_t iters = c < 4 ? (uint32_t)c : (uint32_t)fv_rng_int(&rng, 4, 1500);
             check_system(&sys, key, lane, iters, size[0], size[1], &stats, "a random system");
         }
+        /* far systems: the rare paths of the vector transcendentals */
+        for (int c = 0; c < 12; c++) {
+            const int *size = sizes[fv_rng_int(&rng, 0, G_N_ELEMENTS(sizes) - 1)];
+            FvSystem sys;
+            kernel_system_far(&sys, &rng, v, size[0], size[1]);
+            uint64_t key = fv_rng_next(&rng);
+            int lane = fv_rng_int(&rng, 0, FV_LANES - 1);
+            uint32_t iters = (uint32_t)fv_rng_int(&rng, 100, 1500);
+            check_system(&sys, key, lane, iters, size[0], size[1], &stats, "a far system");
+            stats.far_steps += far_steps(&sys, key, lane, iters, &stats.steps);
+        }
     }
+    g_test_message("far systems: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                   " steps with a coordinate beyond 2^20",
+                   stats.far_steps, stats.steps);
+    /* most of their steps take the rare paths */
+    g_assert_cmpuint(stats.far_steps, >, stats.steps / 4);
     for (int k = 0; k < FV_NUM_KERNELS; k++) {
         if (stats.runs[k])
             g_test_message("kernel %s: %ld systems bit-exact", fv_chaos_kernel_name(k),
