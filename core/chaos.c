@@ -58,15 +58,17 @@ static inline int plot(const FvSystem *sys, double x, double y, uint32_t *hist, 
 }
 
 /* One hop of walker state (x, y) with draw i; returns true when the point is to be plotted. */
-static inline bool step(const FvSystem *sys, uint64_t walk, uint64_t reset, uint64_t i, double *x,
-                        double *y, uint32_t *skip)
+static inline __attribute__((always_inline)) bool step_v(const FvSystem *sys, uint64_t walk,
+                                                         uint64_t reset, uint64_t i, double *x,
+                                                         double *y, uint32_t *skip,
+                                                         const int variation)
 {
     uint64_t r = fv_draw(walk, i);
     const FvMap *m = &sys->maps[fv_alias_choose(&sys->alias, r)];
     double nx = m->a * *x + m->b * *y + m->e;
     double ny = m->c * *x + m->d * *y + m->f;
-    if (sys->variation != FV_VARIATION_LINEAR)
-        fv_variation_apply(sys->variation, m, r, &nx, &ny);
+    if (variation != FV_VARIATION_LINEAR)
+        fv_variation_eval(variation, m, r, &nx, &ny);
     if (runaway(nx, ny)) {
         /* a fresh random point, and a few unplotted iterations (G9) */
         unit_point(fv_draw(reset, i), x, y);
@@ -80,6 +82,12 @@ static inline bool step(const FvSystem *sys, uint64_t walk, uint64_t reset, uint
         return false;
     }
     return true;
+}
+
+static inline bool step(const FvSystem *sys, uint64_t walk, uint64_t reset, uint64_t i, double *x,
+                        double *y, uint32_t *skip)
+{
+    return step_v(sys, walk, reset, i, x, y, skip, sys->variation);
 }
 
 uint64_t fv_chaos_lane_ref(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
@@ -100,24 +108,59 @@ uint64_t fv_chaos_lane_ref(const FvSystem *sys, uint64_t sample_key, int lane, u
     return inside;
 }
 
-int fv_probe_points(const FvSystem *sys, uint64_t sample_key, float *xy, int max_points)
+/* The probe's walks, PROBE_GROUP walkers in lockstep and the variation inlined; the points
+ * come out in another order than walker by walker, which neither the box nor the lit
+ * estimate depends on. */
+#define PROBE_GROUP 4
+
+static inline __attribute__((always_inline)) int probe_kernel(const FvSystem *sys,
+                                                              uint64_t sample_key, float *xy,
+                                                              int max_points, const int variation)
 {
     int count = 0;
-    for (int w = 0; w < FV_PROBE_WALKERS; w++) {
-        uint64_t walk = fv_key(sample_key, TAG_WALK, (uint64_t)w);
-        uint64_t reset = fv_key(sample_key, TAG_RESET, (uint64_t)w);
-        double x, y;
-        fv_walker_start(sample_key, w, &x, &y);
-        uint32_t skip = FV_PROBE_DISCARD;
-        for (uint64_t i = 0; i < FV_PROBE_DISCARD + FV_PROBE_ITERS && count < max_points; i++) {
-            if (step(sys, walk, reset, i, &x, &y, &skip)) {
-                xy[2 * count] = (float)x;
-                xy[2 * count + 1] = (float)y;
-                count++;
+    for (int w0 = 0; w0 < FV_PROBE_WALKERS; w0 += PROBE_GROUP) {
+        uint64_t walk[PROBE_GROUP], reset[PROBE_GROUP];
+        double x[PROBE_GROUP], y[PROBE_GROUP];
+        uint32_t skip[PROBE_GROUP];
+        for (int j = 0; j < PROBE_GROUP; j++) {
+            walk[j] = fv_key(sample_key, TAG_WALK, (uint64_t)(w0 + j));
+            reset[j] = fv_key(sample_key, TAG_RESET, (uint64_t)(w0 + j));
+            fv_walker_start(sample_key, w0 + j, &x[j], &y[j]);
+            skip[j] = FV_PROBE_DISCARD;
+        }
+        for (uint64_t i = 0; i < FV_PROBE_DISCARD + FV_PROBE_ITERS; i++) {
+            for (int j = 0; j < PROBE_GROUP; j++) {
+                if (step_v(sys, walk[j], reset[j], i, &x[j], &y[j], &skip[j], variation) &&
+                    count < max_points) {
+                    xy[2 * count] = (float)x[j];
+                    xy[2 * count + 1] = (float)y[j];
+                    count++;
+                }
             }
         }
     }
     return count;
+}
+
+#define PROBE_FUNC(V)                                                                              \
+    static int probe_##V(const FvSystem *sys, uint64_t key, float *xy, int max_points)             \
+    {                                                                                              \
+        return probe_kernel(sys, key, xy, max_points, V);                                          \
+    }
+FV_FOR_EACH_VARIATION(PROBE_FUNC)
+#undef PROBE_FUNC
+
+int fv_probe_points(const FvSystem *sys, uint64_t sample_key, float *xy, int max_points)
+{
+    switch (sys->variation) {
+#define PROBE_CASE(V)                                                                              \
+    case V:                                                                                        \
+        return probe_##V(sys, sample_key, xy, max_points);
+        FV_FOR_EACH_VARIATION(PROBE_CASE)
+#undef PROBE_CASE
+    default:
+        return 0;
+    }
 }
 
 /* The same walks, the lane's walkers advanced in lockstep: their chains are independent,
@@ -224,68 +267,11 @@ static uint64_t scalar_lane(const FvSystem *sys, uint64_t sample_key, int lane, 
 {
     /* one copy of the loop per variation, each with its variation inlined */
     switch (sys->variation) {
-    case V_LINEAR:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_LINEAR);
-    case V_SINUSOIDAL:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_SINUSOIDAL);
-    case V_SPHERICAL:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_SPHERICAL);
-    case V_SWIRL:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_SWIRL);
-    case V_HORSESHOE:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_HORSESHOE);
-    case V_POLAR:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_POLAR);
-    case V_HANDKERCHIEF:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_HANDKERCHIEF);
-    case V_HEART:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_HEART);
-    case V_DISC:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_DISC);
-    case V_SPIRAL:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_SPIRAL);
-    case V_HYPERBOLIC:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_HYPERBOLIC);
-    case V_DIAMOND:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_DIAMOND);
-    case V_EX:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_EX);
-    case V_JULIA:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_JULIA);
-    case V_BENT:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_BENT);
-    case V_WAVES:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_WAVES);
-    case V_FISHEYE:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_FISHEYE);
-    case V_POPCORN:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_POPCORN);
-    case V_EXPONENTIAL:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_EXPONENTIAL);
-    case V_POWER:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_POWER);
-    case V_COSINE:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_COSINE);
-    case V_RINGS:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_RINGS);
-    case V_FAN:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_FAN);
-    case V_EYEFISH:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_EYEFISH);
-    case V_BUBBLE:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_BUBBLE);
-    case V_CYLINDER:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_CYLINDER);
-    case V_NOISE:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_NOISE);
-    case V_TANGENT:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_TANGENT);
-    case V_RAYS:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_RAYS);
-    case V_BLADE:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_BLADE);
-    case V_CROSS:
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V_CROSS);
+#define LANE_CASE(V)                                                                               \
+    case V:                                                                                        \
+        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V);
+        FV_FOR_EACH_VARIATION(LANE_CASE)
+#undef LANE_CASE
     default:
         return 0;
     }

@@ -28,22 +28,24 @@ static int occupancy(const float *xy, int npoints, const FvBox *ext, uint8_t *gr
 }
 
 /* Peel whichever border row or column holds the fewest occupied cells while the box
- * still holds keep of them; box in cells [cx0, cx1) x [cy0, cy1). */
+ * still holds keep of them; box in cells [cx0, cx1) x [cy0, cy1). Row and column counts
+ * are kept for the current box and updated as lines are peeled. */
 static void peel(const uint8_t *grid, int occupied, double keep, int box[4])
 {
     enum { G = FV_PROBE_GRID };
+    int rows[G], cols[G];
     int cx0 = 0, cx1 = G, cy0 = 0, cy1 = G, inside = occupied;
     double need = keep * occupied;
+    for (int i = 0; i < G; i++)
+        rows[i] = cols[i] = 0;
+    for (int y = 0; y < G; y++)
+        for (int x = 0; x < G; x++) {
+            rows[y] += grid[y * G + x];
+            cols[x] += grid[y * G + x];
+        }
     while (cx1 - cx0 > 1 || cy1 - cy0 > 1) {
-        int count[4] = {0, 0, 0, 0}; /* left, right, top, bottom */
-        for (int y = cy0; y < cy1; y++) {
-            count[0] += grid[y * G + cx0];
-            count[1] += grid[y * G + cx1 - 1];
-        }
-        for (int x = cx0; x < cx1; x++) {
-            count[2] += grid[cy0 * G + x];
-            count[3] += grid[(cy1 - 1) * G + x];
-        }
+        /* left, right, top, bottom; ties go to the first */
+        int count[4] = {cols[cx0], cols[cx1 - 1], rows[cy0], rows[cy1 - 1]};
         int best = -1;
         for (int k = 0; k < 4; k++) {
             bool can = k < 2 ? cx1 - cx0 > 1 : cy1 - cy0 > 1;
@@ -53,19 +55,14 @@ static void peel(const uint8_t *grid, int occupied, double keep, int box[4])
         if (inside - count[best] < need)
             break;
         inside -= count[best];
-        switch (best) {
-        case 0:
-            cx0++;
-            break;
-        case 1:
-            cx1--;
-            break;
-        case 2:
-            cy0++;
-            break;
-        default:
-            cy1--;
-            break;
+        if (best < 2) {
+            int x = best == 0 ? cx0++ : --cx1;
+            for (int y = cy0; y < cy1; y++)
+                rows[y] -= grid[y * G + x];
+        } else {
+            int y = best == 2 ? cy0++ : --cy1;
+            for (int x = cx0; x < cx1; x++)
+                cols[x] -= grid[y * G + x];
         }
     }
     box[0] = cx0;
@@ -96,10 +93,12 @@ int fv_probe_box(const float *xy, int npoints, double keep, FvBox *box)
         return -1;
     FvBox ext = {xy[0], xy[1], xy[0], xy[1]};
     for (int p = 1; p < npoints; p++) {
-        ext.x0 = fmin(ext.x0, xy[2 * p]);
-        ext.x1 = fmax(ext.x1, xy[2 * p]);
-        ext.y0 = fmin(ext.y0, xy[2 * p + 1]);
-        ext.y1 = fmax(ext.y1, xy[2 * p + 1]);
+        /* probe points are finite (runaway walkers are reset), so plain compares do */
+        double x = xy[2 * p], y = xy[2 * p + 1];
+        ext.x0 = x < ext.x0 ? x : ext.x0;
+        ext.x1 = x > ext.x1 ? x : ext.x1;
+        ext.y0 = y < ext.y0 ? y : ext.y0;
+        ext.y1 = y > ext.y1 ? y : ext.y1;
     }
     /* Two passes: a far stray point can make the first grid coarse; the second grid
      * covers the first box with room to spare, at full resolution. */

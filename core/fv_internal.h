@@ -276,13 +276,15 @@ void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx);
 
 /* ---- degenerate classes (render.c, G9) ---- */
 
-/* A class is redrawn when a probed frame lights under this fraction of pixels. */
+/* A class, or a sample, is redrawn when one of its framed frames lights under this fraction
+ * of the image, estimated from its probe points on a 64x64 grid (G9). */
 #define FV_MIN_LIT_FRACTION 0.05
 #define FV_MAX_REDRAWS 32
+/* Nominal frame size of the class check (the estimate does not depend on it). */
 #define FV_CHECK_SIZE 128
 
-/* Smallest lit fraction of the class's unperturbed start, middle and end frames rendered at
- * FV_CHECK_SIZE (the degeneracy check). */
+/* Smallest estimated lit fraction of a few evenly spaced unperturbed frames of the class
+ * (the class's degeneracy check). */
 double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion, int variation,
                              int frames, int attempt);
 /* Key of the class stream of settings s for clip clip_index. */

@@ -27,6 +27,8 @@ enum {
 #define FRAMING_OUTLIER 6.0
 #define LIT_GRID 64
 #define SAMPLE_TRIES 8
+#define PROBE_KEEP_FRAMES 64
+#define CLASS_CHECK_FRAMES 5
 
 struct FvRenderer {
     FvPool *pool;
@@ -37,6 +39,9 @@ struct FvRenderer {
     uint32_t *boxed; /* one frame's 3x3 counts */
     size_t boxed_pixels;
     float *probe;      /* threads x PROBE_POINTS x 2 */
+    float *kept_probe; /* frames x PROBE_POINTS x 2: a job's probe points, kept for lit_task */
+    size_t kept_probe_frames;
+    int *kept_count;
     FvSystem *systems; /* one per frame */
     FvBox *boxes;
     int *box_ok;
@@ -119,6 +124,8 @@ void fv_renderer_close(FvRenderer **pr)
     free(r->hist);
     free(r->boxed);
     free(r->probe);
+    free(r->kept_probe);
+    free(r->kept_count);
     free(r->systems);
     free(r->boxes);
     free(r->box_ok);
@@ -231,15 +238,49 @@ typedef struct ProbeJob {
     const int *frames; /* which systems to probe */
     uint64_t sample_key;
     int width, height;
+    bool keep; /* probe points kept per task in r->kept_probe */
 } ProbeJob;
+
+/* Room to keep the probe points of nframes tasks (a few MB for a clip), so the lit estimate
+ * need not walk them again; long clips walk them twice instead. */
+static bool keep_probes(FvRenderer *r, int nframes)
+{
+    if (nframes > PROBE_KEEP_FRAMES)
+        return false;
+    if ((size_t)nframes <= r->kept_probe_frames)
+        return true;
+    free(r->kept_probe);
+    free(r->kept_count);
+    r->kept_probe = malloc((size_t)nframes * PROBE_POINTS * 2 * sizeof(float));
+    r->kept_count = malloc((size_t)nframes * sizeof(int));
+    r->kept_probe_frames = r->kept_probe && r->kept_count ? (size_t)nframes : 0;
+    return r->kept_probe_frames != 0;
+}
+
+/* The probe points of a job's task: kept, or walked again into the thread's scratch. */
+static const float *task_points(ProbeJob *job, int task, int thread, int *n)
+{
+    FvRenderer *r = job->r;
+    if (job->keep) {
+        *n = r->kept_count[task];
+        return r->kept_probe + (size_t)task * PROBE_POINTS * 2;
+    }
+    float *xy = r->probe + (size_t)thread * PROBE_POINTS * 2;
+    *n = fv_probe_points(&r->systems[job->frames ? job->frames[task] : task], job->sample_key, xy,
+                         PROBE_POINTS);
+    return xy;
+}
 
 static void probe_task(void *ctx, int task, int thread)
 {
     ProbeJob *job = ctx;
     FvRenderer *r = job->r;
     int f = job->frames ? job->frames[task] : task;
-    float *xy = r->probe + (size_t)thread * PROBE_POINTS * 2;
+    float *xy = job->keep ? r->kept_probe + (size_t)task * PROBE_POINTS * 2
+                          : r->probe + (size_t)thread * PROBE_POINTS * 2;
     int n = fv_probe_points(&r->systems[f], job->sample_key, xy, PROBE_POINTS);
+    if (job->keep)
+        r->kept_count[task] = n;
     r->box_ok[task] = fv_probe_box(xy, n, FRAMING_KEEP, &r->boxes[task]) == 0;
 }
 
@@ -251,8 +292,8 @@ static void lit_task(void *ctx, int task, int thread)
     ProbeJob *job = ctx;
     FvRenderer *r = job->r;
     const FvSystem *sys = &r->systems[job->frames ? job->frames[task] : task];
-    float *xy = r->probe + (size_t)thread * PROBE_POINTS * 2;
-    int n = fv_probe_points(sys, job->sample_key, xy, PROBE_POINTS);
+    int n;
+    const float *xy = task_points(job, task, thread, &n);
     uint8_t grid[G * G];
     memset(grid, 0, sizeof(grid));
     double kx = sys->sx * G / job->width, ox = sys->ox * G / job->width;
@@ -294,7 +335,7 @@ static double median_extent(FvRenderer *r, int nframes, int axis)
 static double frame_systems(FvRenderer *r, const int *frames, int nframes, uint64_t sample_key,
                             int width, int height)
 {
-    ProbeJob job = {r, frames, sample_key, width, height};
+    ProbeJob job = {r, frames, sample_key, width, height, keep_probes(r, nframes)};
     fv_pool_run(r->pool, nframes, probe_task, &job);
     int ok = 0;
     for (int k = 0; k < nframes; k++)
@@ -413,17 +454,21 @@ static uint32_t iters_per_walker(double density, int width, int height)
 
 /* ---- degenerate classes (G9) ---- */
 
-/* Smallest estimated lit fraction among the class's unperturbed frames: a property of the
- * class alone, the same for every sample and size. */
+/* Smallest estimated lit fraction among CLASS_CHECK_FRAMES of the class's unperturbed frames: a
+ * property of the class alone, the same for every sample and size. */
 double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion, int variation,
                              int frames, int attempt)
 {
     if (frames < 1 || reserve(r, (size_t)FV_CHECK_SIZE * FV_CHECK_SIZE, (size_t)frames))
         return 0;
-    for (int t = 0; t < frames; t++)
-        build_system(&r->systems[t], cls, motion, variation, NULL, t, frames);
-    return frame_systems(r, NULL, frames, fv_key(cls->key, TAG_CHECK, (uint64_t)attempt),
-                         FV_CHECK_SIZE, FV_CHECK_SIZE);
+    /* frames evenly spaced from the first to the last: the samples' check sees them all */
+    int probe[CLASS_CHECK_FRAMES], n = frames < CLASS_CHECK_FRAMES ? frames : CLASS_CHECK_FRAMES;
+    for (int k = 0; k < n; k++) {
+        probe[k] = n > 1 ? (int)((int64_t)k * (frames - 1) / (n - 1)) : 0;
+        build_system(&r->systems[probe[k]], cls, motion, variation, NULL, probe[k], frames);
+    }
+    return frame_systems(r, probe, n, fv_key(cls->key, TAG_CHECK, (uint64_t)attempt), FV_CHECK_SIZE,
+                         FV_CHECK_SIZE);
 }
 
 /* ---- clips ---- */

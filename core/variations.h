@@ -45,6 +45,40 @@ enum FvVariationIndex {
     V_CROSS
 };
 
+/* X(V) for every variation index, for code that compiles one copy per variation. */
+#define FV_FOR_EACH_VARIATION(X)                                                                   \
+    X(V_LINEAR)                                                                                    \
+    X(V_SINUSOIDAL)                                                                                \
+    X(V_SPHERICAL)                                                                                 \
+    X(V_SWIRL)                                                                                     \
+    X(V_HORSESHOE)                                                                                 \
+    X(V_POLAR)                                                                                     \
+    X(V_HANDKERCHIEF)                                                                              \
+    X(V_HEART)                                                                                     \
+    X(V_DISC)                                                                                      \
+    X(V_SPIRAL)                                                                                    \
+    X(V_HYPERBOLIC)                                                                                \
+    X(V_DIAMOND)                                                                                   \
+    X(V_EX)                                                                                        \
+    X(V_JULIA)                                                                                     \
+    X(V_BENT)                                                                                      \
+    X(V_WAVES)                                                                                     \
+    X(V_FISHEYE)                                                                                   \
+    X(V_POPCORN)                                                                                   \
+    X(V_EXPONENTIAL)                                                                               \
+    X(V_POWER)                                                                                     \
+    X(V_COSINE)                                                                                    \
+    X(V_RINGS)                                                                                     \
+    X(V_FAN)                                                                                       \
+    X(V_EYEFISH)                                                                                   \
+    X(V_BUBBLE)                                                                                    \
+    X(V_CYLINDER)                                                                                  \
+    X(V_NOISE)                                                                                     \
+    X(V_TANGENT)                                                                                   \
+    X(V_RAYS)                                                                                      \
+    X(V_BLADE)                                                                                     \
+    X(V_CROSS)
+
 /* Keep inputs where the walker reset threshold (G9) would keep them. */
 static inline double fv_sane(double v)
 {
