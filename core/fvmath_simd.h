@@ -114,34 +114,6 @@ static __attribute__((noinline, cold, unused)) void fv__fix_sincos(const double 
 /* v as the compiler cannot see it (see fv*_atan2) */
 #define FVS_OPAQUE(v) __asm__("" : "+x"(v))
 #include "fvmath_simd.h"
-#undef FVS_W
-#undef FVS_V
-#undef FVS_I
-#undef FVS_M
-#undef FVS_ATTR
-#undef FVS_SET
-#undef FVS_SETI
-#undef FVS_BITS
-#undef FVS_DBL
-#undef FVS_ANDI
-#undef FVS_ORI
-#undef FVS_XORI
-#undef FVS_ADDI
-#undef FVS_SUBI
-#undef FVS_SRLI
-#undef FVS_SLLI
-#undef FVS_ABS
-#undef FVS_MIN
-#undef FVS_MAX
-#undef FVS_CMP
-#undef FVS_BIT
-#undef FVS_MXOR
-#undef FVS_SEL
-#undef FVS_MBITS
-#undef FVS_LOAD
-#undef FVS_STORE
-#undef FVS_GATHER
-#undef FVS_OPAQUE
 
 /* ---- AVX-512: 8 lanes, mask registers ---- */
 #define FVS_W 8
@@ -184,35 +156,6 @@ static __attribute__((noinline, cold, unused)) void fv__fix_sincos(const double 
                       (base)[12 * (stride)], (base)[11 * (stride)], (base)[10 * (stride)],         \
                       (base)[9 * (stride)], (base)[8 * (stride)]))
 #include "fvmath_simd.h"
-#undef FVS_W
-#undef FVS_V
-#undef FVS_I
-#undef FVS_M
-#undef FVS_ATTR
-#undef FVS_SET
-#undef FVS_SETI
-#undef FVS_BITS
-#undef FVS_DBL
-#undef FVS_ANDI
-#undef FVS_ORI
-#undef FVS_XORI
-#undef FVS_ADDI
-#undef FVS_SUBI
-#undef FVS_SRLI
-#undef FVS_SLLI
-#undef FVS_ABS
-#undef FVS_MIN
-#undef FVS_MAX
-#undef FVS_CMP
-#undef FVS_BIT
-#undef FVS_MXOR
-#undef FVS_SEL
-#undef FVS_MBITS
-#undef FVS_LOAD
-#undef FVS_STORE
-#undef FVS_GATHER
-#undef FVS_OPAQUE
-#undef FVS_LUT16
 
 #endif /* x86-64 */
 #endif /* FV_FVMATH_SIMD_H */
@@ -422,4 +365,34 @@ FVS_ATTR FVS_V FVS_FN(atan2)(FVS_V y, FVS_V x)
     return FVS_DBL(FVS_ORI(FVS_BITS(res), FVS_ANDI(iy, FVS_SETI(FV__SIGN_MASK))));
 }
 
+/* this width's parameters end here; the next inclusion defines its own */
+#undef FVS_W
+#undef FVS_V
+#undef FVS_I
+#undef FVS_M
+#undef FVS_ATTR
+#undef FVS_SET
+#undef FVS_SETI
+#undef FVS_BITS
+#undef FVS_DBL
+#undef FVS_ANDI
+#undef FVS_ORI
+#undef FVS_XORI
+#undef FVS_ADDI
+#undef FVS_SUBI
+#undef FVS_SRLI
+#undef FVS_SLLI
+#undef FVS_ABS
+#undef FVS_MIN
+#undef FVS_MAX
+#undef FVS_CMP
+#undef FVS_BIT
+#undef FVS_MXOR
+#undef FVS_SEL
+#undef FVS_MBITS
+#undef FVS_LOAD
+#undef FVS_STORE
+#undef FVS_GATHER
+#undef FVS_OPAQUE
+#undef FVS_LUT16
 #endif /* FVS_W */
