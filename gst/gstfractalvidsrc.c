@@ -798,10 +798,14 @@ static gboolean gst_fractal_vid_src_do_seek(GstBaseSrc *bsrc, GstSegment *segmen
     GST_OBJECT_UNLOCK(src);
     gst_fractal_vid_src_snapshot(src, &s, &range);
 
-    /* The frame showing at position: floor (position * fps) (E3). A still stream (0/1) has
-     * only frame 0. */
-    if (fps_n > 0 && GST_CLOCK_TIME_IS_VALID(position))
+    /* The frame showing at position: floor (position * fps) (E3), on the grid of the frames'
+     * own (truncated) timestamps, so a seek to a frame's PTS lands on that frame and not on
+     * the one before, whose end the sink would clip. A still stream (0/1) has only frame 0. */
+    if (fps_n > 0 && GST_CLOCK_TIME_IS_VALID(position)) {
         frame = gst_util_uint64_scale(position, fps_n, (guint64)fps_d * GST_SECOND);
+        if (gst_util_uint64_scale(frame + 1, (guint64)fps_d * GST_SECOND, fps_n) <= position)
+            frame++;
+    }
     if (!gst_fractal_vid_src_locate_frame(src, &s, range.first, frame, &clip_index,
                                           &frame_in_clip)) {
         GST_WARNING_OBJECT(src, "cannot seek to frame %" G_GUINT64_FORMAT, frame);

@@ -111,6 +111,9 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
         threads = worker->threads_wanted;
         worker->busy = TRUE;
         worker->busy_key = key;
+        /* a cancel was meant for the render before this one */
+        if (!worker->quit)
+            fv_renderer_cancel(worker->renderer, 0);
         g_mutex_unlock(&worker->lock);
 
         started = g_get_monotonic_time();
@@ -129,6 +132,16 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
 
         g_mutex_lock(&worker->lock);
         worker->busy = FALSE;
+        if (result == -ECANCELED) {
+            /* cancelled because another clip is wanted: nothing to hand over, keep the
+             * storage */
+            if (!worker->spare)
+                worker->spare = clip;
+            else
+                fv_clip_free(&clip);
+            g_cond_broadcast(&worker->cond);
+            continue;
+        }
         if (result != 0)
             fv_clip_free(&clip);
         worker->have_done = TRUE;
@@ -212,6 +225,10 @@ static void request_locked(GstFractalVidWorker *worker, const FvSettings *settin
         worker->have_request = TRUE;
         g_cond_broadcast(&worker->cond);
     }
+    /* The clip being rendered is not the one wanted next (a seek, or settings changed):
+     * stop it rather than make the wanted one wait for it. */
+    if (worker->busy)
+        fv_renderer_cancel(worker->renderer, 1);
     worker->prefetch_pending = prefetch;
 }
 

@@ -1145,8 +1145,58 @@ GST_START_TEST(test_stop_cancels_a_long_render)
     asked = g_get_monotonic_time();
     fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_NULL),
                            GST_STATE_CHANGE_SUCCESS);
-    fail_unless(g_get_monotonic_time() - asked < 2 * G_USEC_PER_SEC,
-                "stopping took %.1f s", (g_get_monotonic_time() - asked) / 1e6);
+    fail_unless(g_get_monotonic_time() - asked < 2 * G_USEC_PER_SEC, "stopping took %.1f s",
+                (g_get_monotonic_time() - asked) / 1e6);
+    gst_object_unref(pipeline);
+}
+
+GST_END_TEST;
+
+static GstPadProbeReturn note_first_offset(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    gint64 *first = data;
+
+    (void)pad;
+    if (*first < 0)
+        *first = (gint64)GST_BUFFER_OFFSET(GST_PAD_PROBE_INFO_BUFFER(info));
+    return GST_PAD_PROBE_OK;
+}
+
+/* A seek to another clip while the next clip renders ahead cancels that render: the seek
+ * waits for one clip's render, not for two. Clips of one class take about equally long.
+ * A seek to a frame's timestamp starts at that very frame (not the one before). */
+GST_START_TEST(test_seek_cancels_the_render_ahead)
+{
+    GstElement *pipeline = gst_parse_launch("fractalvidsrc name=src class=0 clip-frames=10 ! "
+                                            "video/x-raw,width=1536,height=1536 ! fakesink",
+                                            NULL);
+    GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+    GstPad *pad = gst_element_get_static_pad(src, "src");
+    gint64 started, preroll, seek, first_offset = 0;
+
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, note_first_offset, &first_offset, NULL);
+
+    started = g_get_monotonic_time();
+    fail_if(gst_element_set_state(pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE);
+    fail_unless(gst_element_get_state(pipeline, NULL, NULL, FV_TEST_TIMEOUT) ==
+                GST_STATE_CHANGE_SUCCESS);
+    preroll = g_get_monotonic_time() - started; /* clip 0; clip 1 now renders ahead */
+
+    started = g_get_monotonic_time();
+    first_offset = -1;
+    fail_unless(gst_element_seek_simple(pipeline, GST_FORMAT_TIME,
+                                        GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE,
+                                        gst_util_uint64_scale(100, GST_SECOND, 12)));
+    fail_unless(gst_element_get_state(pipeline, NULL, NULL, FV_TEST_TIMEOUT) ==
+                GST_STATE_CHANGE_SUCCESS);
+    seek = g_get_monotonic_time() - started; /* clip 10 */
+    fail_unless(seek < preroll * 3 / 2, "seek took %.2f s, a clip %.2f s", seek / 1e6,
+                preroll / 1e6);
+    fail_unless_equals_int64(first_offset, 100);
+
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pad);
+    gst_object_unref(src);
     gst_object_unref(pipeline);
 }
 
@@ -1185,6 +1235,7 @@ static Suite *fractalvidsrc_suite(void)
     tcase_add_test(tc, test_thousand_state_changes_neither_leak_nor_deadlock);
     tcase_add_test(tc, test_stop_during_render_is_clean);
     tcase_add_test(tc, test_stop_cancels_a_long_render);
+    tcase_add_test(tc, test_seek_cancels_the_render_ahead);
     return s;
 }
 
