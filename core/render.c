@@ -36,8 +36,7 @@ struct FvRenderer {
     atomic_int cancel; /* set from another thread to stop a render early */
     uint32_t *hist;    /* threads histograms of hist_pixels */
     size_t hist_pixels;
-    uint32_t *boxed; /* one frame's 3x3 counts */
-    size_t boxed_pixels;
+    uint32_t *boxed;   /* one frame's 3x3 counts, hist_pixels of them */
     float *probe;      /* threads x PROBE_POINTS x 2 */
     float *kept_probe; /* frames x PROBE_POINTS x 2: a job's probe points, kept for lit_task */
     size_t kept_probe_frames;
@@ -104,7 +103,8 @@ int fv_renderer_open(FvRenderer **out, unsigned threads)
         return -ENOMEM;
     r->threads = (int)threads;
     r->log_lut = malloc(65536 * sizeof(*r->log_lut));
-    int err = r->log_lut ? fv_pool_new(&r->pool, r->threads) : -ENOMEM;
+    r->probe = malloc((size_t)r->threads * PROBE_POINTS * 2 * sizeof(float));
+    int err = r->log_lut && r->probe ? fv_pool_new(&r->pool, r->threads) : -ENOMEM;
     if (err) {
         fv_renderer_close(&r);
         return err;
@@ -158,56 +158,35 @@ static double physical_memory(void)
     return pages > 0 && size > 0 ? (double)pages * size : 1e18;
 }
 
-static int grow(void **p, size_t *cap, size_t want, size_t elem)
-{
-    if (want <= *cap)
-        return 0;
-    if (want > SIZE_MAX / elem)
-        return -ENOMEM;
-    void *n = malloc(want * elem);
-    if (!n)
-        return -ENOMEM;
-    free(*p);
-    *p = n;
-    *cap = want;
-    return 0;
-}
-
+/* Scratch for frames of pixels and clips of frames. Contents are not kept: everything in
+ * it is rewritten per frame or per clip. */
 static int reserve(FvRenderer *r, size_t pixels, size_t frames)
 {
-    size_t hp = r->hist_pixels, bp = r->boxed_pixels, fc = r->frames_cap, dummy = 0;
-    if (pixels > hp) {
-        /* histograms start zeroed and are zeroed again as they are summed */
-        size_t n = pixels * (size_t)r->threads;
+    if (pixels > r->hist_pixels) {
         free(r->hist);
-        r->hist = calloc(n, sizeof(uint32_t));
-        r->hist_pixels = r->hist ? pixels : 0;
-        if (!r->hist)
+        free(r->boxed);
+        /* histograms start zeroed and are zeroed again as they are summed */
+        r->hist = calloc(pixels * (size_t)r->threads, sizeof(uint32_t));
+        r->boxed = malloc(pixels * sizeof(uint32_t));
+        r->hist_pixels = r->hist && r->boxed ? pixels : 0;
+        if (!r->hist_pixels)
             return -ENOMEM;
     }
-    if (grow((void **)&r->boxed, &bp, pixels, sizeof(uint32_t)))
-        return -ENOMEM;
-    r->boxed_pixels = bp;
-    if (!r->probe &&
-        grow((void **)&r->probe, &dummy, (size_t)r->threads * PROBE_POINTS * 2, sizeof(float)))
-        return -ENOMEM;
-    if (frames > fc) {
-        size_t cap = fc;
-        if (grow((void **)&r->systems, &cap, frames, sizeof(FvSystem)))
+    if (frames > r->frames_cap) {
+        free(r->systems);
+        free(r->boxes);
+        free(r->box_ok);
+        free(r->sizes);
+        free(r->lit);
+        r->systems = malloc(frames * sizeof(*r->systems));
+        r->boxes = malloc(frames * sizeof(*r->boxes));
+        r->box_ok = malloc(frames * sizeof(*r->box_ok));
+        r->sizes = malloc(frames * sizeof(*r->sizes));
+        r->lit = malloc(frames * sizeof(*r->lit));
+        bool ok = r->systems && r->boxes && r->box_ok && r->sizes && r->lit;
+        r->frames_cap = ok ? frames : 0;
+        if (!ok)
             return -ENOMEM;
-        cap = fc;
-        if (grow((void **)&r->boxes, &cap, frames, sizeof(FvBox)))
-            return -ENOMEM;
-        cap = fc;
-        if (grow((void **)&r->box_ok, &cap, frames, sizeof(int)))
-            return -ENOMEM;
-        cap = fc;
-        if (grow((void **)&r->sizes, &cap, frames, sizeof(double)))
-            return -ENOMEM;
-        cap = fc;
-        if (grow((void **)&r->lit, &cap, frames, sizeof(double)))
-            return -ENOMEM;
-        r->frames_cap = frames;
     }
     return 0;
 }
@@ -525,10 +504,14 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
     if ((size_t)frames > SIZE_MAX / sizeof(uint16_t) / pixels ||
         (double)frames * pixels * sizeof(uint16_t) > physical_memory())
         return -ENOMEM;
-    size_t cap = out->codes_cap;
-    if (grow((void **)&out->codes, &cap, (size_t)frames * pixels, sizeof(uint16_t)))
-        return -ENOMEM;
-    out->codes_cap = cap;
+    size_t want = (size_t)frames * pixels;
+    if (want > out->codes_cap) {
+        free(out->codes);
+        out->codes = malloc(want * sizeof(uint16_t));
+        out->codes_cap = out->codes ? want : 0;
+        if (!out->codes)
+            return -ENOMEM;
+    }
     if (reserve(r, pixels, (size_t)frames))
         return -ENOMEM;
 

@@ -3,8 +3,6 @@
 #include "fv_internal.h"
 #include "fvmath.h"
 
-#include <math.h>
-
 uint16_t fv_log_code(uint32_t count)
 {
     /* fv_log(count + 1) is exact input for integer counts, and libm-free (E5) */
