@@ -198,7 +198,7 @@ GType gst_fractal_vid_src_variation_get_type(void)
         GType t;
 
         values[0].value = FV_VARIATION_AUTO;
-        values[0].value_name = "The seed's policy: linear half the time, else one of "
+        values[0].value_name = "The paper's policy: linear half the time, else one of "
                                "horseshoe, bent, fisheye, popcorn, cosine, eyefish, cylinder";
         values[0].value_nick = fv_variation_name(FV_VARIATION_AUTO);
         values[1].value = FV_VARIATION_LINEAR;
@@ -1335,7 +1335,7 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
         gobject_class, PROP_DENSITY,
         g_param_spec_double("density", "Density",
                             "Plotted points per pixel per frame: quality versus speed "
-                            "(the seed's is 14.26)",
+                            "(the paper's is 14.26)",
                             FV_MIN_DENSITY, FV_MAX_DENSITY, DEFAULT_DENSITY,
                             flags | GST_PARAM_MUTABLE_PLAYING));
     g_object_class_install_property(
