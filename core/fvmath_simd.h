@@ -34,37 +34,19 @@
 
 /* The scalar fix-ups of the rare lanes: out[l] = f(x[l]) for the lanes l in mask. Cold and
  * out of line, so the vector code keeps only a test and a not-taken branch. */
-static __attribute__((noinline, cold, unused)) void fv__fix_sin(const double *x, double *out,
-                                                                unsigned mask)
-{
-    for (int l = 0; mask; l++, mask >>= 1)
-        if (mask & 1)
-            out[l] = fv_sin(x[l]);
-}
-
-static __attribute__((noinline, cold, unused)) void fv__fix_cos(const double *x, double *out,
-                                                                unsigned mask)
-{
-    for (int l = 0; mask; l++, mask >>= 1)
-        if (mask & 1)
-            out[l] = fv_cos(x[l]);
-}
-
-static __attribute__((noinline, cold, unused)) void fv__fix_tan(const double *x, double *out,
-                                                                unsigned mask)
-{
-    for (int l = 0; mask; l++, mask >>= 1)
-        if (mask & 1)
-            out[l] = fv_tan(x[l]);
-}
-
-static __attribute__((noinline, cold, unused)) void fv__fix_exp(const double *x, double *out,
-                                                                unsigned mask)
-{
-    for (int l = 0; mask; l++, mask >>= 1)
-        if (mask & 1)
-            out[l] = fv_exp(x[l]);
-}
+#define FV__FIX(fn)                                                                                \
+    static __attribute__((noinline, cold, unused)) void fv__fix_##fn(const double *x, double *out, \
+                                                                     unsigned mask)                \
+    {                                                                                              \
+        for (int l = 0; mask; l++, mask >>= 1)                                                     \
+            if (mask & 1)                                                                          \
+                out[l] = fv_##fn(x[l]);                                                            \
+    }
+FV__FIX(sin)
+FV__FIX(cos)
+FV__FIX(tan)
+FV__FIX(exp)
+#undef FV__FIX
 
 static __attribute__((noinline, cold, unused)) void fv__fix_sincos(const double *x, double *s,
                                                                    double *c, unsigned mask)

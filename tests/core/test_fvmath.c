@@ -11,6 +11,7 @@
  *
  * Usage: test-fvmath            accuracy (exit status 1 on any failure)
  *        test-fvmath --bench    ns per call, fv_ against libm */
+#include "fv_internal.h"
 #include "fvmath.h"
 
 #include <float.h>
@@ -24,12 +25,10 @@
 
 static uint64_t rng_state = UINT64_C(0x853c49e6748fea9b);
 
+/* splitmix64: the core's own mix of a stepped state */
 static uint64_t rnd64(void)
 {
-    uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
+    return fv_mix64(rng_state += UINT64_C(0x9e3779b97f4a7c15));
 }
 
 static double unif(double a, double b)

@@ -10,6 +10,7 @@
  * to share its cores with the vector code (a hash over a fixed input set, recorded first).
  *
  * Usage: test-fvmath-simd [inputs per function, default 4000000] */
+#include "fv_internal.h"
 #include "fvmath_simd.h"
 
 #include <float.h>
@@ -95,12 +96,10 @@ static int check_scalar_hash(void)
 
 static uint64_t rng_state = UINT64_C(0x5eed5eed12345678);
 
+/* splitmix64: the core's own mix of a stepped state */
 static uint64_t rnd64(void)
 {
-    uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
+    return fv_mix64(rng_state += UINT64_C(0x9e3779b97f4a7c15));
 }
 
 static double unif(double a, double b)
