@@ -54,9 +54,11 @@ install_packages() {
     fi
     log "installing: ${missing[*]}"
     # Noninteractive: CI has no stdin and no terminal.
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q || return
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        "${missing[@]}"
+    # Wait for another apt run (an unattended upgrade, a second build) instead of failing.
+    local lock=(-o DPkg::Lock::Timeout=600)
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" update -q || return
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -q \
+        --no-install-recommends "${missing[@]}"
 }
 
 configure_and_build() {
