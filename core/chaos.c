@@ -51,7 +51,7 @@ static inline int plot(const FvSystem *sys, double x, double y, uint32_t *hist, 
 {
     double px = x * sys->sx + sys->ox, py = y * sys->sy + sys->oy;
     if (px >= 0 && px < width && py >= 0 && py < height) {
-        hist[(size_t)(int)py * (size_t)width + (size_t)(int)px]++;
+        fv_hist_add(&hist[(size_t)(int)py * (size_t)width + (size_t)(int)px]);
         return 1;
     }
     return 0;
@@ -108,13 +108,14 @@ uint64_t fv_chaos_lane_ref(const FvSystem *sys, uint64_t sample_key, int lane, u
     return inside;
 }
 
-/* The probe's walks, PROBE_GROUP walkers in lockstep and the variation inlined; the points
- * come out in another order than walker by walker, which neither the box nor the lit
- * estimate depends on. */
+/* The probe's walks: walkers 0..FV_PROBE_WALKERS-1 of the render, PROBE_GROUP of them in
+ * lockstep and the variation inlined, the same steps and discards, so the probe's points are
+ * the first FV_PROBE_ITERS plotted points of those walkers (in another order, which neither
+ * the box nor the lit estimate depends on). */
 #define PROBE_GROUP 4
 
 static inline __attribute__((always_inline)) int probe_kernel(const FvSystem *sys,
-                                                              uint64_t sample_key, float *xy,
+                                                              uint64_t sample_key, double *xy,
                                                               int max_points, const int variation)
 {
     int count = 0;
@@ -126,14 +127,14 @@ static inline __attribute__((always_inline)) int probe_kernel(const FvSystem *sy
             walk[j] = fv_key(sample_key, TAG_WALK, (uint64_t)(w0 + j));
             reset[j] = fv_key(sample_key, TAG_RESET, (uint64_t)(w0 + j));
             fv_walker_start(sample_key, w0 + j, &x[j], &y[j]);
-            skip[j] = FV_PROBE_DISCARD;
+            skip[j] = FV_DISCARD;
         }
-        for (uint64_t i = 0; i < FV_PROBE_DISCARD + FV_PROBE_ITERS; i++) {
+        for (uint64_t i = 0; i < FV_DISCARD + FV_PROBE_ITERS; i++) {
             for (int j = 0; j < PROBE_GROUP; j++) {
                 if (step_v(sys, walk[j], reset[j], i, &x[j], &y[j], &skip[j], variation) &&
                     count < max_points) {
-                    xy[2 * count] = (float)x[j];
-                    xy[2 * count + 1] = (float)y[j];
+                    xy[2 * count] = x[j];
+                    xy[2 * count + 1] = y[j];
                     count++;
                 }
             }
@@ -143,14 +144,14 @@ static inline __attribute__((always_inline)) int probe_kernel(const FvSystem *sy
 }
 
 #define PROBE_FUNC(V)                                                                              \
-    static int probe_##V(const FvSystem *sys, uint64_t key, float *xy, int max_points)             \
+    static int probe_##V(const FvSystem *sys, uint64_t key, double *xy, int max_points)            \
     {                                                                                              \
         return probe_kernel(sys, key, xy, max_points, V);                                          \
     }
 FV_FOR_EACH_VARIATION(PROBE_FUNC)
 #undef PROBE_FUNC
 
-int fv_probe_points(const FvSystem *sys, uint64_t sample_key, float *xy, int max_points)
+int fv_probe_points(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points)
 {
     switch (sys->variation) {
 #define PROBE_CASE(V)                                                                              \
@@ -256,7 +257,7 @@ lane_kernel(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters, 
             }
         }
         for (size_t p = 0; p < pos; p++)
-            hist[buf[p]]++;
+            fv_hist_add(&hist[buf[p]]);
         inside += pos;
     }
     return inside;

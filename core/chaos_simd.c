@@ -53,13 +53,13 @@ bool fv_chaos_simd_handles(int variation)
  * written). INLINE gives the target and inlining, V the vector type, W its lanes (the
  * transcendentals are fvmath_simd.h's fvW_sin, ...); MIN, MAX, SQRT and ABS are packed
  * instructions, MIN(a, b) being a < b ? a : b and MAX(a, b) being a > b ? a : b as minpd and
- * maxpd are, NaN included: fv_sane and fv_neg_part exactly; NZ is fv_nz. mb..mf are the
- * coefficients b..f of each walker's map (waves and popcorn read them). clamp false skips
+ * maxpd are, NaN included: fv_sane and fv_neg_part exactly; NZ is fv_nz. mb, md, me, mf are the
+ * coefficients b, d, e, f of each walker's map (waves and popcorn read them). clamp false skips
  * the first fv_sane, for callers that know every lane below FV_RUNAWAY in magnitude (and so
  * unchanged by it). The result is the reference's before its final clamp (see the end). */
 /* clang-format off */
 #define DEFINE_VARIATION(INLINE, name, V, W, MIN, MAX, SQRT, ABS, NZ)                              \
-    INLINE void name(int v, V *px, V *py, V mb, V mc, V me, V mf, const bool clamp)                \
+    INLINE void name(int v, V *px, V *py, V mb, V md, V me, V mf, const bool clamp)                \
     {                                                                                              \
         const V zero = {0}, lim = zero + FV_RUNAWAY, eps = zero + FV_EPS;                          \
         V x = *px, y = *py;                                                                        \
@@ -155,8 +155,8 @@ bool fv_chaos_simd_handles(int variation)
             oy = y - 0.5 * MIN(y, zero);                                                           \
             break;                                                                                 \
         case V_WAVES:                                                                              \
-            ox = x + mb * fv##W##_sin(y / NZ(mc * mc));                                            \
-            oy = y + me * fv##W##_sin(x / NZ(mf * mf));                                            \
+            ox = x + mb * fv##W##_sin(y / NZ(me * me));                                            \
+            oy = y + md * fv##W##_sin(x / NZ(mf * mf));                                            \
             break;                                                                                 \
         case V_FISHEYE: {                                                                          \
             V r2 = x * x + y * y, r = SQRT(r2);                                                    \
@@ -242,7 +242,7 @@ static __attribute__((noinline, cold)) void fix_up(const FvSystem *sys, int lane
         }
         double px = nx[l] * sys->sx + sys->ox, py = ny[l] * sys->sy + sys->oy;
         if (px >= 0 && px < width && py >= 0 && py < height) {
-            hist[(size_t)(int)py * (size_t)width + (size_t)(int)px]++;
+            fv_hist_add(&hist[(size_t)(int)py * (size_t)width + (size_t)(int)px]);
             (*inside)++;
         }
     }
@@ -456,9 +456,9 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                     __m256d sane = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
                                                  _mm256_cmp_pd(abs4(ny), lim, _CMP_LT_OQ));
                     if (__builtin_expect(_mm256_movemask_pd(sane) == 0xf, 1))
-                        variation4(variation, &nx, &ny, b, c, e, f, false);
+                        variation4(variation, &nx, &ny, b, d, e, f, false);
                     else
-                        variation4(variation, &nx, &ny, b, c, e, f, true);
+                        variation4(variation, &nx, &ny, b, d, e, f, true);
                 }
                 __m256d ok = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
                                            _mm256_cmp_pd(abs4(ny), lim, _CMP_LT_OQ));
@@ -503,7 +503,7 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
             }
         }
         for (size_t j = 0; j < pos; j++)
-            hist[buf[j]]++;
+            fv_hist_add(&hist[buf[j]]);
         inside += pos;
     }
     return inside;
@@ -654,9 +654,9 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     __mmask8 sane = _mm512_cmp_pd_mask(abs8(nx), lim, _CMP_LT_OQ) &
                                     _mm512_cmp_pd_mask(abs8(ny), lim, _CMP_LT_OQ);
                     if (__builtin_expect(sane == 0xff, 1))
-                        variation8(variation, &nx, &ny, b, c, e, f, false);
+                        variation8(variation, &nx, &ny, b, d, e, f, false);
                     else
-                        variation8(variation, &nx, &ny, b, c, e, f, true);
+                        variation8(variation, &nx, &ny, b, d, e, f, true);
                 }
                 __mmask8 ok = _mm512_cmp_pd_mask(abs8(nx), lim, _CMP_LT_OQ) &
                               _mm512_cmp_pd_mask(abs8(ny), lim, _CMP_LT_OQ);
@@ -702,7 +702,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
             }
         }
         for (size_t j = 0; j < pos; j++)
-            hist[buf[j]]++;
+            fv_hist_add(&hist[buf[j]]);
         inside += pos;
     }
     return inside;

@@ -5,13 +5,13 @@
 
 #include <math.h>
 
-enum { TAG_FRAMES = 1, TAG_ATTEMPT = 2 };
+enum { TAG_FRAMES = 1, TAG_ATTEMPT = 2, TAG_STRUCTURE = 3 };
 
 int fv_class_frames(uint64_t class_key)
 {
     FvRng rng;
     fv_rng_init(&rng, fv_key(class_key, TAG_FRAMES, 0));
-    return fv_rng_int(&rng, 18, 20);
+    return fv_rng_int(&rng, FV_CLASS_MIN_FRAMES, FV_CLASS_MAX_FRAMES);
 }
 
 /* The seed's variation policy (G5): half linear, else one of seven, uniformly. */
@@ -31,14 +31,45 @@ static FvCurveKind draw_family(FvRng *rng)
     return (FvCurveKind)(FV_CURVE_SHARP + fv_rng_weighted(rng, fv_curve_family_weights, 3));
 }
 
-void fv_class_draw(FvClass *cls, uint64_t key, int attempt)
+/* What a redraw keeps: drawn from the class key alone. */
+static void draw_structure(FvClass *cls, uint64_t key)
 {
     FvRng rng;
-    fv_rng_init(&rng, fv_key(key, TAG_ATTEMPT, (uint64_t)attempt));
+    fv_rng_init(&rng, fv_key(key, TAG_STRUCTURE, 0));
+    cls->n = fv_rng_int(&rng, FV_MIN_MAPS, FV_MAX_MAPS);
+    cls->variation = draw_variation(&rng);
+    cls->constant_translation = fv_rng_uniform(&rng, 0, 1) < 0.2;
+    /* the motion rule (G3): all linear; one family for every map; or 1..2 families plus
+     * linear, each map taking one of them */
+    if (fv_rng_uniform(&rng, 0, 1) < 0.2) {
+        cls->motion_rule = 0;
+        cls->num_curves = 1;
+        cls->curves[0].kind = FV_CURVE_LINEAR;
+    } else if (fv_rng_uniform(&rng, 0, 1) < 0.4) {
+        cls->motion_rule = 1;
+        cls->num_curves = 1;
+        cls->curves[0].kind = draw_family(&rng);
+    } else {
+        cls->motion_rule = 2;
+        int k = fv_rng_int(&rng, 1, 2 < cls->n ? 2 : cls->n);
+        for (int j = 0; j < k; j++)
+            cls->curves[j].kind = draw_family(&rng);
+        cls->curves[k].kind = FV_CURVE_LINEAR;
+        cls->num_curves = k + 1;
+    }
+    for (int i = 0; i < cls->n; i++)
+        cls->curve_of_map[i] = cls->num_curves > 1 ? fv_rng_int(&rng, 0, cls->num_curves - 1) : 0;
+}
+
+void fv_class_draw(FvClass *cls, uint64_t key, int attempt)
+{
     *cls = (FvClass){.key = key};
     cls->frames = fv_class_frames(key);
-    int n = cls->n = fv_rng_int(&rng, FV_MIN_MAPS, FV_MAX_MAPS);
+    draw_structure(cls, key);
+    const int n = cls->n;
 
+    FvRng rng;
+    fv_rng_init(&rng, fv_key(key, TAG_ATTEMPT, (uint64_t)attempt));
     double s1[FV_MAX_MAPS], s2[FV_MAX_MAPS];
     cls->alpha_start = fv_sigma_sample(&rng, n, s1, s2);
     for (int i = 0; i < n; i++) {
@@ -58,7 +89,7 @@ void fv_class_draw(FvClass *cls, uint64_t key, int attempt)
         b->phi = a->phi + fv_rng_uniform(&rng, -FV_PI, FV_PI);
         a->e = fv_rng_uniform(&rng, -1, 1);
         a->f = fv_rng_uniform(&rng, -1, 1);
-        if (fv_rng_uniform(&rng, 0, 1) < 0.2) {
+        if (cls->constant_translation) {
             b->e = a->e;
             b->f = a->f;
         } else {
@@ -70,29 +101,9 @@ void fv_class_draw(FvClass *cls, uint64_t key, int attempt)
         cls->sign2x[i] = (fv_rng_next(&rng) >> 63) ? -1.0 : 1.0;
         cls->sign2y[i] = (fv_rng_next(&rng) >> 63) ? -1.0 : 1.0;
     }
-
-    /* Weight curves (G3). */
-    double r = fv_rng_uniform(&rng, 0, 1);
-    if (r < 0.2) {
-        cls->motion_rule = 0;
-        cls->num_curves = 1;
-        fv_curve_draw(&cls->curves[0], FV_CURVE_LINEAR, cls->frames, &rng);
-    } else if (fv_rng_uniform(&rng, 0, 1) < 0.4) {
-        cls->motion_rule = 1;
-        cls->num_curves = 1;
-        fv_curve_draw(&cls->curves[0], draw_family(&rng), cls->frames, &rng);
-    } else {
-        cls->motion_rule = 2;
-        int k = fv_rng_int(&rng, 1, 2);
-        for (int j = 0; j < k; j++)
-            fv_curve_draw(&cls->curves[j], draw_family(&rng), cls->frames, &rng);
-        fv_curve_draw(&cls->curves[k], FV_CURVE_LINEAR, cls->frames, &rng);
-        cls->num_curves = k + 1;
-    }
-    for (int i = 0; i < n; i++)
-        cls->curve_of_map[i] = cls->num_curves > 1 ? fv_rng_int(&rng, 0, cls->num_curves - 1) : 0;
-
-    cls->variation = draw_variation(&rng);
+    /* the weight curves' own parameters (G3) */
+    for (int j = 0; j < cls->num_curves; j++)
+        fv_curve_draw(&cls->curves[j], cls->curves[j].kind, cls->frames, &rng);
 }
 
 void fv_compose(const FvClass *cls, int i, const FvKeyState *k, FvMap *out)
@@ -152,13 +163,10 @@ void fv_perturb_draw(FvPerturb *p, uint64_t sample_key)
 {
     FvRng rng;
     fv_rng_init(&rng, fv_key(sample_key, 0x7065727475726231ull, 0));
-    for (int k = 0; k < 6; k++) {
-        int n = fv_rng_int(&rng, 4, 7);
-        double y[FV_CURVE_MAX_KNOTS];
-        for (int j = 0; j < n; j++)
-            y[j] = fv_rng_uniform(&rng, 1.0 - FV_PERTURB_MULT, 1.0 + FV_PERTURB_MULT);
-        fv_spline_init(&p->mult[k], y, n);
-    }
+    /* the same quadratic spline as G3's curves, through 4..7 points */
+    for (int k = 0; k < 6; k++)
+        fv_spline_draw(&p->mult[k], fv_rng_int(&rng, 4, 7), 1.0 - FV_PERTURB_MULT,
+                       1.0 + FV_PERTURB_MULT, &rng);
     for (int i = 0; i < FV_MAX_MAPS; i++)
         for (int k = 0; k < 6; k++)
             p->offset[i][k] = fv_rng_uniform(&rng, -FV_PERTURB_ADD, FV_PERTURB_ADD);

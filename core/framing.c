@@ -10,7 +10,7 @@
 #define MIN_EXTENT 1e-6
 
 /* Occupancy of the points on a grid over [x0, x1] x [y0, y1]; returns occupied cells. */
-static int occupancy(const float *xy, int npoints, const FvBox *ext, uint8_t *grid)
+static int occupancy(const double *xy, int npoints, const FvBox *ext, uint8_t *grid)
 {
     enum { G = FV_PROBE_GRID };
     memset(grid, 0, G * G);
@@ -85,7 +85,7 @@ static void widen(FvBox *b)
     }
 }
 
-int fv_probe_box(const float *xy, int npoints, double keep, FvBox *box)
+int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box)
 {
     enum { G = FV_PROBE_GRID };
     uint8_t grid[G * G];

@@ -65,40 +65,55 @@ typedef enum FvCurveKind {
     FV_CURVE_PERIODIC
 } FvCurveKind;
 
-#define FV_CURVE_MAX_KNOTS 9
-#define FV_PERIODIC_KNOTS 4
+/* Data points of a spline: 9 for a curve, 7 for G4, 2K + 2 <= 10 for a periodic curve. */
+#define FV_SPLINE_MAX_POINTS 10
+/* Frames a class draws for its clips (G1: 18..20). */
+#define FV_CLASS_MIN_FRAMES 18
+#define FV_CLASS_MAX_FRAMES 20
 
-/* Quadratic interpolating spline through evenly spaced knots over [0, 1]. */
+/* The quadratic interpolating spline of scipy's interp1d(kind='quadratic') (G3) through
+ * n evenly spaced data points: a quadratic B-spline with knots at the midpoints between
+ * points (the first and last midpoint left out) whose coefficients solve the collocation
+ * system. */
 typedef struct FvSpline {
-    int n;                        /* knots, >= 2 */
-    double y[FV_CURVE_MAX_KNOTS]; /* knot values */
-    double m[FV_CURVE_MAX_KNOTS]; /* slope at each knot (per knot interval) */
+    int n;                          /* data points, 3..FV_SPLINE_MAX_POINTS */
+    double y[FV_SPLINE_MAX_POINTS]; /* data values */
+    double c[FV_SPLINE_MAX_POINTS]; /* B-spline coefficients */
 } FvSpline;
 
+/* The spline through y[0..n-1] placed at positions 0..n-1. */
 void fv_spline_init(FvSpline *s, const double *y, int n);
+/* n data values drawn U(lo, hi) from rng, then fv_spline_init. */
+void fv_spline_draw(FvSpline *s, int n, double lo, double hi, FvRng *rng);
+/* Value at pos in [0, n-1] (clamped). */
+double fv_spline_eval_at(const FvSpline *s, double pos);
+/* Value at u in [0, 1]: the data points evenly spaced over [0, 1]. */
 double fv_spline_eval(const FvSpline *s, double u);
-/* Integral of the spline from 0 to u (u in [0, 1]). */
-double fv_spline_integral(const FvSpline *s, double u);
 
 typedef struct FvCurve {
     FvCurveKind kind;
-    int frames; /* the class's own clip length the curve was drawn for */
-    /* sharp: hold 0 for hold frames, ramp over ramp frames, then 1 */
+    int frames; /* the class's own clip length T the curve was drawn for */
+    /* sharp: 0 up to frame hold, linspace(0, 1, ramp) from frame hold, then 1 */
     int hold, ramp;
     /* spline ("curve") */
     FvSpline spline;
-    int redraws; /* how many times the knots were redrawn (0..6) */
+    int draws; /* draws of the data values it took (1..6) */
     /* periodic */
-    int period;
-    double amplitude;   /* final amplitude: U(1.5, 4) * period / 100 */
-    FvSpline freq, amp; /* wandering frequency and amplitude */
-    double lo, hi;      /* raw range used to rescale to [0, 1] */
+    int period, periods; /* P frames, K = ceil(T / P) periods */
+    double amplitude;    /* U(1.5, 4) * P / 100 */
+    FvSpline freq, amp;  /* wandering frequency and amplitude, points pi apart */
+    int step;            /* grid points between frames */
+    double phase[FV_CLASS_MAX_FRAMES]; /* running phase at each frame's grid point */
 } FvCurve;
 
 extern const double fv_curve_family_weights[3]; /* sharp, curve, periodic */
 
 /* Draw a curve of the given kind for a clip of frames frames. */
 void fv_curve_draw(FvCurve *c, FvCurveKind kind, int frames, FvRng *rng);
+/* A periodic curve from its drawn values: freq and amp hold 2 ceil(frames / period) + 2 data
+ * points each. */
+void fv_curve_periodic_init(FvCurve *c, int frames, int period, double amplitude,
+                            const double *freq, const double *amp);
 /* Weight at u in [0, 1] (clip start to clip end). */
 double fv_curve_eval(const FvCurve *c, double u);
 /* Mean absolute step between consecutive knots of a spline. */
@@ -119,6 +134,7 @@ typedef struct FvClass {
     FvKeyState start[FV_MAX_MAPS], end[FV_MAX_MAPS];
     double sign1x[FV_MAX_MAPS], sign1y[FV_MAX_MAPS]; /* D1 */
     double sign2x[FV_MAX_MAPS], sign2y[FV_MAX_MAPS]; /* D2 */
+    bool constant_translation; /* every map keeps its start translation (G2, per class) */
     int motion_rule; /* 0: all linear, 1: one family for all, 2: mixed */
     int num_curves;
     FvCurve curves[3];
@@ -139,7 +155,9 @@ typedef struct FvPerturb {
 #define FV_PERTURB_MULT 0.4
 #define FV_PERTURB_ADD 0.2
 
-/* Draw class attempt `attempt` of the class stream key. */
+/* Draw class attempt `attempt` of the class stream key. Every attempt keeps the class's
+ * structure (number of maps, variation, frames, motion rule with its curve families, constant
+ * translations) and redraws the rest (G9: a redraw skews nothing). */
 void fv_class_draw(FvClass *cls, uint64_t key, int attempt);
 /* Frames a class draws (18..20), independent of redraws. */
 int fv_class_frames(uint64_t class_key);
@@ -195,6 +213,14 @@ typedef struct FvSystem {
     double sx, ox, sy, oy;
 } FvSystem;
 
+/* One more hit on a histogram counter, saturating at UINT32_MAX: a frame can plot more than
+ * 2^32 points (density x width x height), and a wrapped counter would make pixels depend on
+ * how lanes were shared among threads. */
+static inline void fv_hist_add(uint32_t *counter)
+{
+    *counter += *counter != UINT32_MAX;
+}
+
 /* Start point of walker w of a sample (same for every frame, G6). */
 void fv_walker_start(uint64_t sample_key, int w, double *x, double *y);
 
@@ -240,16 +266,17 @@ void fv_splat3_naive(const int *px, const int *py, size_t npoints, uint32_t *out
 #define FV_PROBE_GRID 128
 #define FV_PROBE_WALKERS 32
 #define FV_PROBE_ITERS 600
-#define FV_PROBE_DISCARD 40
 
 typedef struct FvBox {
     double x0, y0, x1, y1;
 } FvBox;
 
-/* Probe points of a frame's system (in world coordinates); returns points written. */
-int fv_probe_points(const FvSystem *sys, uint64_t sample_key, float *xy, int max_points);
+/* Probe points of a frame's system (in world coordinates): the first FV_PROBE_ITERS plotted
+ * points of the render's walkers 0..FV_PROBE_WALKERS-1, so a subset of the render's own
+ * points. Returns points written. */
+int fv_probe_points(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points);
 /* Box holding keep (0.9) of the occupied cells of the points, seed-style peeling. */
-int fv_probe_box(const float *xy, int npoints, double keep, FvBox *box);
+int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box);
 /* World -> pixel transform of sys from a box, padding pad (0.1) on each side. */
 void fv_framing_set(FvSystem *sys, const FvBox *box, double pad, int width, int height);
 
@@ -277,19 +304,25 @@ void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx);
 /* ---- degenerate classes (render.c, G9) ---- */
 
 /* A class, or a sample, is redrawn when one of its framed frames lights under this fraction
- * of the image, estimated from its probe points on a 64x64 grid (G9). */
+ * of the image at FV_LIT_SIZE x FV_LIT_SIZE, bounded from below by its probe points (G9). */
 #define FV_MIN_LIT_FRACTION 0.05
+#define FV_LIT_SIZE 256
 #define FV_MAX_REDRAWS 32
 /* Nominal frame size of the class check (the estimate does not depend on it). */
 #define FV_CHECK_SIZE 128
 
-/* Smallest estimated lit fraction of a few evenly spaced unperturbed frames of the class
- * (the class's degeneracy check). */
+/* Smallest estimated lit fraction of the class's unperturbed frames (the class's degeneracy
+ * check). */
 double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion, int variation,
                              int frames, int attempt);
 /* Key of the class stream of settings s for clip clip_index. */
 uint64_t fv_class_key(const FvSettings *s, uint64_t clip_index);
 /* Key of the sample stream (G4, G6). */
 uint64_t fv_sample_key(const FvSettings *s, uint64_t clip_index);
+/* The framed systems of clip clip_index's frames, as fv_render_clip draws them (class and
+ * sample redraws included), into out[0..max-1], and the labels known before rendering into
+ * *info (may be NULL). Returns the clip's frame count or a negative errno. */
+int fv_render_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvSystem *out,
+                      int max, FvClipInfo *info);
 
 #endif

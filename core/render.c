@@ -18,17 +18,19 @@ enum {
     TAG_SAMPLE = 0x534d504c,
     TAG_CLIP = 0x434c4950,
     TAG_CHECK = 0x43484543,
-    TAG_RESAMPLE = 0x52534d50
+    TAG_RESAMPLE = 0x52534d50,
+    TAG_CHECK_SAMPLE = 0x43534d50
 };
 
 #define PROBE_POINTS (FV_PROBE_WALKERS * FV_PROBE_ITERS)
 #define FRAMING_KEEP 0.9
 #define FRAMING_PAD 0.1
 #define FRAMING_OUTLIER 6.0
-#define LIT_GRID 64
-#define SAMPLE_TRIES 8
+#define SAMPLE_TRIES 32
+/* A labelled class is sound when CHECK_SAMPLES_SOUND of CHECK_SAMPLES perturbed samples pass. */
+#define CHECK_SAMPLES 3
+#define CHECK_SAMPLES_SOUND 2
 #define PROBE_KEEP_FRAMES 64
-#define CLASS_CHECK_FRAMES 5
 
 struct FvRenderer {
     FvPool *pool;
@@ -37,8 +39,8 @@ struct FvRenderer {
     uint32_t *hist;    /* threads histograms of hist_pixels */
     size_t hist_pixels;
     uint32_t *boxed;   /* one frame's 3x3 counts, hist_pixels of them */
-    float *probe;      /* threads x PROBE_POINTS x 2 */
-    float *kept_probe; /* frames x PROBE_POINTS x 2: a job's probe points, kept for lit_task */
+    double *probe;      /* threads x PROBE_POINTS x 2 */
+    double *kept_probe; /* frames x PROBE_POINTS x 2: a job's probe points, kept for lit_task */
     size_t kept_probe_frames;
     int *kept_count;
     FvSystem *systems; /* one per frame */
@@ -103,7 +105,7 @@ int fv_renderer_open(FvRenderer **out, unsigned threads)
         return -ENOMEM;
     r->threads = (int)threads;
     r->log_lut = malloc(65536 * sizeof(*r->log_lut));
-    r->probe = malloc((size_t)r->threads * PROBE_POINTS * 2 * sizeof(float));
+    r->probe = malloc((size_t)r->threads * PROBE_POINTS * 2 * sizeof(double));
     int err = r->log_lut && r->probe ? fv_pool_new(&r->pool, r->threads) : -ENOMEM;
     if (err) {
         fv_renderer_close(&r);
@@ -217,7 +219,8 @@ typedef struct ProbeJob {
     const int *frames; /* which systems to probe */
     uint64_t sample_key;
     int width, height;
-    bool keep; /* probe points kept per task in r->kept_probe */
+    bool keep;          /* probe points kept per task in r->kept_probe */
+    FvSystem lit_frame; /* the joined box's transform at FV_LIT_SIZE (lit_task) */
 } ProbeJob;
 
 /* Room to keep the probe points of nframes tasks (a few MB for a clip), so the lit estimate
@@ -230,21 +233,21 @@ static bool keep_probes(FvRenderer *r, int nframes)
         return true;
     free(r->kept_probe);
     free(r->kept_count);
-    r->kept_probe = malloc((size_t)nframes * PROBE_POINTS * 2 * sizeof(float));
+    r->kept_probe = malloc((size_t)nframes * PROBE_POINTS * 2 * sizeof(double));
     r->kept_count = malloc((size_t)nframes * sizeof(int));
     r->kept_probe_frames = r->kept_probe && r->kept_count ? (size_t)nframes : 0;
     return r->kept_probe_frames != 0;
 }
 
 /* The probe points of a job's task: kept, or walked again into the thread's scratch. */
-static const float *task_points(ProbeJob *job, int task, int thread, int *n)
+static const double *task_points(ProbeJob *job, int task, int thread, int *n)
 {
     FvRenderer *r = job->r;
     if (job->keep) {
         *n = r->kept_count[task];
         return r->kept_probe + (size_t)task * PROBE_POINTS * 2;
     }
-    float *xy = r->probe + (size_t)thread * PROBE_POINTS * 2;
+    double *xy = r->probe + (size_t)thread * PROBE_POINTS * 2;
     *n = fv_probe_points(&r->systems[job->frames ? job->frames[task] : task], job->sample_key, xy,
                          PROBE_POINTS);
     return xy;
@@ -255,38 +258,47 @@ static void probe_task(void *ctx, int task, int thread)
     ProbeJob *job = ctx;
     FvRenderer *r = job->r;
     int f = job->frames ? job->frames[task] : task;
-    float *xy = job->keep ? r->kept_probe + (size_t)task * PROBE_POINTS * 2
-                          : r->probe + (size_t)thread * PROBE_POINTS * 2;
+    double *xy = job->keep ? r->kept_probe + (size_t)task * PROBE_POINTS * 2
+                           : r->probe + (size_t)thread * PROBE_POINTS * 2;
     int n = fv_probe_points(&r->systems[f], job->sample_key, xy, PROBE_POINTS);
     if (job->keep)
         r->kept_count[task] = n;
     r->box_ok[task] = fv_probe_box(xy, n, FRAMING_KEEP, &r->boxes[task]) == 0;
 }
 
-/* Estimated lit fraction of a framed frame: the share of LIT_GRID x LIT_GRID cells of the
- * image that its probe points reach. Cheap, and close to the lit share of the render. */
+/* Lit fraction of a framed frame at the paper's 256x256, from below: the probe's points are
+ * some of the render's own (fv_probe_points), plotted as the render plots them at 256x256
+ * (the same world -> pixel transform) and spread by the same 3x3 box, so the share of pixels
+ * they light is at most the share the render lights (G9). */
 static void lit_task(void *ctx, int task, int thread)
 {
-    enum { G = LIT_GRID };
+    enum { G = FV_LIT_SIZE };
     ProbeJob *job = ctx;
-    FvRenderer *r = job->r;
-    const FvSystem *sys = &r->systems[job->frames ? job->frames[task] : task];
     int n;
-    const float *xy = task_points(job, task, thread, &n);
-    uint8_t grid[G * G];
-    memset(grid, 0, sizeof(grid));
-    double kx = sys->sx * G / job->width, ox = sys->ox * G / job->width;
-    double ky = sys->sy * G / job->height, oy = sys->oy * G / job->height;
-    int lit = 0;
+    const double *xy = task_points(job, task, thread, &n);
+    const FvSystem *at = &job->lit_frame;
+    uint8_t hit[G * G], rows[G * G];
+    memset(hit, 0, sizeof(hit));
     for (int p = 0; p < n; p++) {
-        double gx = xy[2 * p] * kx + ox, gy = xy[2 * p + 1] * ky + oy;
-        if (gx >= 0 && gx < G && gy >= 0 && gy < G) {
-            uint8_t *cell = &grid[(int)gy * G + (int)gx];
-            lit += !*cell;
-            *cell = 1;
-        }
+        double px = xy[2 * p] * at->sx + at->ox, py = xy[2 * p + 1] * at->sy + at->oy;
+        if (px >= 0 && px < G && py >= 0 && py < G)
+            hit[(int)py * G + (int)px] = 1;
     }
-    r->lit[task] = (double)lit / (G * G);
+    /* dilate by one pixel: along rows, then along columns */
+    for (int y = 0; y < G; y++) {
+        const uint8_t *h = hit + y * G;
+        uint8_t *o = rows + y * G;
+        for (int x = 0; x < G; x++)
+            o[x] = h[x] | (x > 0 ? h[x - 1] : 0) | (x < G - 1 ? h[x + 1] : 0);
+    }
+    int lit = 0;
+    for (int y = 0; y < G; y++) {
+        const uint8_t *up = rows + (y > 0 ? y - 1 : y) * G, *mid = rows + y * G,
+                      *down = rows + (y < G - 1 ? y + 1 : y) * G;
+        for (int x = 0; x < G; x++)
+            lit += up[x] | mid[x] | down[x];
+    }
+    job->r->lit[task] = (double)lit / (G * G);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -314,7 +326,12 @@ static double median_extent(FvRenderer *r, int nframes, int axis)
 static double frame_systems(FvRenderer *r, const int *frames, int nframes, uint64_t sample_key,
                             int width, int height)
 {
-    ProbeJob job = {r, frames, sample_key, width, height, keep_probes(r, nframes)};
+    ProbeJob job = {.r = r,
+                    .frames = frames,
+                    .sample_key = sample_key,
+                    .width = width,
+                    .height = height,
+                    .keep = keep_probes(r, nframes)};
     fv_pool_run(r->pool, nframes, probe_task, &job);
     int ok = 0;
     for (int k = 0; k < nframes; k++)
@@ -336,6 +353,7 @@ static double frame_systems(FvRenderer *r, const int *frames, int nframes, uint6
     }
     for (int k = 0; k < nframes; k++)
         fv_framing_set(&r->systems[frames ? frames[k] : k], &all, FRAMING_PAD, width, height);
+    fv_framing_set(&job.lit_frame, &all, FRAMING_PAD, FV_LIT_SIZE, FV_LIT_SIZE);
     fv_pool_run(r->pool, nframes, lit_task, &job);
     double least = 1;
     for (int k = 0; k < nframes; k++)
@@ -433,35 +451,179 @@ static uint32_t iters_per_walker(double density, int width, int height)
 
 /* ---- degenerate classes (G9) ---- */
 
-/* Smallest estimated lit fraction among CLASS_CHECK_FRAMES of the class's unperturbed frames: a
+/* Smallest estimated lit fraction of the class's unperturbed frames, framed together: a
  * property of the class alone, the same for every sample and size. */
 double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion, int variation,
                              int frames, int attempt)
 {
     if (frames < 1 || reserve(r, (size_t)FV_CHECK_SIZE * FV_CHECK_SIZE, (size_t)frames))
         return 0;
-    /* frames evenly spaced from the first to the last: the samples' check sees them all */
-    int probe[CLASS_CHECK_FRAMES], n = frames < CLASS_CHECK_FRAMES ? frames : CLASS_CHECK_FRAMES;
-    for (int k = 0; k < n; k++) {
-        probe[k] = n > 1 ? (int)((int64_t)k * (frames - 1) / (n - 1)) : 0;
-        build_system(&r->systems[probe[k]], cls, motion, variation, NULL, probe[k], frames);
-    }
-    return frame_systems(r, probe, n, fv_key(cls->key, TAG_CHECK, (uint64_t)attempt), FV_CHECK_SIZE,
-                         FV_CHECK_SIZE);
+    for (int t = 0; t < frames; t++)
+        build_system(&r->systems[t], cls, motion, variation, NULL, t, frames);
+    return frame_systems(r, NULL, frames, fv_key(cls->key, TAG_CHECK, (uint64_t)attempt),
+                         FV_CHECK_SIZE, FV_CHECK_SIZE);
 }
 
 /* ---- clips ---- */
 
-/* The perturbed, framed systems of every frame of one sample into r->systems; returns the
- * smallest estimated lit fraction of its frames. */
+/* The framed systems of every frame of one sample into r->systems; returns the smallest
+ * estimated lit fraction of its frames. Only a labelled sample perturbs its class (G4): an
+ * unlabeled clip, a class of its own, is the class's plain motion. */
 static double frame_sample(FvRenderer *r, const FvClass *cls, const FvSettings *s, int variation,
                            int frames, uint64_t sample_key)
 {
     FvPerturb perturb;
-    fv_perturb_draw(&perturb, sample_key);
+    const bool labelled = s->class_id >= 0;
+    if (labelled)
+        fv_perturb_draw(&perturb, sample_key);
     for (int t = 0; t < frames; t++)
-        build_system(&r->systems[t], cls, s->motion, variation, &perturb, t, frames);
+        build_system(&r->systems[t], cls, s->motion, variation, labelled ? &perturb : NULL, t,
+                     frames);
     return frame_systems(r, NULL, frames, sample_key, (int)s->width, (int)s->height);
+}
+
+static int resolve_variation(const FvSettings *s, const FvClass *cls)
+{
+    return s->variation == FV_VARIATION_AUTO ? cls->variation : s->variation;
+}
+
+/* How sound a labelled class is: its unperturbed frames pass, and CHECK_SAMPLES samples of it
+ * (perturbed, G4, on check streams) of which how many pass. */
+static int class_soundness(FvRenderer *r, const FvSettings *s, const FvClass *cls, int frames,
+                           int attempt)
+{
+    const int variation = resolve_variation(s, cls);
+    if (fv_class_lit_fraction(r, cls, s->motion, variation, frames, attempt) <
+        FV_MIN_LIT_FRACTION)
+        return 0;
+    int score = 1;
+    for (int j = 0; j < CHECK_SAMPLES && !cancelled(r); j++) {
+        uint64_t key = fv_key(cls->key, TAG_CHECK_SAMPLE, (uint64_t)attempt * CHECK_SAMPLES + j);
+        score += frame_sample(r, cls, s, variation, frames, key) >= FV_MIN_LIT_FRACTION;
+    }
+    return score;
+}
+
+/* A labelled clip's class: redrawn while degenerate (G9), or while its samples' perturbations
+ * mostly collapse it (a class serves many samples: one whose samples mostly fail would be
+ * drawn again and again). The verdict is kept, so a labelled stream checks its class once.
+ * Returns the attempt drawn into cls. */
+static int labelled_class(FvRenderer *r, const FvSettings *s, uint64_t class_key, int frames,
+                          FvClass *cls)
+{
+    if (r->check_valid && r->check_key == class_key && r->check_motion == (int)s->motion &&
+        r->check_variation == s->variation && r->check_frames == frames) {
+        fv_class_draw(cls, class_key, r->check_attempt);
+        return r->check_attempt;
+    }
+    int attempt = 0, best = 0, best_score = -1;
+    for (;; attempt++) {
+        fv_class_draw(cls, class_key, attempt);
+        int score = class_soundness(r, s, cls, frames, attempt);
+        if (score > best_score) {
+            best_score = score;
+            best = attempt;
+        }
+        if (score >= 1 + CHECK_SAMPLES_SOUND || attempt == FV_MAX_REDRAWS || cancelled(r))
+            break;
+    }
+    if (best != attempt) {
+        attempt = best;
+        fv_class_draw(cls, class_key, attempt);
+    }
+    if (!cancelled(r)) {
+        r->check_valid = true;
+        r->check_key = class_key;
+        r->check_motion = (int)s->motion;
+        r->check_variation = s->variation;
+        r->check_frames = frames;
+        r->check_attempt = attempt;
+    }
+    return attempt;
+}
+
+/* What select_sample chose. */
+typedef struct Sample {
+    uint64_t key; /* the sample stream (G4, G6) */
+    int attempt;  /* class redraws */
+    int redraws;  /* sample redraws (labelled clips) */
+} Sample;
+
+/* The class and the sample of a clip, redrawn while degenerate (G9); r->systems then holds
+ * the sample's framed systems (frames of them). */
+static void select_sample(FvRenderer *r, const FvSettings *s, uint64_t clip_index, int frames,
+                          FvClass *cls, Sample *out)
+{
+    const uint64_t class_key = fv_class_key(s, clip_index);
+    const uint64_t base_key = fv_sample_key(s, clip_index);
+    *out = (Sample){.key = base_key};
+    if (s->class_id >= 0) {
+        /* A checked class, then its sample: a sample whose perturbation collapses a frame
+         * is drawn again; after SAMPLE_TRIES the best one is kept. */
+        out->attempt = labelled_class(r, s, class_key, frames, cls);
+        const int variation = resolve_variation(s, cls);
+        double best_lit = -1;
+        for (int tries = 0; tries < SAMPLE_TRIES && !cancelled(r); tries++) {
+            uint64_t key = tries ? fv_key(base_key, TAG_RESAMPLE, (uint64_t)tries) : base_key;
+            double lit = frame_sample(r, cls, s, variation, frames, key);
+            if (lit > best_lit) {
+                best_lit = lit;
+                out->redraws = tries;
+                out->key = key;
+            }
+            if (lit >= FV_MIN_LIT_FRACTION || tries == SAMPLE_TRIES - 1)
+                break;
+        }
+        if (best_lit < FV_MIN_LIT_FRACTION && out->redraws != SAMPLE_TRIES - 1 && !cancelled(r))
+            frame_sample(r, cls, s, variation, frames, out->key);
+    } else {
+        /* An unlabeled clip is its class's plain motion: the class is checked on the clip's
+         * own framed frames, and redrawn (keeping its structure) while degenerate. */
+        int best = 0;
+        double best_lit = -1;
+        for (int attempt = 0;; attempt++) {
+            fv_class_draw(cls, class_key, attempt);
+            double lit = frame_sample(r, cls, s, resolve_variation(s, cls), frames, out->key);
+            if (lit > best_lit) {
+                best_lit = lit;
+                best = attempt;
+            }
+            out->attempt = attempt;
+            if (lit >= FV_MIN_LIT_FRACTION || attempt == FV_MAX_REDRAWS || cancelled(r))
+                break;
+        }
+        if (best != out->attempt && !cancelled(r)) {
+            out->attempt = best;
+            fv_class_draw(cls, class_key, best);
+            frame_sample(r, cls, s, resolve_variation(s, cls), frames, out->key);
+        }
+    }
+}
+
+int fv_render_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvSystem *out,
+                      int max, FvClipInfo *info)
+{
+    if (!r || fv_settings_validate(s, NULL))
+        return -EINVAL;
+    const int frames = (int)fv_clip_frame_count(s, clip_index);
+    if (reserve(r, (size_t)s->width * s->height, (size_t)frames))
+        return -ENOMEM;
+    FvClass cls;
+    Sample sample;
+    select_sample(r, s, clip_index, frames, &cls, &sample);
+    if (cancelled(r))
+        return -ECANCELED;
+    for (int t = 0; t < frames && t < max; t++)
+        out[t] = r->systems[t];
+    if (info)
+        *info = (FvClipInfo){.class_id = s->class_id,
+                             .class_key = cls.key,
+                             .variation = resolve_variation(s, &cls),
+                             .frames = (unsigned)frames,
+                             .num_maps = (unsigned)cls.n,
+                             .redraws = (unsigned)sample.attempt,
+                             .sample_redraws = (unsigned)sample.redraws};
+    return frames;
 }
 
 int fv_clip_new(FvClip **out)
@@ -515,51 +677,13 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
     if (reserve(r, pixels, (size_t)frames))
         return -ENOMEM;
 
-    /* The class, redrawn while degenerate. */
     FvClass cls;
-    int attempt = 0;
-    if (r->check_valid && r->check_key == class_key && r->check_motion == (int)s->motion &&
-        r->check_variation == s->variation && r->check_frames == frames) {
-        attempt = r->check_attempt;
-        fv_class_draw(&cls, class_key, attempt);
-    } else {
-        for (;; attempt++) {
-            fv_class_draw(&cls, class_key, attempt);
-            int v = s->variation == FV_VARIATION_AUTO ? cls.variation : s->variation;
-            if (attempt == FV_MAX_REDRAWS || fv_class_lit_fraction(r, &cls, s->motion, v, frames,
-                                                                   attempt) >= FV_MIN_LIT_FRACTION)
-                break;
-        }
-        r->check_valid = true;
-        r->check_key = class_key;
-        r->check_motion = (int)s->motion;
-        r->check_variation = s->variation;
-        r->check_frames = frames;
-        r->check_attempt = attempt;
-    }
-    const int variation = s->variation == FV_VARIATION_AUTO ? cls.variation : s->variation;
-
-    /* The sample: perturbed per-frame systems, framed together. A sample with a near-empty
-     * frame (its perturbation or its motion collapsed the system) is drawn again; after
-     * SAMPLE_TRIES the best one is kept. */
-    const uint64_t base_key = fv_sample_key(s, clip_index);
-    uint64_t sample_key = base_key;
-    int best = 0, tries = 0;
-    double best_lit = -1;
-    for (;;) {
-        sample_key = tries ? fv_key(base_key, TAG_RESAMPLE, (uint64_t)tries) : base_key;
-        double lit = frame_sample(r, &cls, s, variation, frames, sample_key);
-        if (lit > best_lit) {
-            best_lit = lit;
-            best = tries;
-        }
-        if (lit >= FV_MIN_LIT_FRACTION || ++tries == SAMPLE_TRIES)
-            break;
-    }
-    if (tries == SAMPLE_TRIES && best != SAMPLE_TRIES - 1) {
-        sample_key = best ? fv_key(base_key, TAG_RESAMPLE, (uint64_t)best) : base_key;
-        frame_sample(r, &cls, s, variation, frames, sample_key);
-    }
+    Sample sample;
+    select_sample(r, s, clip_index, frames, &cls, &sample);
+    if (cancelled(r))
+        return -ECANCELED;
+    const uint64_t sample_key = sample.key;
+    const int variation = resolve_variation(s, &cls);
 
     /* The chaos game, frame by frame, kept as log codes until the clip's max is known. */
     const uint32_t iters = iters_per_walker(s->density, width, height);
@@ -596,8 +720,8 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
         .width = s->width,
         .height = s->height,
         .num_maps = (unsigned)cls.n,
-        .redraws = (unsigned)attempt,
-        .sample_redraws = (unsigned)best,
+        .redraws = (unsigned)sample.attempt,
+        .sample_redraws = (unsigned)sample.redraws,
         .points_per_frame = (uint64_t)iters * FV_WALKERS,
         .points_kept = kept,
         .max_count = max_code ? (uint32_t)(fv_exp(max_code / FV_LOG_SCALE) - 0.5) : 0,

@@ -218,8 +218,10 @@ fv_variation_eval(int v, const FvMap *m, uint64_t rnd, double *px, double *py)
         oy = y - 0.5 * fv_neg_part(y);
         break;
     case V_WAVES:
-        ox = x + m->b * fv_sin(y / fv_nz(m->c * m->c));
-        oy = y + m->e * fv_sin(x / fv_nz(m->f * m->f));
+        /* Draves's (x + b sin(y / c^2), y + e sin(x / f^2)) with his c, e, f read as the
+         * translation x, the second row's d and the translation y (G5) */
+        ox = x + m->b * fv_sin(y / fv_nz(m->e * m->e));
+        oy = y + m->d * fv_sin(x / fv_nz(m->f * m->f));
         break;
     case V_FISHEYE: {
         double r2 = R2, r = sqrt(r2);
@@ -258,7 +260,8 @@ fv_variation_eval(int v, const FvMap *m, uint64_t rnd, double *px, double *py)
     }
     case V_RINGS: {
         double r2 = R2, r = sqrt(r2), th = TH;
-        double c2 = m->c * m->c + FV_EPS;
+        /* Draves's c is the translation x (G5) */
+        double c2 = m->e * m->e + FV_EPS;
         double k = fv_fmod(r + c2, 2 * c2) - c2 + r * (1 - c2), st, ct;
         fv_sincos(th, &st, &ct);
         ox = k * ct;
@@ -267,8 +270,14 @@ fv_variation_eval(int v, const FvMap *m, uint64_t rnd, double *px, double *py)
     }
     case V_FAN: {
         double r2 = R2, r = sqrt(r2), th = TH;
-        double t = FV_PI * m->c * m->c + FV_EPS, a;
-        if (fv_fmod(th + m->f, t) > t / 2)
+        /* Draves's c and f are the translations (G5) */
+        double t = FV_PI * m->e * m->e + FV_EPS, a;
+        /* a modulo with the divisor's sign, as the seed's np.mod (C's fmod keeps the
+         * dividend's, which would always turn a negative angle the same way) */
+        double phase = fv_fmod(th + m->f, t);
+        if (phase < 0)
+            phase += t;
+        if (phase > t / 2)
             a = th - t / 2;
         else
             a = th + t / 2;

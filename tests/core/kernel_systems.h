@@ -10,7 +10,7 @@
 /* Frame 0 of class key with variation v, framed for width x height as the renderer does. */
 static inline void kernel_system_class(FvSystem *sys, uint64_t key, int v, int width, int height)
 {
-    static float xy[2 * FV_PROBE_WALKERS * FV_PROBE_ITERS];
+    static double xy[2 * FV_PROBE_WALKERS * FV_PROBE_ITERS];
     FvClass cls;
     fv_class_draw(&cls, key, 0);
     sys->n = cls.n;

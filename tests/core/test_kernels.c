@@ -168,9 +168,38 @@ static void test_kernels_bit_exact(void)
     g_assert_cmpint(stats.runs[FV_KERNEL_SCALAR], >, 0);
 }
 
+/* A counter near 2^32 saturates instead of wrapping, in the reference and in every kernel:
+ * a frame may plot more than 2^32 points, and a wrapped count would depend on which lanes
+ * shared a thread's histogram. */
+static void test_counters_saturate(void)
+{
+    enum { W = 32, H = 32 };
+    FvSystem sys = {.n = 3, .variation = FV_VARIATION_LINEAR};
+    double w[3] = {1, 1, 1};
+    /* every map sends every point to the origin: all hits land on one pixel */
+    fv_alias_build(&sys.alias, w, 3);
+    sys.sx = sys.sy = W / 2.0;
+    sys.ox = sys.oy = W / 2.0;
+    const size_t centre = (size_t)(H / 2) * W + W / 2;
+    for (int k = -1; k < FV_NUM_KERNELS; k++) {
+        FvLaneKernel f = k < 0 ? fv_chaos_lane_ref : fv_chaos_kernel(k, sys.variation);
+        if (!f)
+            continue;
+        uint32_t hist[W * H] = {0};
+        hist[centre] = UINT32_MAX - 100;
+        uint64_t inside = f(&sys, 1234, 3, 1000, hist, W, H);
+        g_assert_cmpuint(inside, ==, 1000 * FV_WALKERS_PER_LANE);
+        g_assert_cmpuint(hist[centre], ==, UINT32_MAX);
+        for (size_t p = 0; p < W * H; p++)
+            if (p != centre)
+                g_assert_cmpuint(hist[p], ==, 0);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/kernels/bit-exact", test_kernels_bit_exact);
+    g_test_add_func("/kernels/counters-saturate", test_counters_saturate);
     return g_test_run();
 }
