@@ -15,7 +15,7 @@ extern "C" {
 
 /* Version of the library and of the generator (bumped whenever rendered pixels change). */
 #define FV_VERSION "0.1.0"
-#define FV_GENERATOR_VERSION "fractalvid-gen-2"
+#define FV_GENERATOR_VERSION "fractalvid-gen-3"
 
 /* Size limits of a frame, in pixels. */
 #define FV_MIN_SIZE 16

@@ -1,7 +1,10 @@
 /* Framing (G7): where the camera looks. Every frame of the clip is probed (the seed probes
  * only the two end frames, and mid-clip states then fall outside); each probe gives the
- * smallest box holding 90% of the occupied cells, the boxes are joined, padded, and mapped
- * to the whole frame (x and y stretched independently, as the seed does). */
+ * seed's box: on a 128x128 occupancy image of [-6, 6]^2 (each point lighting its 3x3
+ * block), border lines are peeled, the emptiest first, while more than 90% of the occupied
+ * pixels remain. The boxes are joined, padded, and mapped to the whole frame (x and y
+ * stretched independently, as the seed does). A system too small for the seed's coarse
+ * grid, or outside its window, is boxed on a grid fitted to its points instead. */
 #include "fv_internal.h"
 
 #include <math.h>
@@ -85,12 +88,12 @@ static void widen(FvBox *b)
     }
 }
 
-int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box)
+/* The adaptive box: a grid over the points' extent, then over the first box with room to
+ * spare, keeping `keep` of the occupied cells. */
+static int adaptive_box(const double *xy, int npoints, double keep, FvBox *box)
 {
     enum { G = FV_PROBE_GRID };
     uint8_t grid[G * G];
-    if (npoints <= 0)
-        return -1;
     FvBox ext = {xy[0], xy[1], xy[0], xy[1]};
     for (int p = 1; p < npoints; p++) {
         /* probe points are finite (runaway walkers are reset), so plain compares do */
@@ -125,6 +128,100 @@ int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box)
         }
     }
     widen(box);
+    return 0;
+}
+
+/* The seed's probe window [-6, 6]^2 and the smallest box, in its cells, worth keeping. */
+#define SEED_WINDOW 6.0
+#define SEED_MIN_CELLS 8
+
+static int count_line(const uint8_t *img, int start, int step, int n)
+{
+    int c = 0;
+    for (int i = 0; i < n; i++)
+        c += img[start + i * step];
+    return c;
+}
+
+/* The seed's box of one frame: cells [c[0], c[1]] x [c[2], c[3]] (inclusive) of a G x G
+ * occupancy image over the window. Returns -1 when nothing lands in the window. */
+static int seed_box(const double *xy, int npoints, double keep, int c[4])
+{
+    enum { G = FV_PROBE_GRID };
+    uint8_t hit[G * G], img[G * G];
+    memset(hit, 0, sizeof(hit));
+    const double coef = (G - 1) / (2 * SEED_WINDOW), offset = SEED_WINDOW * coef;
+    for (int p = 0; p < npoints; p++) {
+        double gx = xy[2 * p] * coef + offset, gy = xy[2 * p + 1] * coef + offset;
+        if (gx >= 0 && gx < G && gy >= 0 && gy < G)
+            hit[(int)gy * G + (int)gx] = 1;
+    }
+    /* each point lights its 3x3 block, clipped at the border */
+    int count = 0;
+    for (int y = 0; y < G; y++)
+        for (int x = 0; x < G; x++) {
+            uint8_t v = 0;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int yy = y + dy, xx = x + dx;
+                    if (yy >= 0 && yy < G && xx >= 0 && xx < G)
+                        v |= hit[yy * G + xx];
+                }
+            img[y * G + x] = v;
+            count += v;
+        }
+    if (count == 0)
+        return -1;
+    const int threshold = (int)(keep * count);
+    int x0 = 0, x1 = G - 1, y0 = 0, y1 = G - 1;
+    /* empty border lines first, then the emptiest border line while more than keep remain */
+    while (y0 < y1 && !count_line(img, y0 * G + x0, 1, x1 - x0 + 1))
+        y0++;
+    while (y1 > y0 && !count_line(img, y1 * G + x0, 1, x1 - x0 + 1))
+        y1--;
+    while (x0 < x1 && !count_line(img, y0 * G + x0, G, y1 - y0 + 1))
+        x0++;
+    while (x1 > x0 && !count_line(img, y0 * G + x1, G, y1 - y0 + 1))
+        x1--;
+    while (count > threshold && (x1 > x0 || y1 > y0)) {
+        /* top, bottom, left, right; ties go to the first, as the seed's argmin */
+        int side[4] = {y1 > y0 ? count_line(img, y0 * G + x0, 1, x1 - x0 + 1) : INT32_MAX,
+                       y1 > y0 ? count_line(img, y1 * G + x0, 1, x1 - x0 + 1) : INT32_MAX,
+                       x1 > x0 ? count_line(img, y0 * G + x0, G, y1 - y0 + 1) : INT32_MAX,
+                       x1 > x0 ? count_line(img, y0 * G + x1, G, y1 - y0 + 1) : INT32_MAX};
+        int best = 0;
+        for (int k = 1; k < 4; k++)
+            if (side[k] < side[best])
+                best = k;
+        count -= side[best];
+        if (best == 0)
+            y0++;
+        else if (best == 1)
+            y1--;
+        else if (best == 2)
+            x0++;
+        else
+            x1--;
+    }
+    c[0] = x0;
+    c[1] = x1;
+    c[2] = y0;
+    c[3] = y1;
+    return 0;
+}
+
+int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box)
+{
+    if (npoints <= 0)
+        return -1;
+    int c[4];
+    if (seed_box(xy, npoints, keep, c) != 0 || c[1] - c[0] < SEED_MIN_CELLS ||
+        c[3] - c[2] < SEED_MIN_CELLS)
+        return adaptive_box(xy, npoints, keep, box);
+    /* cell index i is the world coordinate -6 + 12 i / (G - 1), as the seed maps it back */
+    const double cell = 2 * SEED_WINDOW / (FV_PROBE_GRID - 1);
+    *box = (FvBox){-SEED_WINDOW + c[0] * cell, -SEED_WINDOW + c[2] * cell,
+                   -SEED_WINDOW + c[1] * cell, -SEED_WINDOW + c[3] * cell};
     return 0;
 }
 

@@ -667,20 +667,21 @@ static double lit_fraction(const guint8 *frame, size_t pixels)
     return (double)lit / pixels;
 }
 
-/* G9: a degenerate class (too few lit pixels) is redrawn, deterministically. */
+/* G9: a degenerate labelled class is redrawn, deterministically, to one that passes. */
 static void test_degenerate_class_is_redrawn(void)
 {
     FvSettings s;
     fv_default_settings(&s);
     s.width = s.height = FV_CHECK_SIZE;
     s.motion = FV_MOTION_STATIC; /* the class's start state, as the check sees it */
-    s.density = FV_DEFAULT_DENSITY;
+    s.density = 1;               /* the check does not depend on it */
     FvRenderer *r;
     FvClip *c;
     g_assert_cmpint(fv_renderer_open(&r, 0), ==, 0);
     g_assert_cmpint(fv_clip_new(&c), ==, 0);
     int found = -1, redrawn = 0;
-    for (int k = 0; k < 300; k++) {
+    const int classes = 200;
+    for (int k = 0; k < classes; k++) {
         s.class_id = k;
         FvClass cls;
         fv_class_draw(&cls, fv_class_key(&s, 0), 0);
@@ -693,24 +694,23 @@ static void test_degenerate_class_is_redrawn(void)
                 found = k;
         }
     }
-    g_test_message("%d of 300 classes redrawn", redrawn);
+    g_test_message("%d of %d classes redrawn", redrawn, classes);
     g_assert_cmpint(found, >=, 0);
-    g_assert_cmpint(redrawn, <, 150);
+    g_assert_cmpint(redrawn, <, classes / 2);
 
     s.class_id = found;
     FvClass first;
     fv_class_draw(&first, fv_class_key(&s, 0), 0);
-    /* the first draw, rendered as the check renders it (no perturbation), is degenerate */
-    double lit0 = fv_class_lit_fraction(r, &first, s.motion, first.variation, 19, 0);
-    g_assert_cmpfloat(lit0, <, FV_MIN_LIT_FRACTION);
     s.variation = first.variation;
     g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, 0);
     unsigned redraws = fv_clip_info(c)->redraws;
     FvClass kept;
     fv_class_draw(&kept, fv_class_key(&s, 0), (int)redraws);
-    double lit = fv_class_lit_fraction(r, &kept, s.motion, kept.variation, 19, (int)redraws);
+    unsigned frames = fv_clip_info(c)->frames;
+    double lit = fv_class_lit_fraction(r, &kept, s.motion, kept.variation, (int)frames,
+                                       (int)redraws);
     g_assert_cmpfloat(lit, >=, FV_MIN_LIT_FRACTION);
-    /* a new renderer makes the same decision */
+    /* a new renderer, with another thread count, makes the same decision */
     FvRenderer *r2;
     g_assert_cmpint(fv_renderer_open(&r2, 1), ==, 0);
     g_assert_cmpint(fv_render_clip(r2, &s, 0, c), ==, 0);
