@@ -7,7 +7,7 @@
 #   ./dev.sh bench            setup, run the benchmarks verbosely
 #   ./dev.sh render [ARGS...] setup, run the built fractalvid-render with ARGS
 #   ./dev.sh env              print the exports that let gst-launch-1.0 find the built plugin
-#                             (use: eval "$(./dev.sh env)")
+#                             and /usr/bin/python3 the built package (eval "$(./dev.sh env)")
 #
 # Environment: BUILD_DIR (default build), MESON_ARGS (extra `meson setup` arguments,
 # split on spaces), CI (set by CI systems; nothing here depends on a terminal).
@@ -25,7 +25,8 @@ PACKAGES="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-x
-  ffmpeg python3"
+  ffmpeg python3
+  python3-dev python3-numpy python3-torch python3-av python3-gi python3-gst-1.0 gir1.2-gst-plugins-base-1.0"
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
 
@@ -149,6 +150,7 @@ case "$cmd" in
         printf 'export GST_PLUGIN_PATH=%q\n' "$PWD/$BUILD_DIR/gst"
         # $PATH stays literal so it expands in the caller's shell, to the caller's PATH.
         printf 'export PATH=%q:"$PATH"\n' "$PWD/$BUILD_DIR/tools"
+        printf 'export PYTHONPATH=%q${PYTHONPATH:+:"$PYTHONPATH"}\n' "$PWD/$BUILD_DIR/python"
         ;;
     -h | --help | help) usage ;;
     *)
