@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Pre-train a video model on fractal clips rendered on the fly: no dataset on disk.
 
-    train.py [EPOCHS [CLASSES [PER_CLASS]]]        (defaults: 2 epochs, 10 classes, 20 clips)
+    train.py [EPOCHS [CLASSES [PER_CLASS]]]        (defaults: 2 epochs, 10 classes, 10 clips)
 """
 import sys
 
@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 from fractalvid.torch import FractalVideoDataset, ToFloatVideo
 
 
-def main(epochs=2, classes=10, per_class=20):
+def main(epochs=2, classes=10, per_class=10):
     data = FractalVideoDataset(classes, per_class, size=112, frames=8,
                                transform=ToFloatVideo(channels=3))  # float (3, 8, 112, 112)
     loader = DataLoader(data, batch_size=8, shuffle=True, num_workers=2)
