@@ -112,15 +112,15 @@ static int parse_size(PyObject *value, unsigned *width, unsigned *height)
         if (!text)
             return -1;
         const char *x = strpbrk(text, "xX");
-        if (!x || parse_side(text, (size_t)(x - text), &w) || parse_side(x + 1, strlen(x + 1), &h) ||
-            w < FV_MIN_SIZE || w > FV_MAX_SIZE || h < FV_MIN_SIZE || h > FV_MAX_SIZE)
+        if (!x || parse_side(text, (size_t)(x - text), &w) ||
+            parse_side(x + 1, strlen(x + 1), &h) || w < FV_MIN_SIZE || w > FV_MAX_SIZE ||
+            h < FV_MIN_SIZE || h > FV_MAX_SIZE)
             return bad_value(PyExc_ValueError, "size", value, allowed);
     } else if (PyTuple_Check(value) || PyList_Check(value)) {
         if (PySequence_Size(value) != 2)
             return bad_value(PyExc_ValueError, "size", value, allowed);
         PyObject *pw = PySequence_GetItem(value, 0), *ph = PySequence_GetItem(value, 1);
-        int err = !pw || !ph ||
-                  parse_int(pw, "size", FV_MIN_SIZE, FV_MAX_SIZE, allowed, &w) ||
+        int err = !pw || !ph || parse_int(pw, "size", FV_MIN_SIZE, FV_MAX_SIZE, allowed, &w) ||
                   parse_int(ph, "size", FV_MIN_SIZE, FV_MAX_SIZE, allowed, &h);
         Py_XDECREF(pw);
         Py_XDECREF(ph);
@@ -128,8 +128,8 @@ static int parse_size(PyObject *value, unsigned *width, unsigned *height)
             /* Name the whole value, not the one side. */
             if (PyErr_ExceptionMatches(PyExc_ValueError) ||
                 PyErr_ExceptionMatches(PyExc_TypeError)) {
-                PyObject *type = PyErr_ExceptionMatches(PyExc_TypeError) ? PyExc_TypeError
-                                                                          : PyExc_ValueError;
+                PyObject *type =
+                    PyErr_ExceptionMatches(PyExc_TypeError) ? PyExc_TypeError : PyExc_ValueError;
                 PyErr_Clear();
                 return bad_value(type, "size", value, allowed);
             }
@@ -225,8 +225,8 @@ static int settings_from_args(const ClipArgs *a, FvSettings *s, uint64_t *clip)
         return -1;
     if (a->frames) {
         char allowed[96];
-        snprintf(allowed, sizeof allowed, "0..%d frames per clip (0 = as the class draws it, 18..20)",
-                 FV_MAX_CLIP_FRAMES);
+        snprintf(allowed, sizeof allowed,
+                 "0..%d frames per clip (0 = as the class draws it, 18..20)", FV_MAX_CLIP_FRAMES);
         if (parse_int(a->frames, "frames", 0, FV_MAX_CLIP_FRAMES, allowed, &v))
             return -1;
         s->clip_frames = (unsigned)v;
@@ -297,7 +297,7 @@ static PyObject *labels_dict(const FvClipInfo *info)
 /* ---- Renderer ---- */
 
 typedef struct RendererObject {
-    PyObject_HEAD
+    PyObject ob_base; /* PyObject_HEAD */
     unsigned threads_requested;
     FvRenderer *renderer;
     FvClip *clip;
@@ -460,9 +460,9 @@ static PyObject *render_with(RendererObject *self, const FvSettings *s, uint64_t
      * refuses while users > 0, so the renderer outlives the wait. */
     self->users++;
     if (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
-        Py_BEGIN_ALLOW_THREADS
+        PyThreadState *waiting = PyEval_SaveThread();
         PyThread_acquire_lock(self->lock, WAIT_LOCK);
-        Py_END_ALLOW_THREADS
+        PyEval_RestoreThread(waiting);
     }
     /* A cancel() aimed at an earlier render must not stop this one. */
     fv_renderer_cancel(self->renderer, 0);
@@ -472,7 +472,7 @@ static PyObject *render_with(RendererObject *self, const FvSettings *s, uint64_t
     FvClip *clip = self->clip;
     FvClipInfo info = {.class_id = 0};
     uint8_t *pixels = view.buf;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *rendering = PyEval_SaveThread(); /* the GIL is released from here */
     err = fv_render_clip(renderer, s, clip_index, clip);
     /* Tone map into the array's own memory: the one write of every pixel. */
     for (unsigned f = 0; !err && f < frames; f++)
@@ -480,7 +480,7 @@ static PyObject *render_with(RendererObject *self, const FvSettings *s, uint64_t
     /* Copied under the lock: the next render() reuses clip. */
     if (!err)
         info = *fv_clip_info(clip);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(rendering);
     self->rendering = 0;
     self->users--;
     PyThread_release_lock(self->lock);
@@ -573,8 +573,8 @@ static PyObject *Renderer_get_rendering(RendererObject *self, void *closure)
     "--\n\n"                                                                                       \
     "Render clip `clip` of sample seed `seed` of class `class_id` (-1: unlabeled, a new class\n"   \
     "every clip). Returns (frames, labels): a numpy uint8 array (T, H, W) and a dict of\n"         \
-    "labels. The GIL is released while rendering. `out`, an array from frame_count(), is\n"       \
-    "filled and returned instead of a new array. Raises ValueError or TypeError naming the\n"     \
+    "labels. The GIL is released while rendering. `out`, an array from frame_count(), is\n"        \
+    "filled and returned instead of a new array. Raises ValueError or TypeError naming the\n"      \
     "keyword for a bad value, MemoryError, or RenderCancelled after cancel()."
 
 static PyMethodDef Renderer_methods[] = {
@@ -676,9 +676,9 @@ static int module_exec(PyObject *module)
     Py_DECREF(numpy);
     if (!st->numpy_empty)
         return -1;
-    st->cancelled = PyErr_NewExceptionWithDoc(
-        "fractalvid.RenderCancelled", "A render stopped by Renderer.cancel().",
-        PyExc_RuntimeError, NULL);
+    st->cancelled = PyErr_NewExceptionWithDoc("fractalvid.RenderCancelled",
+                                              "A render stopped by Renderer.cancel().",
+                                              PyExc_RuntimeError, NULL);
     if (!st->cancelled || PyModule_AddObjectRef(module, "RenderCancelled", st->cancelled))
         return -1;
     st->renderer_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &Renderer_spec, NULL);
