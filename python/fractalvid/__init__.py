@@ -1,9 +1,8 @@
 """Labelled, reproducible fractal video clips as numpy arrays.
 
-    >>> import fractalvid
-    >>> frames, labels = fractalvid.render(3, seed=7, clip=0)
-    >>> frames.shape, frames.dtype, labels["class_id"]
-    ((19, 256, 256), dtype('uint8'), 3)
+    import fractalvid
+    frames, labels = fractalvid.render(3, seed=7, clip=0)
+    # frames: uint8 (T, 256, 256), T = 18..20 as class 3 draws it; labels["class_id"] == 3
 
 A clip is a pure function of its arguments: the same arguments give the same bits, whatever
 the thread count, the process or the order of calls, and the same frames as
