@@ -40,7 +40,7 @@ check(digest(out) == digest(fractalvid.render(4, 2, 2, **KW)[0]), "out= reused")
 
 # Each input changes the clip.
 variants = [dict(class_id=5), dict(seed=3), dict(clip=2), dict(class_seed=1),
-            dict(motion="linear"), dict(variation="swirl"), dict(density=5)]
+            dict(motion="static"), dict(variation="swirl"), dict(density=5)]
 for change in variants:
     kw = dict(class_id=4, seed=2, clip=1, **KW)
     kw.update(change)
