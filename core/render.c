@@ -32,6 +32,16 @@ enum {
 #define CHECK_SAMPLES_SOUND 2
 #define PROBE_KEEP_FRAMES 64
 
+/* A labelled class's check (G9) and the attempt it settled on. */
+typedef struct ClassVerdict {
+    bool valid;
+    uint64_t key;
+    int motion, variation, frames, attempt;
+} ClassVerdict;
+
+/* Verdicts kept, by class key: the paper's datasets have 250..1000 classes. */
+#define VERDICTS 4096
+
 struct FvRenderer {
     FvPool *pool;
     int threads;
@@ -50,10 +60,9 @@ struct FvRenderer {
     double *lit;
     size_t frames_cap;
     uint16_t *log_lut; /* code of counts below 65536 */
-    /* the last degeneracy verdict, so a labeled stream checks its class once */
-    bool check_valid;
-    uint64_t check_key;
-    int check_motion, check_variation, check_frames, check_attempt;
+    /* labelled classes' degeneracy verdicts, so a stream, a dataset or a shuffled loader
+     * checks each class once */
+    ClassVerdict verdicts[VERDICTS];
 };
 
 struct FvClip {
@@ -506,15 +515,16 @@ static int class_soundness(FvRenderer *r, const FvSettings *s, const FvClass *cl
 
 /* A labelled clip's class: redrawn while degenerate (G9), or while its samples' perturbations
  * mostly collapse it (a class serves many samples: one whose samples mostly fail would be
- * drawn again and again). The verdict is kept, so a labelled stream checks its class once.
+ * drawn again and again). The verdict is kept, so each class is checked once.
  * Returns the attempt drawn into cls. */
 static int labelled_class(FvRenderer *r, const FvSettings *s, uint64_t class_key, int frames,
                           FvClass *cls)
 {
-    if (r->check_valid && r->check_key == class_key && r->check_motion == (int)s->motion &&
-        r->check_variation == s->variation && r->check_frames == frames) {
-        fv_class_draw(cls, class_key, r->check_attempt);
-        return r->check_attempt;
+    ClassVerdict *v = &r->verdicts[fv_mix64(class_key) % VERDICTS];
+    if (v->valid && v->key == class_key && v->motion == (int)s->motion &&
+        v->variation == s->variation && v->frames == frames) {
+        fv_class_draw(cls, class_key, v->attempt);
+        return v->attempt;
     }
     int attempt = 0, best = 0, best_score = -1;
     for (;; attempt++) {
@@ -531,14 +541,8 @@ static int labelled_class(FvRenderer *r, const FvSettings *s, uint64_t class_key
         attempt = best;
         fv_class_draw(cls, class_key, attempt);
     }
-    if (!cancelled(r)) {
-        r->check_valid = true;
-        r->check_key = class_key;
-        r->check_motion = (int)s->motion;
-        r->check_variation = s->variation;
-        r->check_frames = frames;
-        r->check_attempt = attempt;
-    }
+    if (!cancelled(r))
+        *v = (ClassVerdict){true, class_key, (int)s->motion, s->variation, frames, attempt};
     return attempt;
 }
 
