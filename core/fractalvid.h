@@ -18,7 +18,7 @@ extern "C" {
 #define FV_GENERATOR_VERSION "fractalvid-gen-3"
 
 /* Size limits of a frame, in pixels. */
-#define FV_MIN_SIZE 16
+#define FV_MIN_SIZE 1
 #define FV_MAX_SIZE 8192
 
 /* Points per pixel of the seed: 934,400 plotted points per 256x256 frame (G6). */
@@ -43,6 +43,13 @@ typedef enum FvMotion {
 #define FV_VARIATION_LINEAR 0
 #define FV_NUM_VARIATIONS 31
 
+/* How frames are tone mapped (G8). */
+typedef enum FvNormalization {
+    FV_NORMALIZATION_CLIP = 0, /* by the clip's brightest pixel: steady within a clip (default) */
+    FV_NORMALIZATION_FRAME = 1 /* each frame by its own brightest pixel: a frame needs only itself */
+} FvNormalization;
+#define FV_NUM_NORMALIZATIONS 2
+
 /* Name of a motion ("static", ...), or NULL when out of range. */
 const char *fv_motion_name(int motion);
 /* Motion from its name; 0 and *out set, or -EINVAL. */
@@ -51,6 +58,10 @@ int fv_motion_from_name(const char *name, FvMotion *out);
 const char *fv_variation_name(int variation);
 /* Variation index from its name ("auto" gives FV_VARIATION_AUTO); 0, or -EINVAL. */
 int fv_variation_from_name(const char *name, int *out);
+/* Name of a normalization ("clip", "frame"), or NULL when out of range. */
+const char *fv_normalization_name(int normalization);
+/* Normalization from its name; 0 and *out set, or -EINVAL. */
+int fv_normalization_from_name(const char *name, FvNormalization *out);
 
 /* What to render. */
 typedef struct FvSettings {
@@ -63,9 +74,11 @@ typedef struct FvSettings {
     double density;       /* plotted points per pixel per frame */
     unsigned width;       /* FV_MIN_SIZE..FV_MAX_SIZE */
     unsigned height;      /* FV_MIN_SIZE..FV_MAX_SIZE */
+    FvNormalization normalization; /* G8; FV_NORMALIZATION_CLIP is the paper's */
 } FvSettings;
 
-/* Fill settings with the defaults: class 0, seeds 0, nonlinear, auto, 256x256, seed density. */
+/* Fill settings with the defaults: class 0, seeds 0, nonlinear, auto, 256x256, seed density,
+ * clip normalization. */
 void fv_default_settings(FvSettings *s);
 /* 0 when every field is in range, else -EINVAL (and *field names the bad field if non-NULL). */
 int fv_settings_validate(const FvSettings *s, const char **field);
@@ -87,14 +100,17 @@ typedef struct FvClipInfo {
     unsigned num_maps;         /* 3..8 */
     unsigned redraws;          /* how many times the class was redrawn as degenerate */
     uint64_t points_per_frame; /* plotted points per frame */
-    uint64_t points_kept;      /* plotted points that landed in the image, whole clip */
-    uint32_t max_count;        /* largest 3x3 count in the clip (G8) */
+    uint64_t points_kept;      /* plotted points that landed in the image, frames held */
+    uint32_t max_count;        /* largest 3x3 count in the frames held (G8) */
     unsigned sample_redraws;   /* how many times the sample was redrawn as near-empty */
+    FvNormalization normalization; /* how the frames were tone mapped */
+    unsigned first_frame;          /* the frames held: first_frame .. first_frame + frames_held - 1 */
+    unsigned frames_held;          /* every frame after fv_render_clip, one after fv_render_frame */
 } FvClipInfo;
 
 /* A rendering context: a pool of threads and scratch memory. Not thread-safe itself. */
 typedef struct FvRenderer FvRenderer;
-/* A rendered clip: every frame, tone mapped clip-wide (G8). */
+/* A rendered clip (every frame) or one frame of it, tone mapped (G8). */
 typedef struct FvClip FvClip;
 
 /* Open a renderer with threads workers (0 = one per core). */
@@ -116,10 +132,18 @@ void fv_clip_free(FvClip **c);
 /* Render clip clip_index of s into out. -EINVAL on bad settings, -ENOMEM when the
  * frames cannot be allocated, -ECANCELED when cancelled (out is then left empty). */
 int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out);
+/* Render frame frame of clip clip_index of s alone into out, bit-identical to that frame of
+ * fv_render_clip: out then holds that frame only, and needs one frame's memory. Needs
+ * s->normalization == FV_NORMALIZATION_FRAME (under the clip's normalization a frame needs the
+ * whole clip). Rendering the frames of a clip in turn draws and frames the clip once. Returns
+ * as fv_render_clip; -EINVAL also when frame is past the clip's end. */
+int fv_render_frame(FvRenderer *r, const FvSettings *s, uint64_t clip_index, unsigned frame,
+                    FvClip *out);
 
 /* Labels of the clip last rendered into c (NULL if none). */
 const FvClipInfo *fv_clip_info(const FvClip *c);
-/* Write frame of c as 8-bit luma, rows stride bytes apart. -EINVAL if out of range. */
+/* Write frame of c (its index in the clip) as 8-bit luma, rows stride bytes apart. -EINVAL if
+ * c does not hold that frame. */
 int fv_clip_write_gray8(const FvClip *c, unsigned frame, uint8_t *dst, ptrdiff_t stride);
 /* Write frame of c as 16-bit luma (host order), rows stride bytes apart. */
 int fv_clip_write_gray16(const FvClip *c, unsigned frame, uint16_t *dst, ptrdiff_t stride);

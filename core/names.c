@@ -1,4 +1,4 @@
-/* Names of motions and variations, and the settings' defaults and checks. */
+/* Names of motions, variations and normalizations, and the settings' defaults and checks. */
 #include "fv_internal.h"
 
 #include <errno.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 
 static const char *const motion_names[FV_NUM_MOTIONS] = {"static", "naive", "linear", "nonlinear"};
+static const char *const normalization_names[FV_NUM_NORMALIZATIONS] = {"clip", "frame"};
 
 /* Order of the seed's list (G5); index 0 is linear. */
 static const char *const variation_names[FV_NUM_VARIATIONS] = {
@@ -53,6 +54,24 @@ int fv_variation_from_name(const char *name, int *out)
     return -EINVAL;
 }
 
+const char *fv_normalization_name(int normalization)
+{
+    return normalization >= 0 && normalization < FV_NUM_NORMALIZATIONS
+               ? normalization_names[normalization]
+               : NULL;
+}
+
+int fv_normalization_from_name(const char *name, FvNormalization *out)
+{
+    for (int i = 0; name && i < FV_NUM_NORMALIZATIONS; i++) {
+        if (!strcmp(name, normalization_names[i])) {
+            *out = (FvNormalization)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
 void fv_default_settings(FvSettings *s)
 {
     memset(s, 0, sizeof(*s));
@@ -63,6 +82,7 @@ void fv_default_settings(FvSettings *s)
     s->density = FV_DEFAULT_DENSITY;
     s->width = 256;
     s->height = 256;
+    s->normalization = FV_NORMALIZATION_CLIP;
 }
 
 int fv_settings_validate(const FvSettings *s, const char **field)
@@ -84,6 +104,8 @@ int fv_settings_validate(const FvSettings *s, const char **field)
         bad = "width";
     else if (s->height < FV_MIN_SIZE || s->height > FV_MAX_SIZE)
         bad = "height";
+    else if ((int)s->normalization < 0 || (int)s->normalization >= FV_NUM_NORMALIZATIONS)
+        bad = "normalization";
     if (field)
         *field = bad;
     return bad ? -EINVAL : 0;

@@ -1,7 +1,7 @@
-/* The renderer: a clip from settings. Draws the class (redrawing degenerate ones, G9),
- * the sample's per-frame systems (G3, G4), frames the clip (G7), runs the chaos game on
- * every frame (G6) and tone maps clip-wide (G8). Scratch memory only ever grows, so a
- * running stream allocates nothing per frame. */
+/* The renderer: a clip, or one frame of it, from settings. Draws the class (redrawing
+ * degenerate ones, G9), the sample's per-frame systems (G3, G4), frames the clip (G7), runs
+ * the chaos game on every frame wanted (G6) and tone maps clip-wide or per frame (G8). Scratch
+ * memory only ever grows, so a running stream allocates nothing per frame. */
 #include "fv_internal.h"
 #include "fvmath.h"
 
@@ -42,6 +42,13 @@ typedef struct ClassVerdict {
 /* Verdicts kept, by class key: the paper's datasets have 250..1000 classes. */
 #define VERDICTS 4096
 
+/* What select_sample chose. */
+typedef struct Sample {
+    uint64_t key; /* the sample stream (G4, G6) */
+    int attempt;  /* class redraws */
+    int redraws;  /* sample redraws (labelled clips) */
+} Sample;
+
 struct FvRenderer {
     FvPool *pool;
     int threads;
@@ -63,14 +70,24 @@ struct FvRenderer {
     /* labelled classes' degeneracy verdicts, so a stream, a dataset or a shuffled loader
      * checks each class once */
     ClassVerdict verdicts[VERDICTS];
+    /* the clip whose framed systems r->systems holds, so its frames rendered one by one
+     * draw and frame it once */
+    bool prepared_valid;
+    FvSettings prepared_settings;
+    uint64_t prepared_clip;
+    FvClass prepared_class;
+    Sample prepared_sample;
 };
 
 struct FvClip {
     bool valid;
     FvClipInfo info;
-    uint16_t *codes; /* frames x width x height */
+    uint16_t *codes; /* frames held x width x height */
     size_t codes_cap;
-    uint16_t max_code;
+    uint16_t max_code;    /* of the frames held */
+    uint16_t *frame_max;  /* per frame held, under FV_NORMALIZATION_FRAME */
+    size_t frame_max_cap;
+    uint32_t lut_d;       /* lut8 holds the 8-bit values of codes 0..max_code for this denominator */
     uint8_t lut8[65536];
 };
 
@@ -194,6 +211,7 @@ static int reserve(FvRenderer *r, size_t pixels, size_t frames)
         r->box_ok = malloc(frames * sizeof(*r->box_ok));
         r->sizes = malloc(frames * sizeof(*r->sizes));
         r->lit = malloc(frames * sizeof(*r->lit));
+        r->prepared_valid = false;
         bool ok = r->systems && r->boxes && r->box_ok && r->sizes && r->lit;
         r->frames_cap = ok ? frames : 0;
         if (!ok)
@@ -546,13 +564,6 @@ static int labelled_class(FvRenderer *r, const FvSettings *s, uint64_t class_key
     return attempt;
 }
 
-/* What select_sample chose. */
-typedef struct Sample {
-    uint64_t key; /* the sample stream (G4, G6) */
-    int attempt;  /* class redraws */
-    int redraws;  /* sample redraws (labelled clips) */
-} Sample;
-
 /* The class and the sample of a clip, redrawn while degenerate (G9); r->systems then holds
  * the sample's framed systems (frames of them). */
 static void select_sample(FvRenderer *r, const FvSettings *s, uint64_t clip_index, int frames,
@@ -604,6 +615,34 @@ static void select_sample(FvRenderer *r, const FvSettings *s, uint64_t clip_inde
     }
 }
 
+/* Whether r->systems holds the framed systems of clip clip_index of s: density and
+ * normalization do not change them. */
+static bool is_prepared(const FvRenderer *r, const FvSettings *s, uint64_t clip_index)
+{
+    const FvSettings *p = &r->prepared_settings;
+    return r->prepared_valid && r->prepared_clip == clip_index && p->class_id == s->class_id &&
+           p->class_seed == s->class_seed && p->seed == s->seed && p->motion == s->motion &&
+           p->variation == s->variation && p->clip_frames == s->clip_frames &&
+           p->width == s->width && p->height == s->height;
+}
+
+/* select_sample, kept: the frames of one clip rendered one by one select it once. */
+static void prepare_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, int frames,
+                         FvClass *cls, Sample *sample)
+{
+    if (!is_prepared(r, s, clip_index)) {
+        r->prepared_valid = false;
+        select_sample(r, s, clip_index, frames, &r->prepared_class, &r->prepared_sample);
+        if (cancelled(r))
+            return;
+        r->prepared_settings = *s;
+        r->prepared_clip = clip_index;
+        r->prepared_valid = true;
+    }
+    *cls = r->prepared_class;
+    *sample = r->prepared_sample;
+}
+
 int fv_render_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvSystem *out,
                       int max, FvClipInfo *info)
 {
@@ -614,7 +653,7 @@ int fv_render_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
         return -ENOMEM;
     FvClass cls;
     Sample sample;
-    select_sample(r, s, clip_index, frames, &cls, &sample);
+    prepare_clip(r, s, clip_index, frames, &cls, &sample);
     if (cancelled(r))
         return -ECANCELED;
     for (int t = 0; t < frames && t < max; t++)
@@ -644,6 +683,7 @@ void fv_clip_free(FvClip **pc)
     if (!c)
         return;
     free(c->codes);
+    free(c->frame_max);
     free(c);
     *pc = NULL;
 }
@@ -653,24 +693,28 @@ const FvClipInfo *fv_clip_info(const FvClip *c)
     return c && c->valid ? &c->info : NULL;
 }
 
-int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out)
+/* 8-bit value of a log code under denominator d (G8): code / d * 255, rounded. */
+static inline uint8_t tone8(uint32_t code, uint32_t d)
 {
-    if (!r || !out || fv_settings_validate(s, NULL))
-        return -EINVAL;
-    out->valid = false;
-    if (cancelled(r))
-        return -ECANCELED;
+    return (uint8_t)((code * 255u + d / 2) / d);
+}
+
+/* Render frames first .. first + count - 1 of clip clip_index of s into out. */
+static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index, int first,
+                         int count, FvClip *out)
+{
     const int width = (int)s->width, height = (int)s->height;
     const size_t pixels = (size_t)width * height;
     const uint64_t class_key = fv_class_key(s, clip_index);
     const int frames = (int)fv_clip_frame_count(s, clip_index);
+    const bool per_frame = s->normalization == FV_NORMALIZATION_FRAME;
 
-    /* the clip's frames first: the largest allocation, and the likeliest to fail; more than
-     * the machine's memory is refused before asking malloc */
-    if ((size_t)frames > SIZE_MAX / sizeof(uint16_t) / pixels ||
-        (double)frames * pixels * sizeof(uint16_t) > physical_memory())
+    /* the frames first: the largest allocation, and the likeliest to fail; more than the
+     * machine's memory is refused before asking malloc */
+    if ((size_t)count > SIZE_MAX / sizeof(uint16_t) / pixels ||
+        (double)count * pixels * sizeof(uint16_t) > physical_memory())
         return -ENOMEM;
-    size_t want = (size_t)frames * pixels;
+    size_t want = (size_t)count * pixels;
     if (want > out->codes_cap) {
         free(out->codes);
         out->codes = malloc(want * sizeof(uint16_t));
@@ -678,38 +722,52 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
         if (!out->codes)
             return -ENOMEM;
     }
+    if (per_frame && (size_t)count > out->frame_max_cap) {
+        free(out->frame_max);
+        out->frame_max = malloc((size_t)count * sizeof(*out->frame_max));
+        out->frame_max_cap = out->frame_max ? (size_t)count : 0;
+        if (!out->frame_max)
+            return -ENOMEM;
+    }
     if (reserve(r, pixels, (size_t)frames))
         return -ENOMEM;
 
     FvClass cls;
     Sample sample;
-    select_sample(r, s, clip_index, frames, &cls, &sample);
+    prepare_clip(r, s, clip_index, frames, &cls, &sample);
     if (cancelled(r))
         return -ECANCELED;
     const uint64_t sample_key = sample.key;
     const int variation = resolve_variation(s, &cls);
 
-    /* The chaos game, frame by frame, kept as log codes until the clip's max is known. */
+    /* The chaos game, frame by frame, kept as log codes until the maximum is known. */
     const uint32_t iters = iters_per_walker(s->density, width, height);
     uint64_t kept = 0;
     uint16_t max_code = 0;
-    for (int t = 0; t < frames; t++) {
-        kept += render_counts(r, &r->systems[t], sample_key, iters, width, height);
+    for (int k = 0; k < count; k++) {
+        kept += render_counts(r, &r->systems[first + k], sample_key, iters, width, height);
         if (cancelled(r))
             return -ECANCELED;
-        uint16_t *codes = out->codes + (size_t)t * pixels;
+        uint16_t *codes = out->codes + (size_t)k * pixels;
+        uint16_t frame_max = 0;
         for (size_t i = 0; i < pixels; i++) {
             uint32_t c = r->boxed[i];
             uint16_t code = c < 65536 ? r->log_lut[c] : fv_log_code(c);
             codes[i] = code;
-            max_code = code > max_code ? code : max_code;
+            frame_max = code > frame_max ? code : frame_max;
         }
+        if (per_frame)
+            out->frame_max[k] = frame_max;
+        max_code = frame_max > max_code ? frame_max : max_code;
     }
 
-    /* Tone map (G8): pixel = code / max(FV_LOG_SCALE, max code) * 255, rounded. */
-    uint32_t d = fv_tone_denominator(max_code);
+    /* Tone map (G8): pixel = code / max(FV_LOG_SCALE, max code) * 255, rounded, the maximum
+     * of the clip or of each frame. The table serves every frame with the first one's
+     * denominator: all of them under the clip's normalization. */
+    uint32_t d = fv_tone_denominator(per_frame ? out->frame_max[0] : max_code);
     for (uint32_t code = 0; code <= max_code; code++)
-        out->lut8[code] = (uint8_t)((code * 255u + d / 2) / d);
+        out->lut8[code] = tone8(code, d);
+    out->lut_d = d;
     out->max_code = max_code;
 
     out->info = (FvClipInfo){
@@ -729,33 +787,76 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
         .points_per_frame = (uint64_t)iters * FV_WALKERS,
         .points_kept = kept,
         .max_count = max_code ? (uint32_t)(fv_exp(max_code / FV_LOG_SCALE) - 0.5) : 0,
+        .normalization = s->normalization,
+        .first_frame = (unsigned)first,
+        .frames_held = (unsigned)count,
     };
     out->valid = true;
     return 0;
 }
 
+int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out)
+{
+    if (!r || !out || fv_settings_validate(s, NULL))
+        return -EINVAL;
+    out->valid = false;
+    if (cancelled(r))
+        return -ECANCELED;
+    return render_frames(r, s, clip_index, 0, (int)fv_clip_frame_count(s, clip_index), out);
+}
+
+int fv_render_frame(FvRenderer *r, const FvSettings *s, uint64_t clip_index, unsigned frame,
+                    FvClip *out)
+{
+    if (!r || !out || fv_settings_validate(s, NULL) ||
+        s->normalization != FV_NORMALIZATION_FRAME || frame >= fv_clip_frame_count(s, clip_index))
+        return -EINVAL;
+    out->valid = false;
+    if (cancelled(r))
+        return -ECANCELED;
+    return render_frames(r, s, clip_index, (int)frame, 1, out);
+}
+
+/* The codes of frame (of the clip) in c and their denominator; NULL if c does not hold it. */
+static const uint16_t *held_frame(const FvClip *c, unsigned frame, uint32_t *d)
+{
+    if (!c || !c->valid || frame < c->info.first_frame ||
+        frame - c->info.first_frame >= c->info.frames_held)
+        return NULL;
+    const size_t k = frame - c->info.first_frame;
+    *d = fv_tone_denominator(c->info.normalization == FV_NORMALIZATION_FRAME ? c->frame_max[k]
+                                                                             : c->max_code);
+    return c->codes + k * c->info.width * c->info.height;
+}
+
 int fv_clip_write_gray8(const FvClip *c, unsigned frame, uint8_t *dst, ptrdiff_t stride)
 {
-    if (!c || !c->valid || frame >= c->info.frames || !dst)
+    uint32_t d;
+    const uint16_t *codes = held_frame(c, frame, &d);
+    if (!codes || !dst)
         return -EINVAL;
     const size_t w = c->info.width, h = c->info.height;
-    const uint16_t *codes = c->codes + (size_t)frame * w * h;
     for (size_t y = 0; y < h; y++) {
         uint8_t *row = dst + (ptrdiff_t)y * stride;
         const uint16_t *src = codes + y * w;
-        for (size_t x = 0; x < w; x++)
-            row[x] = c->lut8[src[x]];
+        if (d == c->lut_d) {
+            for (size_t x = 0; x < w; x++)
+                row[x] = c->lut8[src[x]];
+        } else {
+            for (size_t x = 0; x < w; x++)
+                row[x] = tone8(src[x], d);
+        }
     }
     return 0;
 }
 
 int fv_clip_write_gray16(const FvClip *c, unsigned frame, uint16_t *dst, ptrdiff_t stride)
 {
-    if (!c || !c->valid || frame >= c->info.frames || !dst)
+    uint32_t d;
+    const uint16_t *codes = held_frame(c, frame, &d);
+    if (!codes || !dst)
         return -EINVAL;
     const size_t w = c->info.width, h = c->info.height;
-    const uint16_t *codes = c->codes + (size_t)frame * w * h;
-    const uint32_t d = fv_tone_denominator(c->max_code);
     for (size_t y = 0; y < h; y++) {
         uint16_t *row = (uint16_t *)((uint8_t *)dst + (ptrdiff_t)y * stride);
         const uint16_t *src = codes + y * w;

@@ -261,7 +261,7 @@ static GOptionContext *make_option_context(RenderOptions *o)
         {"variation", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_variation,
          "auto (the class decides), linear, or a name from --list-variations (default auto)", "V"},
         {"size", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_size,
-         "Frame size, each side 16..8192 (default 256x256)", "WxH"},
+         "Frame size, each side 1..8192 (default 256x256)", "WxH"},
         {"frames", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_frames,
          "Frames per clip; 0 = as the class draws it, 18..20 (default 0)", "N"},
         {"clips", 'n', 0, G_OPTION_ARG_CALLBACK, (void *)on_clips,

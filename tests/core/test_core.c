@@ -414,6 +414,16 @@ static void test_names_round_trip(void)
     }
     FvMotion mo;
     g_assert_cmpint(fv_motion_from_name("wobbly", &mo), <, 0);
+    for (int n = 0; n < FV_NUM_NORMALIZATIONS; n++) {
+        FvNormalization back;
+        g_assert_cmpint(fv_normalization_from_name(fv_normalization_name(n), &back), ==, 0);
+        g_assert_cmpint(back, ==, n);
+    }
+    g_assert_cmpstr(fv_normalization_name(FV_NORMALIZATION_CLIP), ==, "clip");
+    g_assert_cmpstr(fv_normalization_name(FV_NORMALIZATION_FRAME), ==, "frame");
+    g_assert_null(fv_normalization_name(FV_NUM_NORMALIZATIONS));
+    FvNormalization no;
+    g_assert_cmpint(fv_normalization_from_name("video", &no), <, 0);
 }
 
 static void test_settings_validation(void)
@@ -423,9 +433,13 @@ static void test_settings_validation(void)
     fv_default_settings(&s);
     g_assert_cmpint(fv_settings_validate(&s, &field), ==, 0);
     g_assert_null(field);
-    s.width = 15;
+    s.width = 0;
     g_assert_cmpint(fv_settings_validate(&s, &field), <, 0);
     g_assert_cmpstr(field, ==, "width");
+    fv_default_settings(&s);
+    s.normalization = (FvNormalization)FV_NUM_NORMALIZATIONS;
+    g_assert_cmpint(fv_settings_validate(&s, &field), <, 0);
+    g_assert_cmpstr(field, ==, "normalization");
     fv_default_settings(&s);
     s.height = 8193;
     g_assert_cmpint(fv_settings_validate(&s, &field), <, 0);
@@ -989,6 +1003,138 @@ static void test_gray16_matches_gray8(void)
     fv_renderer_close(&r);
 }
 
+/* Frame normalization (G8 per frame): every frame is tone mapped by its own brightest pixel,
+ * fv_render_frame gives each frame alone bit-identical to fv_render_clip's, in any order and
+ * for any thread count, and the clip's normalization is left as it was. */
+static void test_frame_normalization(void)
+{
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = 48;
+    s.height = 40;
+    s.class_id = 4;
+    s.density = 4;
+    FvRenderer *r, *r1;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 2), ==, 0);
+    g_assert_cmpint(fv_renderer_open(&r1, 1), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    const size_t fsize = (size_t)s.width * s.height;
+
+    Rendered clip_mode = render(r, c, &s, 1);
+    g_assert_cmpint(clip_mode.info.normalization, ==, FV_NORMALIZATION_CLIP);
+    g_assert_cmpuint(clip_mode.info.first_frame, ==, 0);
+    g_assert_cmpuint(clip_mode.info.frames_held, ==, clip_mode.info.frames);
+    /* one frame alone needs the clip's maximum under the clip's normalization */
+    g_assert_cmpint(fv_render_frame(r, &s, 1, 0, c), ==, -EINVAL);
+
+    s.normalization = FV_NORMALIZATION_FRAME;
+    Rendered frame_mode = render(r, c, &s, 1);
+    const unsigned frames = frame_mode.info.frames;
+    g_assert_cmpuint(frames, ==, clip_mode.info.frames);
+    g_assert_cmpint(frame_mode.info.normalization, ==, FV_NORMALIZATION_FRAME);
+    unsigned differ = 0;
+    for (unsigned f = 0; f < frames; f++) {
+        const guint8 *px = frame_mode.pixels + f * fsize;
+        guint8 brightest = 0;
+        for (size_t i = 0; i < fsize; i++)
+            brightest = MAX(brightest, px[i]);
+        g_assert_cmpuint(brightest, ==, 255);
+        differ += memcmp(px, clip_mode.pixels + f * fsize, fsize) != 0;
+    }
+    /* only the clip's brightest frame is tone mapped the same way */
+    g_assert_cmpuint(differ, >, 0);
+
+    /* each frame alone, out of order, with other clips in between, on another renderer */
+    const unsigned order[] = {3, 0, frames - 1, 7, 3};
+    for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
+        unsigned f = order[k];
+        FvRenderer *rr = k % 2 ? r1 : r;
+        guint8 *px = g_malloc(fsize);
+        guint16 *px16 = g_new(guint16, fsize);
+        if (k == 2) {
+            FvSettings other = s;
+            other.class_id = 9;
+            g_assert_cmpint(fv_render_frame(rr, &other, 1, f, c), ==, 0);
+            g_assert_cmpint(fv_render_clip(rr, &s, 2, c), ==, 0);
+        }
+        g_assert_cmpint(fv_render_frame(rr, &s, 1, f, c), ==, 0);
+        const FvClipInfo *info = fv_clip_info(c);
+        g_assert_cmpuint(info->frames, ==, frames);
+        g_assert_cmpuint(info->first_frame, ==, f);
+        g_assert_cmpuint(info->frames_held, ==, 1);
+        g_assert_cmpint(fv_clip_write_gray8(c, f, px, s.width), ==, 0);
+        g_assert_cmpmem(px, fsize, frame_mode.pixels + f * fsize, fsize);
+        /* only that frame is held */
+        g_assert_cmpint(fv_clip_write_gray8(c, (f + 1) % frames, px, s.width), ==, -EINVAL);
+        g_assert_cmpint(fv_clip_write_gray16(c, f, px16, s.width * 2), ==, 0);
+        g_free(px);
+        g_free(px16);
+    }
+    g_assert_cmpint(fv_render_frame(r, &s, 1, frames, c), ==, -EINVAL);
+
+    /* 16-bit frames follow the same per-frame maximum */
+    g_assert_cmpint(fv_render_clip(r, &s, 1, c), ==, 0);
+    for (unsigned f = 0; f < frames; f++) {
+        guint16 *px16 = g_new(guint16, fsize);
+        guint16 brightest = 0;
+        g_assert_cmpint(fv_clip_write_gray16(c, f, px16, s.width * 2), ==, 0);
+        for (size_t i = 0; i < fsize; i++) {
+            brightest = MAX(brightest, px16[i]);
+            g_assert_cmpint(abs((int)frame_mode.pixels[f * fsize + i] - (px16[i] + 128) / 257), <=,
+                            1);
+        }
+        g_assert_cmpuint(brightest, ==, 65535);
+        g_free(px16);
+    }
+    g_free(clip_mode.pixels);
+    g_free(frame_mode.pixels);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+    fv_renderer_close(&r1);
+}
+
+/* Frames down to 1x1 render sanely: every frame lit, its brightest pixel 255, in both
+ * normalizations, and the same bits for any thread count. */
+static void test_tiny_sizes(void)
+{
+    const unsigned sizes[][2] = {{1, 1}, {2, 1}, {1, 3}, {3, 3}, {5, 2}, {15, 16}};
+    FvRenderer *r1, *r2;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r1, 1), ==, 0);
+    g_assert_cmpint(fv_renderer_open(&r2, 2), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    for (size_t k = 0; k < G_N_ELEMENTS(sizes); k++) {
+        for (int n = 0; n < FV_NUM_NORMALIZATIONS; n++) {
+            FvSettings s;
+            fv_default_settings(&s);
+            s.class_id = (int64_t)k;
+            s.width = sizes[k][0];
+            s.height = sizes[k][1];
+            s.normalization = (FvNormalization)n;
+            const size_t fsize = (size_t)s.width * s.height;
+            Rendered a = render(r1, c, &s, 0);
+            g_assert_cmpuint(a.info.points_kept, >, 0);
+            for (unsigned f = 0; f < a.info.frames; f++) {
+                guint8 brightest = 0;
+                for (size_t i = 0; i < fsize; i++)
+                    brightest = MAX(brightest, a.pixels[f * fsize + i]);
+                if (n == FV_NORMALIZATION_FRAME || f == 0)
+                    g_assert_cmpuint(brightest, >, 0);
+                if (n == FV_NORMALIZATION_FRAME)
+                    g_assert_cmpuint(brightest, ==, 255);
+            }
+            Rendered b = render(r2, c, &s, 0);
+            g_assert_cmpmem(a.pixels, fsize * a.info.frames, b.pixels, fsize * b.info.frames);
+            g_free(a.pixels);
+            g_free(b.pixels);
+        }
+    }
+    fv_clip_free(&c);
+    fv_renderer_close(&r1);
+    fv_renderer_close(&r2);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1020,5 +1166,7 @@ int main(int argc, char **argv)
     g_test_add_func("/render/huge-size-fails-cleanly", test_huge_size_fails_cleanly);
     g_test_add_func("/render/gray16-matches-gray8", test_gray16_matches_gray8);
     g_test_add_func("/render/cancel-stops-a-long-render", test_cancel_stops_a_long_render);
+    g_test_add_func("/render/frame-normalization", test_frame_normalization);
+    g_test_add_func("/render/tiny-sizes", test_tiny_sizes);
     return g_test_run();
 }

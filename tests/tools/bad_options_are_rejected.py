@@ -12,7 +12,7 @@ BAD = [
     (["--frames", "abc"], "--frames"),
     (["--frames", "-1"], "--frames"),
     (["--frames", "100001"], "--frames"),
-    (["--size", "10x10"], "--size"),
+    (["--size", "0x10"], "--size"),
     (["--size", "64x9000"], "--size"),
     (["--size", "64"], "--size"),
     (["--size", "64x64x2"], "--size"),
