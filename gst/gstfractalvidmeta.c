@@ -17,8 +17,8 @@ const GstMetaInfo *gst_fractal_vid_meta_get_info(void)
     return info;
 }
 
-void gst_fractal_vid_meta_add(GstBuffer *buffer, const FvClipInfo *info, guint frame_in_clip,
-                              guint64 frame)
+void gst_fractal_vid_meta_add(GstBuffer *buffer, const FvClipInfo *info, gdouble density,
+                              guint frame_in_clip, guint64 frame)
 {
     GstCustomMeta *meta;
     GstStructure *labels;
@@ -32,5 +32,7 @@ void gst_fractal_vid_meta_add(GstBuffer *buffer, const FvClipInfo *info, guint f
                       G_TYPE_UINT64, (guint64)info->clip_index, "frame-in-clip", G_TYPE_UINT,
                       frame_in_clip, "frames-in-clip", G_TYPE_UINT, info->frames, "frame",
                       G_TYPE_UINT64, frame, "motion", G_TYPE_STRING, fv_motion_name(info->motion),
-                      "variation", G_TYPE_STRING, fv_variation_name(info->variation), NULL);
+                      "variation", G_TYPE_STRING, fv_variation_name(info->variation),
+                      "normalization", G_TYPE_STRING, fv_normalization_name(info->normalization),
+                      "density", G_TYPE_DOUBLE, density, NULL);
 }

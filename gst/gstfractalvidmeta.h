@@ -9,7 +9,8 @@
  * Fields: class (gint64, -1 unlabeled), class-key (guint64, the drawn system),
  * class-seed, seed, clip (guint64 clip index), frame-in-clip (guint), frames-in-clip (guint),
  * frame (guint64, frame index in the stream), motion and variation (names, the variation
- * resolved: never "auto"). */
+ * resolved: never "auto"), normalization ("clip" or "frame") and density (gdouble, plotted
+ * points per pixel: the density property, or less where a live stream traded it for time). */
 #ifndef GST_FRACTAL_VID_META_H
 #define GST_FRACTAL_VID_META_H
 
@@ -24,10 +25,10 @@ G_BEGIN_DECLS
 /* Register the meta (idempotent; called from plugin_init). */
 const GstMetaInfo *gst_fractal_vid_meta_get_info(void);
 
-/* Label buffer as frame frame_in_clip of the clip described by info, frame frame of the
- * stream. */
-void gst_fractal_vid_meta_add(GstBuffer *buffer, const FvClipInfo *info, guint frame_in_clip,
-                              guint64 frame);
+/* Label buffer as frame frame_in_clip of the clip described by info, rendered at density,
+ * frame frame of the stream. */
+void gst_fractal_vid_meta_add(GstBuffer *buffer, const FvClipInfo *info, gdouble density,
+                              guint frame_in_clip, guint64 frame);
 
 G_END_DECLS
 

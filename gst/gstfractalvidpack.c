@@ -1,7 +1,9 @@
 /* fractalvid: write a rendered clip's frame into a raw video frame (see gstfractalvidpack.h).
  *
  * Planes, strides and component offsets all come from the GstVideoFrame, so frames from
- * any buffer pool (padded strides, GstVideoMeta) are written correctly. */
+ * any buffer pool (padded strides, GstVideoMeta) are written correctly. Values follow the
+ * frame's colour range as GStreamer defines it (gst_video_color_range_offsets): the core's
+ * 0..255 (or 0..65535) brightness becomes 16..235 (4096..60160) in limited range. */
 
 #include "gstfractalvidpack.h"
 
@@ -18,9 +20,6 @@ const GstVideoFormat gst_fractal_vid_pack_formats[] = {
 
 const guint gst_fractal_vid_pack_n_formats = G_N_ELEMENTS(gst_fractal_vid_pack_formats);
 
-/* Value of a chroma sample that carries no colour. */
-#define NEUTRAL_CHROMA 128
-
 gboolean gst_fractal_vid_pack_supports(GstVideoFormat format)
 {
     for (guint i = 0; i < gst_fractal_vid_pack_n_formats; i++)
@@ -29,31 +28,81 @@ gboolean gst_fractal_vid_pack_supports(GstVideoFormat format)
     return FALSE;
 }
 
-static gboolean pack_gray16(const FvClip *clip, guint frame, GstVideoFrame *vframe)
+/* Brightness (0..max) to a component value of the frame's range: offset + v * scale / max,
+ * rounded. Identity in full range. */
+typedef struct {
+    gint offset[GST_VIDEO_MAX_COMPONENTS];
+    gint scale[GST_VIDEO_MAX_COMPONENTS];
+    gboolean full;
+    guint8 lut[256]; /* of component 0, for 8-bit formats */
+} Range;
+
+static void range_init(Range *range, const GstVideoFrame *vframe)
+{
+    const GstVideoFormatInfo *finfo = vframe->info.finfo;
+    const gint max = (1 << GST_VIDEO_FORMAT_INFO_DEPTH(finfo, 0)) - 1;
+
+    gst_video_color_range_offsets(vframe->info.colorimetry.range, finfo, range->offset,
+                                  range->scale);
+    range->full = range->offset[0] == 0 && range->scale[0] == max;
+    for (gint v = 0; v < 256; v++)
+        range->lut[v] = (guint8)(range->offset[0] + (v * range->scale[0] + 127) / 255);
+}
+
+/* Map the rows of an 8-bit plane through the range (limited range only). */
+static void remap8(const Range *range, guint8 *data, gint stride, gint width, gint height)
+{
+    if (range->full)
+        return;
+    for (gint y = 0; y < height; y++) {
+        guint8 *row = data + (gsize)y * stride;
+        for (gint x = 0; x < width; x++)
+            row[x] = range->lut[row[x]];
+    }
+}
+
+static gboolean pack_gray8(const FvClip *clip, guint frame, GstVideoFrame *vframe,
+                           const Range *range)
+{
+    guint8 *data = GST_VIDEO_FRAME_PLANE_DATA(vframe, 0);
+    gint stride = GST_VIDEO_FRAME_PLANE_STRIDE(vframe, 0);
+
+    if (fv_clip_write_gray8(clip, frame, data, stride) != 0)
+        return FALSE;
+    remap8(range, data, stride, GST_VIDEO_FRAME_WIDTH(vframe), GST_VIDEO_FRAME_HEIGHT(vframe));
+    return TRUE;
+}
+
+static gboolean pack_gray16(const FvClip *clip, guint frame, GstVideoFrame *vframe,
+                            const Range *range)
 {
     guint8 *data = GST_VIDEO_FRAME_PLANE_DATA(vframe, 0);
     gint stride = GST_VIDEO_FRAME_PLANE_STRIDE(vframe, 0);
 
     if (fv_clip_write_gray16(clip, frame, (uint16_t *)data, stride) != 0)
         return FALSE;
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-    /* The core writes host order; the format is little endian. */
+    if (range->full && G_BYTE_ORDER == G_LITTLE_ENDIAN)
+        return TRUE;
+    /* The core writes host order, full range; the format is little endian. */
     for (gint y = 0; y < GST_VIDEO_FRAME_HEIGHT(vframe); y++) {
         guint16 *row = (guint16 *)(data + (gsize)y * stride);
-        for (gint x = 0; x < GST_VIDEO_FRAME_WIDTH(vframe); x++)
-            row[x] = GUINT16_TO_LE(row[x]);
+        for (gint x = 0; x < GST_VIDEO_FRAME_WIDTH(vframe); x++) {
+            guint32 v = row[x];
+            if (!range->full)
+                v = range->offset[0] + (v * (guint32)range->scale[0] + 32767) / 65535;
+            row[x] = GUINT16_TO_LE((guint16)v);
+        }
     }
-#endif
     return TRUE;
 }
 
-/* Luma straight into the Y plane, every other plane neutral chroma. */
-static gboolean pack_planar_yuv(const FvClip *clip, guint frame, GstVideoFrame *vframe)
+/* Luma into the Y plane, every other plane neutral chroma. */
+static gboolean pack_planar_yuv(const FvClip *clip, guint frame, GstVideoFrame *vframe,
+                                const Range *range)
 {
     const GstVideoFormatInfo *finfo = vframe->info.finfo;
 
-    if (fv_clip_write_gray8(clip, frame, GST_VIDEO_FRAME_COMP_DATA(vframe, 0),
-                            GST_VIDEO_FRAME_COMP_STRIDE(vframe, 0)) != 0)
+    if (!pack_gray8(clip, frame, vframe, range))
         return FALSE;
 
     for (guint plane = 1; plane < GST_VIDEO_FRAME_N_PLANES(vframe); plane++) {
@@ -63,20 +112,21 @@ static gboolean pack_planar_yuv(const FvClip *clip, guint frame, GstVideoFrame *
         gint rows, row_bytes;
 
         /* The plane's first component gives its size; an interleaved plane (NV12's UV) has a
-         * pixel stride that covers every component in it. */
+         * pixel stride that covers every component in it. Neutral chroma is the offset of
+         * the chroma components (128 in either range). */
         gst_video_format_info_component(finfo, plane, comp);
         rows = GST_VIDEO_FRAME_COMP_HEIGHT(vframe, comp[0]);
         row_bytes = GST_VIDEO_FRAME_COMP_WIDTH(vframe, comp[0]) *
                     GST_VIDEO_FRAME_COMP_PSTRIDE(vframe, comp[0]);
         for (gint y = 0; y < rows; y++)
-            memset(data + (gsize)y * stride, NEUTRAL_CHROMA, row_bytes);
+            memset(data + (gsize)y * stride, range->offset[comp[0]], row_bytes);
     }
     return TRUE;
 }
 
 /* Gray into every byte of a packed RGB pixel, then opaque alpha if the format has one. */
-static gboolean pack_rgb(const FvClip *clip, guint frame, GstVideoFrame *vframe, guint8 **scratch,
-                         gsize *scratch_size)
+static gboolean pack_rgb(const FvClip *clip, guint frame, GstVideoFrame *vframe, const Range *range,
+                         guint8 **scratch, gsize *scratch_size)
 {
     const gint width = GST_VIDEO_FRAME_WIDTH(vframe);
     const gint height = GST_VIDEO_FRAME_HEIGHT(vframe);
@@ -95,6 +145,7 @@ static gboolean pack_rgb(const FvClip *clip, guint frame, GstVideoFrame *vframe,
     }
     if (fv_clip_write_gray8(clip, frame, *scratch, width) != 0)
         return FALSE;
+    remap8(range, *scratch, width, width, height);
 
     for (gint y = 0; y < height; y++) {
         const guint8 *gray = *scratch + (gsize)y * width;
@@ -107,6 +158,7 @@ static gboolean pack_rgb(const FvClip *clip, guint frame, GstVideoFrame *vframe,
             for (gint x = 0; x < width; x++)
                 memset(row + pstride * x, gray[x], pstride);
         }
+        /* Alpha is not a colour: opaque in either range. */
         if (has_alpha) {
             for (gint x = 0; x < width; x++)
                 row[pstride * x + alpha_offset] = 0xff;
@@ -119,19 +171,20 @@ gboolean gst_fractal_vid_pack_frame(const FvClip *clip, guint frame, GstVideoFra
                                     guint8 **scratch, gsize *scratch_size)
 {
     const GstVideoFormatInfo *finfo = vframe->info.finfo;
+    Range range;
 
+    range_init(&range, vframe);
     switch (GST_VIDEO_FORMAT_INFO_FORMAT(finfo)) {
     case GST_VIDEO_FORMAT_GRAY8:
-        return fv_clip_write_gray8(clip, frame, GST_VIDEO_FRAME_PLANE_DATA(vframe, 0),
-                                   GST_VIDEO_FRAME_PLANE_STRIDE(vframe, 0)) == 0;
+        return pack_gray8(clip, frame, vframe, &range);
     case GST_VIDEO_FORMAT_GRAY16_LE:
-        return pack_gray16(clip, frame, vframe);
+        return pack_gray16(clip, frame, vframe, &range);
     default:
         break;
     }
     if (GST_VIDEO_FORMAT_INFO_IS_YUV(finfo) && GST_VIDEO_FORMAT_INFO_PSTRIDE(finfo, 0) == 1)
-        return pack_planar_yuv(clip, frame, vframe);
+        return pack_planar_yuv(clip, frame, vframe, &range);
     if (GST_VIDEO_FORMAT_INFO_IS_RGB(finfo) && GST_VIDEO_FORMAT_INFO_BITS(finfo) == 8)
-        return pack_rgb(clip, frame, vframe, scratch, scratch_size);
+        return pack_rgb(clip, frame, vframe, &range, scratch, scratch_size);
     g_return_val_if_reached(FALSE);
 }

@@ -2,25 +2,33 @@
  *
  * This file only translates between GStreamer and the core: properties, caps, allocation,
  * time, seeking, queries and labels. Pixels come from the core (fractalvid.h), are rendered a
- * clip ahead by the worker (gstfractalvidworker.c) and written into raw frames by
- * gstfractalvidpack.c.
+ * unit ahead by the worker (gstfractalvidworker.c: a whole clip, or one frame under the
+ * frame normalization) and written into raw frames by gstfractalvidpack.c.
  *
- * Every frame is a pure function of (settings, clip index, frame in clip) (E5), so seeking
- * needs no replay: a stream frame is mapped to its clip by summing the cheap per-clip frame
- * counts, and that clip is rendered. Nothing depends on timestamps or on earlier frames. */
+ * Every frame is a pure function of (settings, clip index, frame in clip) (E5), so seeking,
+ * reverse playback and a late live stream skipping ahead need no replay: a stream frame is
+ * mapped to its clip by summing the cheap per-clip frame counts, and that clip is rendered.
+ * Nothing depends on timestamps or on earlier frames.
+ *
+ * Live, the element waits on the pipeline clock itself (rather than through basesrc's
+ * get_times), because it decides per frame whether the frame can still be on time: a frame
+ * later than its latency is skipped, and the skip reported in a QoS message. */
 
 /**
  * SECTION:element-fractalvidsrc
  * @title: fractalvidsrc
  *
  * Renders the fractal video generator as a video source: short clips of iterated function
- * systems in smooth motion, each clip labelled with its class.
+ * systems in smooth motion, each clip labelled with its class. Every buffer carries its
+ * labels in a GstFractalVidMeta (see gstfractalvidmeta.h); every clip starts with TITLE and
+ * COMMENT tags.
  *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 fractalvidsrc num-clips=2 ! x264enc ! mp4mux ! filesink location=fractal.mp4
  * gst-launch-1.0 fractalvidsrc class=3 seed=7 ! videoconvert ! autovideosink
  * gst-launch-1.0 playbin uri="fractal://class=3&seed=7"
+ * gst-launch-1.0 fractalvidsrc is-live=true normalization=frame ! video/x-raw,width=1920,height=1080 ! videoconvert ! autovideosink
  * ]|
  */
 
@@ -36,19 +44,16 @@
 #include <gst/video/video.h>
 
 #include <errno.h>
+#include <math.h>
 
 GST_DEBUG_CATEGORY_STATIC(gst_fractal_vid_src_debug);
 #define GST_CAT_DEFAULT gst_fractal_vid_src_debug
 
-/* The seed's clips (G1): 256x256 at 12 frames per second. */
+/* The paper's clips: 256x256 at 12 frames per second. */
 #define DEFAULT_WIDTH 256
 #define DEFAULT_HEIGHT 256
 #define DEFAULT_FPS_N 12
 #define DEFAULT_FPS_D 1
-
-/* fractalvid.h: with clip-frames 0 a class draws 18..20 frames (G1). Bounds the live
- * look-ahead. */
-#define MAX_DRAWN_CLIP_FRAMES 20
 
 #define DEFAULT_CLASS 0
 #define DEFAULT_SEED 0
@@ -63,11 +68,30 @@ GST_DEBUG_CATEGORY_STATIC(gst_fractal_vid_src_debug);
 #define MAX_THREADS 256
 #define DEFAULT_IS_LIVE FALSE
 #define DEFAULT_TIMESTAMP_OFFSET 0
+#define DEFAULT_NORMALIZATION FV_NORMALIZATION_CLIP
+#define DEFAULT_ADAPTIVE_DENSITY FALSE
 
 /* Seeking and the duration sum per-clip frame counts; beyond this many clips (about 80
  * million frames, 77 days at 12 fps) a seek fails and the duration is unknown rather than
  * the element stalling. */
 #define MAX_MAPPED_CLIPS (G_GUINT64_CONSTANT(1) << 22)
+
+/* Live, READY to PAUSED waits this long at most for the first clip (or frame), so it is
+ * ready when the pipeline goes to PLAYING (the paper's clips take tens of milliseconds);
+ * longer renders finish after, and the stream starts when they do. Short, because the
+ * other live sources of the pipeline wait too. */
+#define FIRST_UNIT_WAIT (G_USEC_PER_SEC / 4)
+
+/* Live, a clip that renders slower than the clip before it plays raises the latency by its
+ * overrun, in whole frame periods, at least doubling each time and never beyond this many
+ * periods; a frame later than the latency is skipped instead. */
+#define MAX_OVERRUN_PERIODS 4
+
+/* adaptive-density: a unit's render may take this share of its play time; each unit moves
+ * the density by at most these factors. */
+#define ADAPT_BUDGET 0.75
+#define ADAPT_MIN_STEP 0.5
+#define ADAPT_MAX_STEP 1.25
 
 enum {
     PROP_0,
@@ -83,6 +107,8 @@ enum {
     PROP_THREADS,
     PROP_IS_LIVE,
     PROP_TIMESTAMP_OFFSET,
+    PROP_NORMALIZATION,
+    PROP_ADAPTIVE_DENSITY,
 };
 
 /* The properties a fractal:// URI may set, in the order the URI lists them. */
@@ -95,13 +121,18 @@ static const gchar *const uri_keys[] = {"class",
                                         "num-clips",
                                         "first-clip",
                                         "density",
+                                        "normalization",
                                         "threads",
                                         "is-live",
+                                        "adaptive-density",
                                         "num-buffers",
                                         "timestamp-offset",
                                         NULL};
 
 static const gchar *const uri_always_keys[] = {"class", "seed", NULL};
+
+/* ready: where a live READY to PAUSED stands in waiting for the first unit. */
+enum { READY_WAIT_CAPS = 0, READY_FIRST_ASKED = 1, READY_NO_CAPS = -1 };
 
 struct _GstFractalVidSrc {
     GstPushSrc parent;
@@ -118,6 +149,8 @@ struct _GstFractalVidSrc {
     gdouble density;
     guint threads;
     gint64 timestamp_offset;
+    FvNormalization normalization;
+    gboolean adaptive_density;
 
     /* Negotiated format; written by set_caps and read by queries, under the object lock. */
     GstVideoInfo info;
@@ -128,6 +161,8 @@ struct _GstFractalVidSrc {
     guint64 frame; /* in the stream; also GST_BUFFER_OFFSET */
     guint64 clip_index;
     guint frame_in_clip;
+    gboolean reverse;    /* playing backwards (a seek with a negative rate) */
+    gboolean past_start; /* reverse: the stream's first frame went out */
     /* A framerate change keeps the time reached: PTS(n) = caps_time + (n - caps_frame) / fps. */
     guint64 caps_frame;
     GstClockTime caps_time;
@@ -135,17 +170,40 @@ struct _GstFractalVidSrc {
      * the clip's tags again. */
     gboolean resnapshot;
 
-    /* The clip being played, the settings it was rendered with and its index. */
-    FvClip *clip;
+    /* The clip being played and the settings its frames are rendered with, taken when it
+     * started (E1). */
+    gboolean have_clip_settings;
+    guint64 settings_clip;
     FvSettings clip_settings;
+    /* The unit in clip: frame frame_loaded (GST_FRACTAL_VID_WHOLE_CLIP: every frame) of clip
+     * clip_loaded, rendered with loaded_settings. */
+    FvClip *clip;
     guint64 clip_loaded;
-    /* Renders clips ahead; created in start(), freed in stop(); pointer under the object lock. */
+    guint frame_loaded;
+    FvSettings loaded_settings;
+    /* Renders units ahead; created in start(), freed in stop(); pointer under the object lock. */
     GstFractalVidWorker *worker;
     guint8 *scratch;
     gsize scratch_size;
 
-    /* Slowest clip render seen, part of the live latency (object lock). */
-    GstClockTime slowest_render;
+    /* Live. The object lock guards clock_id, playing, flushing, live_restart, overrun and
+     * live_density; the rest is the streaming thread's. */
+    GstClockID clock_id;          /* the wait for the next frame's time */
+    gboolean playing;             /* PLAYING: pausing unschedules the wait */
+    gboolean flushing;            /* unlock(): stop waiting */
+    gboolean live_restart;        /* the next frame is the first since PLAYING */
+    GstClockTimeDiff live_offset; /* added to timestamps: a late start shifts the stream */
+    GstClockTime overrun;         /* latency beyond one frame period */
+    guint64 skip_to;              /* frames before this one are skipped (rendering aimed past) */
+    gboolean ahead_asked;         /* the unit asked for next renders while this one plays */
+    gdouble render_seconds;       /* how long a unit takes to render, recent average */
+    gdouble live_density;         /* adaptive-density's density; 0 until it has traded */
+    guint64 processed, dropped;   /* frames pushed and skipped, for QoS messages */
+
+    /* A live READY to PAUSED waits for the first unit (see FIRST_UNIT_WAIT). */
+    GMutex ready_lock;
+    GCond ready_cond;
+    gint ready;
 
     /* First stream frame of each clip under map_settings, for seeking and the duration. */
     GMutex map_lock;
@@ -216,6 +274,28 @@ GType gst_fractal_vid_src_variation_get_type(void)
     return type;
 }
 
+GType gst_fractal_vid_src_normalization_get_type(void)
+{
+    static GType type = 0;
+    static const GEnumValue values[] = {
+        {FV_NORMALIZATION_CLIP,
+         "By the clip's brightest pixel: brightness steady within a clip, as the paper's; a "
+         "whole clip is rendered before its first frame",
+         "clip"},
+        {FV_NORMALIZATION_FRAME,
+         "By each frame's own brightest pixel: a frame needs only itself, so the first frame "
+         "comes at once and one frame is held at a time",
+         "frame"},
+        {0, NULL, NULL},
+    };
+
+    if (g_once_init_enter(&type)) {
+        GType t = g_enum_register_static("GstFractalVidSrcNormalization", values);
+        g_once_init_leave(&type, t);
+    }
+    return type;
+}
+
 /* ---- settings and the frame map ---- */
 
 /* The core's settings of the current properties and size. Called with the object lock. */
@@ -229,6 +309,10 @@ static void gst_fractal_vid_src_snapshot_locked(GstFractalVidSrc *src, FvSetting
     s->variation = src->variation;
     s->clip_frames = src->clip_frames;
     s->density = src->density;
+    /* A live stream that traded density for time keeps the density it traded to. */
+    if (src->adaptive_density && src->live_density > 0)
+        s->density = MIN(s->density, src->live_density);
+    s->normalization = src->normalization;
     s->width = src->have_info ? GST_VIDEO_INFO_WIDTH(&src->info) : DEFAULT_WIDTH;
     s->height = src->have_info ? GST_VIDEO_INFO_HEIGHT(&src->info) : DEFAULT_HEIGHT;
 }
@@ -252,6 +336,14 @@ static void gst_fractal_vid_src_snapshot(GstFractalVidSrc *src, FvSettings *s, C
     }
     GST_OBJECT_UNLOCK(src);
 }
+
+/* The frame of clip frame_in_clip that a unit of s starts with: the frame itself under the
+ * frame normalization, else the whole clip. */
+static guint gst_fractal_vid_src_unit_frame(const FvSettings *s, guint frame_in_clip)
+{
+    return s->normalization == FV_NORMALIZATION_FRAME ? frame_in_clip : GST_FRACTAL_VID_WHOLE_CLIP;
+}
+
 
 /* Make the map describe the clips of s from clip first on, extended to at least clips
  * clips. FALSE when a clip has no frames (bad settings) or the map would pass
@@ -368,16 +460,56 @@ static gboolean gst_fractal_vid_src_total_frames(GstFractalVidSrc *src, guint64 
     return bounded;
 }
 
+/* One frame's duration; 0 for a still stream (0/1). */
+static GstClockTime gst_fractal_vid_src_period(const GstVideoInfo *info)
+{
+    if (GST_VIDEO_INFO_FPS_N(info) <= 0)
+        return 0;
+    return gst_util_uint64_scale(GST_SECOND, GST_VIDEO_INFO_FPS_D(info), GST_VIDEO_INFO_FPS_N(info));
+}
+
 /* Time of stream frame n, without timestamp-offset. */
 static GstClockTime gst_fractal_vid_src_frame_time(GstFractalVidSrc *src, guint64 n)
 {
     const GstVideoInfo *info = &src->info;
+    const guint64 unit = (guint64)GST_VIDEO_INFO_FPS_D(info) * GST_SECOND;
+    GstClockTime back;
 
-    if (GST_VIDEO_INFO_FPS_N(info) <= 0 || n < src->caps_frame)
+    if (GST_VIDEO_INFO_FPS_N(info) <= 0)
         return src->caps_time;
-    return src->caps_time + gst_util_uint64_scale(n - src->caps_frame,
-                                                  (guint64)GST_VIDEO_INFO_FPS_D(info) * GST_SECOND,
-                                                  GST_VIDEO_INFO_FPS_N(info));
+    if (n >= src->caps_frame)
+        return src->caps_time +
+               gst_util_uint64_scale(n - src->caps_frame, unit, GST_VIDEO_INFO_FPS_N(info));
+    /* Backwards past a framerate change. */
+    back = gst_util_uint64_scale(src->caps_frame - n, unit, GST_VIDEO_INFO_FPS_N(info));
+    return src->caps_time > back ? src->caps_time - back : 0;
+}
+
+/* The last stream frame whose time (without timestamp-offset) is at or before t, on the grid
+ * of the frames' own truncated timestamps, so that frame's own time gives that frame. */
+static guint64 gst_fractal_vid_src_frame_at(GstFractalVidSrc *src, GstClockTime t)
+{
+    const GstVideoInfo *info = &src->info;
+    const guint64 unit = (guint64)GST_VIDEO_INFO_FPS_D(info) * GST_SECOND;
+    guint64 n;
+
+    if (GST_VIDEO_INFO_FPS_N(info) <= 0 || t <= src->caps_time)
+        return src->caps_frame;
+    n = src->caps_frame +
+        gst_util_uint64_scale(t - src->caps_time, GST_VIDEO_INFO_FPS_N(info), unit);
+    if (gst_fractal_vid_src_frame_time(src, n + 1) <= t)
+        n++;
+    return n;
+}
+
+/* Frames of clip clip_index: of the clip being played as it is rendered, of any other clip
+ * as the properties s now draw it. */
+static guint gst_fractal_vid_src_clip_frames(GstFractalVidSrc *src, const FvSettings *s,
+                                             guint64 clip_index)
+{
+    if (src->have_clip_settings && src->settings_clip == clip_index)
+        return fv_clip_frame_count(&src->clip_settings, clip_index);
+    return fv_clip_frame_count(s, clip_index);
 }
 
 /* ---- properties ---- */
@@ -392,6 +524,8 @@ static gboolean gst_fractal_vid_src_is_render_property(guint prop_id)
     case PROP_VARIATION:
     case PROP_CLIP_FRAMES:
     case PROP_DENSITY:
+    case PROP_NORMALIZATION:
+    case PROP_ADAPTIVE_DENSITY:
         return TRUE;
     default:
         return FALSE;
@@ -402,7 +536,6 @@ static void gst_fractal_vid_src_set_property(GObject *object, guint prop_id, con
                                              GParamSpec *pspec)
 {
     GstFractalVidSrc *src = GST_FRACTAL_VID_SRC(object);
-    gboolean live_latency_changed = FALSE;
     gboolean duration_changed = FALSE;
 
     GST_OBJECT_LOCK(src);
@@ -424,7 +557,7 @@ static void gst_fractal_vid_src_set_property(GObject *object, guint prop_id, con
         break;
     case PROP_CLIP_FRAMES:
         src->clip_frames = g_value_get_uint(value);
-        live_latency_changed = duration_changed = TRUE;
+        duration_changed = TRUE;
         break;
     case PROP_NUM_CLIPS:
         src->num_clips = g_value_get_int(value);
@@ -448,6 +581,12 @@ static void gst_fractal_vid_src_set_property(GObject *object, guint prop_id, con
     case PROP_TIMESTAMP_OFFSET:
         src->timestamp_offset = g_value_get_int64(value);
         break;
+    case PROP_NORMALIZATION:
+        src->normalization = g_value_get_enum(value);
+        break;
+    case PROP_ADAPTIVE_DENSITY:
+        src->adaptive_density = g_value_get_boolean(value);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -460,14 +599,11 @@ static void gst_fractal_vid_src_set_property(GObject *object, guint prop_id, con
         gst_fractal_vid_src_snapshot_locked(src, &s);
         gst_fractal_vid_worker_update_prefetch(src->worker, &s);
     }
-    live_latency_changed &= src->worker != NULL;
     duration_changed &= src->worker != NULL;
     GST_OBJECT_UNLOCK(src);
 
     if (prop_id == PROP_IS_LIVE)
         gst_base_src_set_live(GST_BASE_SRC(src), g_value_get_boolean(value));
-    if (live_latency_changed && gst_base_src_is_live(GST_BASE_SRC(src)))
-        gst_element_post_message(GST_ELEMENT(src), gst_message_new_latency(GST_OBJECT(src)));
     if (duration_changed)
         gst_element_post_message(GST_ELEMENT(src),
                                  gst_message_new_duration_changed(GST_OBJECT(src)));
@@ -518,6 +654,12 @@ static void gst_fractal_vid_src_get_property(GObject *object, guint prop_id, GVa
     case PROP_TIMESTAMP_OFFSET:
         g_value_set_int64(value, src->timestamp_offset);
         break;
+    case PROP_NORMALIZATION:
+        g_value_set_enum(value, src->normalization);
+        break;
+    case PROP_ADAPTIVE_DENSITY:
+        g_value_set_boolean(value, src->adaptive_density);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -527,7 +669,9 @@ static void gst_fractal_vid_src_get_property(GObject *object, guint prop_id, GVa
 
 /* ---- caps ---- */
 
-/* video/x-raw in formats, at every offered size and rate. */
+/* video/x-raw in formats, at every offered size, rate and pixel aspect ratio (the fractal
+ * fills the frame whatever its shape), progressive and mono. Any colorimetry: the picture is
+ * gray, so only the range matters, and every range is written as GStreamer defines it. */
 static GstStructure *gst_fractal_vid_src_raw_structure(const GValue *formats)
 {
     GstStructure *s = gst_structure_new_empty("video/x-raw");
@@ -536,23 +680,19 @@ static GstStructure *gst_fractal_vid_src_raw_structure(const GValue *formats)
     gst_structure_set(s, "width", GST_TYPE_INT_RANGE, FV_MIN_SIZE, FV_MAX_SIZE, "height",
                       GST_TYPE_INT_RANGE, FV_MIN_SIZE, FV_MAX_SIZE, "framerate",
                       GST_TYPE_FRACTION_RANGE, 0, 1, G_MAXINT, 1, "pixel-aspect-ratio",
-                      GST_TYPE_FRACTION, 1, 1, NULL);
+                      GST_TYPE_FRACTION_RANGE, 1, G_MAXINT, G_MAXINT, 1, "interlace-mode",
+                      G_TYPE_STRING, "progressive", "multiview-mode", G_TYPE_STRING,
+                      gst_video_multiview_mode_to_caps_string(GST_VIDEO_MULTIVIEW_MODE_MONO),
+                      NULL);
     return s;
 }
 
 /* The offered caps, cheapest formats first (E2): one structure per run of formats of the
- * same kind in the pack order (gray, YUV, RGB, 16-bit gray). The YUV formats say full range:
- * their luma is the GRAY8 frame, 0..255, not squeezed to 16..235. */
+ * same kind in the pack order (gray, YUV, RGB, 16-bit gray). */
 static GstCaps *gst_fractal_vid_src_make_caps(void)
 {
     GstCaps *caps = gst_caps_new_empty();
-    GstVideoColorimetry full_range;
-    gchar *colorimetry;
     guint i = 0;
-
-    gst_video_colorimetry_from_string(&full_range, GST_VIDEO_COLORIMETRY_BT601);
-    full_range.range = GST_VIDEO_COLOR_RANGE_0_255;
-    colorimetry = gst_video_colorimetry_to_string(&full_range);
 
     while (i < gst_fractal_vid_pack_n_formats) {
         const GstVideoFormatInfo *first =
@@ -560,7 +700,6 @@ static GstCaps *gst_fractal_vid_src_make_caps(void)
         const GstVideoFormatFlags kind = GST_VIDEO_FORMAT_INFO_FLAGS(first) &
                                          (GST_VIDEO_FORMAT_FLAG_YUV | GST_VIDEO_FORMAT_FLAG_RGB);
         GValue formats = G_VALUE_INIT;
-        GstStructure *s;
 
         gst_value_list_init(&formats, 4);
         do {
@@ -575,84 +714,138 @@ static GstCaps *gst_fractal_vid_src_make_caps(void)
                  (GST_VIDEO_FORMAT_INFO_FLAGS(
                       gst_video_format_get_info(gst_fractal_vid_pack_formats[i])) &
                   kind));
-        s = gst_fractal_vid_src_raw_structure(&formats);
-        if (kind & GST_VIDEO_FORMAT_FLAG_YUV)
-            gst_structure_set(s, "colorimetry", G_TYPE_STRING, colorimetry, NULL);
-        gst_caps_append_structure(caps, s);
+        gst_caps_append_structure(caps, gst_fractal_vid_src_raw_structure(&formats));
         g_value_unset(&formats);
     }
-    g_free(colorimetry);
     return caps;
 }
 
+/* caps arrive in downstream's order of preference (see negotiate): the first structure and
+ * the first format in it win (E2). */
 static GstCaps *gst_fractal_vid_src_fixate(GstBaseSrc *bsrc, GstCaps *caps)
 {
     GstStructure *s;
-
-    /* The cheapest format downstream takes, in our order rather than downstream's: an
-     * encoder listing Y444 first still gets I420 (E2). */
-    for (guint i = 0; i < gst_fractal_vid_pack_n_formats; i++) {
-        GstCaps *format =
-            gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING,
-                                gst_video_format_to_string(gst_fractal_vid_pack_formats[i]), NULL);
-        GstCaps *preferred = gst_caps_intersect(caps, format);
-
-        gst_caps_unref(format);
-        if (!gst_caps_is_empty(preferred)) {
-            gst_caps_unref(caps);
-            caps = preferred;
-            break;
-        }
-        gst_caps_unref(preferred);
-    }
+    const gchar *format;
 
     caps = gst_caps_truncate(gst_caps_make_writable(caps));
     s = gst_caps_get_structure(caps, 0);
-    /* The seed's clips when downstream leaves it open (E2). */
+    gst_structure_fixate_field(s, "format");
+    /* The paper's clips when downstream leaves it open (E2). */
     gst_structure_fixate_field_nearest_int(s, "width", DEFAULT_WIDTH);
     gst_structure_fixate_field_nearest_int(s, "height", DEFAULT_HEIGHT);
     gst_structure_fixate_field_nearest_fraction(s, "framerate", DEFAULT_FPS_N, DEFAULT_FPS_D);
     if (gst_structure_has_field(s, "pixel-aspect-ratio"))
         gst_structure_fixate_field_nearest_fraction(s, "pixel-aspect-ratio", 1, 1);
+    else
+        gst_structure_set(s, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
 
+    /* A colorimetry left open becomes the one GStreamer assumes for this format and size
+     * (limited range for YUV), if offered. */
+    format = gst_structure_get_string(s, "format");
+    if (gst_structure_has_field(s, "colorimetry") && format) {
+        GstVideoInfo info;
+        gint width = 0, height = 0;
+
+        gst_structure_get_int(s, "width", &width);
+        gst_structure_get_int(s, "height", &height);
+        if (gst_video_info_set_format(&info, gst_video_format_from_string(format), width,
+                                      height)) {
+            gchar *colorimetry = gst_video_colorimetry_to_string(&info.colorimetry);
+
+            if (colorimetry)
+                gst_structure_fixate_field_string(s, "colorimetry", colorimetry);
+            g_free(colorimetry);
+        }
+    }
     return GST_BASE_SRC_CLASS(parent_class)->fixate(bsrc, caps);
 }
 
-/* Default negotiation, plus an error that names what downstream asked for and what this
- * element offers when they do not meet (E6), instead of a bare "not-negotiated". */
-static gboolean gst_fractal_vid_src_negotiate(GstBaseSrc *bsrc)
+/* An error that names what downstream asked for and what this element offers when they do
+ * not meet (E6), instead of a bare "not-negotiated". */
+static void gst_fractal_vid_src_not_negotiated(GstBaseSrc *bsrc, GstCaps *asked)
 {
-    GstPad *pad = GST_BASE_SRC_PAD(bsrc);
-    GstCaps *asked, *offered;
-    gchar *asked_text, *offered_text;
-    GString *formats;
+    GstCaps *offered = gst_pad_get_pad_template_caps(GST_BASE_SRC_PAD(bsrc));
+    gchar *asked_text = asked ? gst_caps_to_string(asked) : g_strdup("nothing");
+    gchar *offered_text = gst_caps_to_string(offered);
+    GString *formats = g_string_new(NULL);
 
-    if (GST_BASE_SRC_CLASS(parent_class)->negotiate(bsrc))
-        return TRUE;
-    if (GST_PAD_IS_FLUSHING(pad))
-        return FALSE;
-
-    asked = gst_pad_peer_query_caps(pad, NULL);
-    offered = gst_pad_get_pad_template_caps(pad);
-    asked_text = asked ? gst_caps_to_string(asked) : g_strdup("nothing");
-    offered_text = gst_caps_to_string(offered);
-    formats = g_string_new(NULL);
     for (guint i = 0; i < gst_fractal_vid_pack_n_formats; i++)
         g_string_append_printf(formats, "%s%s", i ? ", " : "",
                                gst_video_format_to_string(gst_fractal_vid_pack_formats[i]));
     GST_ELEMENT_ERROR(bsrc, CORE, NEGOTIATION,
                       ("fractalvidsrc cannot produce what downstream asks for. Downstream "
                        "accepts: %s. fractalvidsrc offers video/x-raw in %s, %d..%d pixels wide "
-                       "and high, pixel-aspect-ratio 1/1, any framerate.",
+                       "and high, any framerate and pixel-aspect-ratio, progressive and mono "
+                       "(not interlaced, not stereo), in any colorimetry.",
                        asked_text, formats->str, FV_MIN_SIZE, FV_MAX_SIZE),
                       ("offered caps: %s", offered_text));
     g_string_free(formats, TRUE);
     g_free(asked_text);
     g_free(offered_text);
-    if (asked)
-        gst_caps_unref(asked);
     gst_caps_unref(offered);
-    return FALSE;
+}
+
+/* Whether caps hold every format we offer. */
+static gboolean gst_fractal_vid_src_takes_every_format(GstCaps *caps)
+{
+    for (guint i = 0; i < gst_fractal_vid_pack_n_formats; i++) {
+        GstCaps *one =
+            gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING,
+                                gst_video_format_to_string(gst_fractal_vid_pack_formats[i]), NULL);
+        gboolean takes = gst_caps_can_intersect(caps, one);
+
+        gst_caps_unref(one);
+        if (!takes)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* As basesrc's, but downstream's caps are asked for without our caps as a filter, so their
+ * order is downstream's preference, down to the order of a list of formats (E2): an encoder
+ * listing Y444 first gets Y444 (odd sizes then encode), a capsfilter gets its first format.
+ * Downstream that takes every format we offer (a converter, a sink that takes anything)
+ * states no preference: it gets our cheapest, GRAY8. */
+static gboolean gst_fractal_vid_src_negotiate(GstBaseSrc *bsrc)
+{
+    GstFractalVidSrc *src = GST_FRACTAL_VID_SRC(bsrc);
+    GstPad *pad = GST_BASE_SRC_PAD(bsrc);
+    GstCaps *ours = gst_pad_query_caps(pad, NULL);
+    GstCaps *theirs = gst_pad_peer_query_caps(pad, NULL);
+    GstCaps *caps;
+    gboolean ok = FALSE;
+
+    GST_DEBUG_OBJECT(src, "downstream accepts %" GST_PTR_FORMAT, theirs);
+    if (theirs) {
+        /* One structure per value of every list, in downstream's order. */
+        GstCaps *ordered = gst_caps_normalize(gst_caps_ref(theirs));
+
+        caps = gst_caps_intersect_full(ordered, ours, GST_CAPS_INTERSECT_FIRST);
+        gst_caps_unref(ordered);
+        if (gst_fractal_vid_src_takes_every_format(caps)) {
+            gst_caps_unref(caps);
+            caps = gst_caps_intersect_full(ours, theirs, GST_CAPS_INTERSECT_FIRST);
+        }
+    } else {
+        caps = gst_caps_ref(ours);
+    }
+    if (!gst_caps_is_empty(caps)) {
+        caps = gst_fractal_vid_src_fixate(bsrc, caps);
+        GST_DEBUG_OBJECT(src, "fixated to %" GST_PTR_FORMAT, caps);
+        ok = gst_caps_is_fixed(caps) && gst_base_src_set_caps(bsrc, caps);
+    }
+    gst_caps_unref(caps);
+    if (!ok && !GST_PAD_IS_FLUSHING(pad)) {
+        gst_fractal_vid_src_not_negotiated(bsrc, theirs);
+        g_mutex_lock(&src->ready_lock);
+        src->ready = READY_NO_CAPS;
+        g_cond_broadcast(&src->ready_cond);
+        g_mutex_unlock(&src->ready_lock);
+    }
+    if (theirs)
+        gst_caps_unref(theirs);
+    gst_caps_unref(ours);
+    return ok;
 }
 
 static gboolean gst_fractal_vid_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
@@ -664,7 +857,10 @@ static gboolean gst_fractal_vid_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
         !gst_fractal_vid_pack_supports(GST_VIDEO_INFO_FORMAT(&info)) ||
         GST_VIDEO_INFO_WIDTH(&info) < FV_MIN_SIZE || GST_VIDEO_INFO_WIDTH(&info) > FV_MAX_SIZE ||
         GST_VIDEO_INFO_HEIGHT(&info) < FV_MIN_SIZE || GST_VIDEO_INFO_HEIGHT(&info) > FV_MAX_SIZE ||
-        GST_VIDEO_INFO_FPS_N(&info) < 0 || GST_VIDEO_INFO_FPS_D(&info) <= 0) {
+        GST_VIDEO_INFO_FPS_N(&info) < 0 || GST_VIDEO_INFO_FPS_D(&info) <= 0 ||
+        GST_VIDEO_INFO_INTERLACE_MODE(&info) != GST_VIDEO_INTERLACE_MODE_PROGRESSIVE ||
+        (GST_VIDEO_INFO_MULTIVIEW_MODE(&info) != GST_VIDEO_MULTIVIEW_MODE_NONE &&
+         GST_VIDEO_INFO_MULTIVIEW_MODE(&info) != GST_VIDEO_MULTIVIEW_MODE_MONO)) {
         GST_WARNING_OBJECT(src, "refusing caps %" GST_PTR_FORMAT, caps);
         return FALSE;
     }
@@ -681,15 +877,24 @@ static gboolean gst_fractal_vid_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
 
     GST_DEBUG_OBJECT(src, "negotiated %" GST_PTR_FORMAT, caps);
     /* Negotiation happens in PAUSED, before a live source may produce: start rendering the
-     * first clip now, so it is ready by PLAYING. */
+     * first unit now, so it is ready by PLAYING. */
     if (src->worker && !src->clip) {
         FvSettings s;
         ClipRange range;
 
         gst_fractal_vid_src_snapshot(src, &s, &range);
-        if (src->clip_index < range.end)
-            gst_fractal_vid_worker_prefetch(src->worker, &s, src->clip_index);
+        if (src->clip_index < range.end && fv_settings_validate(&s, NULL) == 0)
+            gst_fractal_vid_worker_prefetch(
+                src->worker, &s, src->clip_index,
+                gst_fractal_vid_src_unit_frame(&s, src->frame_in_clip), TRUE);
     }
+    g_mutex_lock(&src->ready_lock);
+    if (src->ready == READY_WAIT_CAPS)
+        src->ready = READY_FIRST_ASKED;
+    g_cond_broadcast(&src->ready_cond);
+    g_mutex_unlock(&src->ready_lock);
+
+    /* The frame period, the latency, follows the rate. */
     if (gst_base_src_is_live(bsrc))
         gst_element_post_message(GST_ELEMENT(src), gst_message_new_latency(GST_OBJECT(src)));
     return TRUE;
@@ -777,35 +982,231 @@ static gboolean gst_fractal_vid_src_is_seekable(GstBaseSrc *bsrc)
     return !gst_base_src_is_live(bsrc);
 }
 
+/* The rate of the stream: negotiated, else the default the caps will fixate to. */
+static void gst_fractal_vid_src_rate(GstFractalVidSrc *src, gint *fps_n, gint *fps_d)
+{
+    GST_OBJECT_LOCK(src);
+    *fps_n = src->have_info ? GST_VIDEO_INFO_FPS_N(&src->info) : DEFAULT_FPS_N;
+    *fps_d = src->have_info ? GST_VIDEO_INFO_FPS_D(&src->info) : DEFAULT_FPS_D;
+    GST_OBJECT_UNLOCK(src);
+}
+
+/* Time of frame n of a stream starting at 0 (seeks reset the time base). */
+static GstClockTime gst_fractal_vid_src_grid_time(guint64 n, gint fps_n, gint fps_d)
+{
+    return gst_util_uint64_scale(n, (guint64)fps_d * GST_SECOND, fps_n);
+}
+
+/* The frame showing at t: floor (t * fps) (E3), on the grid of the frames' own (truncated)
+ * timestamps, so a seek to a frame's PTS lands on that frame and not on the one before. */
+static guint64 gst_fractal_vid_src_grid_frame(GstClockTime t, gint fps_n, gint fps_d)
+{
+    guint64 n = gst_util_uint64_scale(t, fps_n, (guint64)fps_d * GST_SECOND);
+
+    if (gst_fractal_vid_src_grid_time(n + 1, fps_n, fps_d) <= t)
+        n++;
+    return n;
+}
+
+/* Where a seek to position at rate lands: the frame at position forward; backwards, the last
+ * frame that starts before position (the end of the segment). FALSE when no frame does. */
+static gboolean gst_fractal_vid_src_seek_frame(GstFractalVidSrc *src, GstClockTime position,
+                                               gdouble rate, guint64 *frame)
+{
+    gint fps_n, fps_d;
+    guint64 total;
+
+    gst_fractal_vid_src_rate(src, &fps_n, &fps_d);
+    *frame = 0;
+    /* A still stream (0/1) has only frame 0. */
+    if (fps_n <= 0 || !GST_CLOCK_TIME_IS_VALID(position))
+        return TRUE;
+    *frame = gst_fractal_vid_src_grid_frame(position, fps_n, fps_d);
+    if (rate >= 0)
+        return TRUE;
+    if (gst_fractal_vid_src_total_frames(src, &total) && *frame >= total)
+        *frame = total;
+    if (gst_fractal_vid_src_grid_time(*frame, fps_n, fps_d) >= position) {
+        if (*frame == 0)
+            return FALSE;
+        (*frame)--;
+    }
+    return TRUE;
+}
+
+/* A seek made explicit before basesrc flushes anything (E3): in TIME, with END resolved
+ * against the duration and a backwards seek's open end made the stream's end. *out is the
+ * seek to do (event itself, or a new one with its seqnum). FALSE, and nothing flushed, for
+ * a seek that cannot be done: live, a format other than TIME or DEFAULT (frames), the end or
+ * backwards on an endless stream, an empty or unreachable segment. */
+static gboolean gst_fractal_vid_src_prepare_seek(GstFractalVidSrc *src, GstEvent *event,
+                                                 GstEvent **out)
+{
+    GstBaseSrc *bsrc = GST_BASE_SRC(src);
+    gdouble rate;
+    GstFormat format;
+    GstSeekFlags flags;
+    GstSeekType start_type, stop_type;
+    gint64 start, stop;
+    GstSegment segment;
+    GstClockTime duration = GST_CLOCK_TIME_NONE;
+    gint fps_n, fps_d;
+    guint64 frames, frame, clip_index;
+    guint frame_in_clip;
+    gint64 start_at, stop_at;
+    gboolean rewrite;
+    FvSettings s;
+    ClipRange range;
+
+    gst_event_parse_seek(event, &rate, &format, &flags, &start_type, &start, &stop_type, &stop);
+    if (gst_base_src_is_live(bsrc)) {
+        GST_WARNING_OBJECT(src, "refusing a seek: a live stream follows the clock");
+        return FALSE;
+    }
+    gst_fractal_vid_src_rate(src, &fps_n, &fps_d);
+    if (format != GST_FORMAT_TIME && (format != GST_FORMAT_DEFAULT || fps_n <= 0)) {
+        GST_WARNING_OBJECT(src, "refusing a seek in %s: seeks are in time or frames",
+                           gst_format_get_name(format));
+        return FALSE;
+    }
+    if (fps_n > 0 && gst_fractal_vid_src_total_frames(src, &frames))
+        duration = gst_fractal_vid_src_grid_time(frames, fps_n, fps_d);
+
+    /* Frames to time; END offsets keep their sign. */
+    if (format == GST_FORMAT_DEFAULT) {
+        if (start_type != GST_SEEK_TYPE_NONE && start != -1)
+            start = (start < 0 ? -1 : 1) *
+                    (gint64)gst_fractal_vid_src_grid_time(ABS(start), fps_n, fps_d);
+        if (stop_type != GST_SEEK_TYPE_NONE && stop != -1)
+            stop = (stop < 0 ? -1 : 1) *
+                   (gint64)gst_fractal_vid_src_grid_time(ABS(stop), fps_n, fps_d);
+    }
+
+    GST_OBJECT_LOCK(src);
+    segment = bsrc->segment;
+    GST_OBJECT_UNLOCK(src);
+    segment.duration = duration;
+
+    /* Where the segment would start and stop; END needs the duration, and so does a
+     * backwards segment without a stop (it plays back from the end). */
+    start_at = start_type == GST_SEEK_TYPE_SET   ? start
+               : start_type == GST_SEEK_TYPE_END ? (gint64)duration + start
+                                                 : (gint64)segment.start;
+    stop_at = stop_type == GST_SEEK_TYPE_SET   ? stop
+              : stop_type == GST_SEEK_TYPE_END ? (gint64)duration + stop
+                                               : (gint64)segment.stop;
+    if ((start_type == GST_SEEK_TYPE_END || stop_type == GST_SEEK_TYPE_END ||
+         (rate < 0 && stop_at == -1)) &&
+        !GST_CLOCK_TIME_IS_VALID(duration)) {
+        GST_WARNING_OBJECT(src, "refusing a seek from the end or backwards: the stream is "
+                                "endless (set num-clips or num-buffers)");
+        return FALSE;
+    }
+    if (rate < 0 && stop_at == -1)
+        stop_at = duration;
+    start_at = MAX(start_at, 0);
+    if (GST_CLOCK_TIME_IS_VALID(duration))
+        start_at = MIN(start_at, (gint64)duration);
+    if (stop_at != -1) {
+        stop_at = MAX(stop_at, 0);
+        if (GST_CLOCK_TIME_IS_VALID(duration))
+            stop_at = MIN(stop_at, (gint64)duration);
+        if (start_at > stop_at) {
+            GST_WARNING_OBJECT(src, "refusing a seek whose start is after its stop");
+            return FALSE;
+        }
+    }
+
+    rewrite = format != GST_FORMAT_TIME || start_type == GST_SEEK_TYPE_END ||
+              stop_type == GST_SEEK_TYPE_END ||
+              (rate < 0 && (stop_type != GST_SEEK_TYPE_SET || stop == -1));
+    if (rewrite) {
+        /* Absolute values, so basesrc's segment needs no duration of its own. */
+        if (start_type == GST_SEEK_TYPE_END)
+            start_type = GST_SEEK_TYPE_SET;
+        if (stop_type == GST_SEEK_TYPE_END || rate < 0)
+            stop_type = GST_SEEK_TYPE_SET;
+        if (start_type == GST_SEEK_TYPE_SET)
+            start = start_at;
+        if (stop_type == GST_SEEK_TYPE_SET)
+            stop = stop_at;
+    }
+    if (!gst_segment_do_seek(&segment, rate, GST_FORMAT_TIME, flags, start_type, start, stop_type,
+                             stop, NULL)) {
+        GST_WARNING_OBJECT(src, "refusing a seek basesrc cannot do");
+        return FALSE;
+    }
+
+    /* The frame it lands on must be one the stream has. */
+    gst_fractal_vid_src_snapshot(src, &s, &range);
+    if (!gst_fractal_vid_src_seek_frame(src, segment.position, rate, &frame)) {
+        GST_WARNING_OBJECT(src, "refusing a seek backwards from the start: no frame to play");
+        return FALSE;
+    }
+    if (!gst_fractal_vid_src_locate_frame(src, &s, range.first, frame, &clip_index,
+                                          &frame_in_clip)) {
+        GST_WARNING_OBJECT(src, "refusing a seek to frame %" G_GUINT64_FORMAT, frame);
+        return FALSE;
+    }
+
+    /* Downstream learns the duration from the segment. */
+    GST_OBJECT_LOCK(src);
+    bsrc->segment.duration = duration;
+    GST_OBJECT_UNLOCK(src);
+    if (!rewrite) {
+        *out = gst_event_ref(event);
+        return TRUE;
+    }
+    *out = gst_event_new_seek(rate, GST_FORMAT_TIME, flags, start_type, start, stop_type, stop);
+    gst_event_set_seqnum(*out, gst_event_get_seqnum(event));
+    GST_DEBUG_OBJECT(src, "seek made explicit: %" GST_PTR_FORMAT, *out);
+    return TRUE;
+}
+
+/* Seeks from downstream (the pad). */
+static gboolean gst_fractal_vid_src_event(GstBaseSrc *bsrc, GstEvent *event)
+{
+    GstEvent *seek = NULL;
+    gboolean ok;
+
+    if (GST_EVENT_TYPE(event) != GST_EVENT_SEEK)
+        return GST_BASE_SRC_CLASS(parent_class)->event(bsrc, event);
+    if (!gst_fractal_vid_src_prepare_seek(GST_FRACTAL_VID_SRC(bsrc), event, &seek))
+        return FALSE;
+    ok = GST_BASE_SRC_CLASS(parent_class)->event(bsrc, seek);
+    gst_event_unref(seek);
+    return ok;
+}
+
+/* Seeks from the application (gst_element_seek on the element). */
+static gboolean gst_fractal_vid_src_send_event(GstElement *element, GstEvent *event)
+{
+    GstEvent *seek = NULL;
+
+    if (GST_EVENT_TYPE(event) != GST_EVENT_SEEK)
+        return GST_ELEMENT_CLASS(parent_class)->send_event(element, event);
+    if (!gst_fractal_vid_src_prepare_seek(GST_FRACTAL_VID_SRC(element), event, &seek)) {
+        gst_event_unref(event);
+        return FALSE;
+    }
+    gst_event_unref(event);
+    return GST_ELEMENT_CLASS(parent_class)->send_event(element, seek);
+}
+
 static gboolean gst_fractal_vid_src_do_seek(GstBaseSrc *bsrc, GstSegment *segment)
 {
     GstFractalVidSrc *src = GST_FRACTAL_VID_SRC(bsrc);
-    GstClockTime position = segment->position;
     FvSettings s;
     ClipRange range;
     guint64 frame = 0, clip_index;
     guint frame_in_clip;
-    gint fps_n, fps_d;
+    gboolean past_start = FALSE;
 
-    if (segment->rate < 0.0) {
-        GST_WARNING_OBJECT(src, "reverse playback is not supported");
-        return FALSE;
-    }
-
-    GST_OBJECT_LOCK(src);
-    fps_n = src->have_info ? GST_VIDEO_INFO_FPS_N(&src->info) : DEFAULT_FPS_N;
-    fps_d = src->have_info ? GST_VIDEO_INFO_FPS_D(&src->info) : DEFAULT_FPS_D;
-    GST_OBJECT_UNLOCK(src);
     gst_fractal_vid_src_snapshot(src, &s, &range);
-
-    /* The frame showing at position: floor (position * fps) (E3), on the grid of the frames'
-     * own (truncated) timestamps, so a seek to a frame's PTS lands on that frame and not on
-     * the one before, whose end the sink would clip. A still stream (0/1) has only frame 0. */
-    if (fps_n > 0 && GST_CLOCK_TIME_IS_VALID(position)) {
-        frame = gst_util_uint64_scale(position, fps_n, (guint64)fps_d * GST_SECOND);
-        if (gst_util_uint64_scale(frame + 1, (guint64)fps_d * GST_SECOND, fps_n) <= position)
-            frame++;
-    }
+    /* prepare_seek checked the seeks that can fail; this is basesrc's first segment, or
+     * a seek checked there. */
+    if (!gst_fractal_vid_src_seek_frame(src, segment->position, segment->rate, &frame))
+        past_start = TRUE;
     if (!gst_fractal_vid_src_locate_frame(src, &s, range.first, frame, &clip_index,
                                           &frame_in_clip)) {
         GST_WARNING_OBJECT(src, "cannot seek to frame %" G_GUINT64_FORMAT, frame);
@@ -816,50 +1217,27 @@ static gboolean gst_fractal_vid_src_do_seek(GstBaseSrc *bsrc, GstSegment *segmen
     src->frame = frame;
     src->clip_index = clip_index;
     src->frame_in_clip = frame_in_clip;
+    src->reverse = segment->rate < 0;
+    src->past_start = past_start;
     src->caps_frame = 0;
     src->caps_time = 0;
     src->resnapshot = TRUE;
+    src->skip_to = 0;
+    src->ahead_asked = FALSE;
     GST_DEBUG_OBJECT(src,
-                     "seek to %" GST_TIME_FORMAT ": frame %" G_GUINT64_FORMAT
+                     "seek to %" GST_TIME_FORMAT " at rate %g: frame %" G_GUINT64_FORMAT
                      ", clip %" G_GUINT64_FORMAT " frame %u",
-                     GST_TIME_ARGS(position), frame, clip_index, frame_in_clip);
+                     GST_TIME_ARGS(segment->position), segment->rate, frame, clip_index,
+                     frame_in_clip);
 
-    /* Start rendering the clip now, while basesrc restarts the streaming thread. */
-    if (src->worker && src->have_info && clip_index < range.end)
-        gst_fractal_vid_worker_prefetch(src->worker, &s, clip_index);
+    /* Start rendering the unit now, while basesrc restarts the streaming thread. */
+    if (src->worker && src->have_info && !past_start && clip_index < range.end)
+        gst_fractal_vid_worker_prefetch(src->worker, &s, clip_index,
+                                        gst_fractal_vid_src_unit_frame(&s, frame_in_clip), TRUE);
     return TRUE;
 }
 
-static void gst_fractal_vid_src_get_times(GstBaseSrc *bsrc, GstBuffer *buffer, GstClockTime *start,
-                                          GstClockTime *end)
-{
-    *start = *end = GST_CLOCK_TIME_NONE;
-    /* Live: each frame is released when the clock reaches its PTS (E3). */
-    if (gst_base_src_is_live(bsrc) && GST_BUFFER_PTS_IS_VALID(buffer)) {
-        *start = GST_BUFFER_PTS(buffer);
-        if (GST_BUFFER_DURATION_IS_VALID(buffer))
-            *end = *start + GST_BUFFER_DURATION(buffer);
-    }
-}
-
 /* ---- queries ---- */
-
-/* Live latency: a clip's first frame needs the whole clip rendered (G8), so the renderer
- * looks a whole clip ahead; if rendering a clip ever took longer, that is the latency. */
-static GstClockTime gst_fractal_vid_src_latency_locked(GstFractalVidSrc *src)
-{
-    guint frames = src->clip_frames ? src->clip_frames : MAX_DRAWN_CLIP_FRAMES;
-    /* Asked before caps are set (a pipeline going straight to PLAYING): assume the default
-     * rate; set_caps posts a latency message with the real one. */
-    gint fps_n = src->have_info ? GST_VIDEO_INFO_FPS_N(&src->info) : DEFAULT_FPS_N;
-    gint fps_d = src->have_info ? GST_VIDEO_INFO_FPS_D(&src->info) : DEFAULT_FPS_D;
-    GstClockTime look_ahead = 0;
-
-    /* A still stream (0/1) has one frame, not a clip, to wait for. */
-    if (fps_n > 0)
-        look_ahead = gst_util_uint64_scale(frames, (guint64)fps_d * GST_SECOND, fps_n);
-    return MAX(look_ahead, src->slowest_render);
-}
 
 static gboolean gst_fractal_vid_src_query(GstBaseSrc *bsrc, GstQuery *query)
 {
@@ -869,12 +1247,19 @@ static gboolean gst_fractal_vid_src_query(GstBaseSrc *bsrc, GstQuery *query)
     case GST_QUERY_LATENCY:
         if (gst_base_src_is_live(bsrc)) {
             GstClockTime latency;
+            gint fps_n, fps_d;
 
+            /* One frame period (frames go out at their time, rendered ahead), plus the
+             * overrun measured on slow renders (E3). Asked before caps are set (a pipeline
+             * going straight to PLAYING): the default rate; set_caps posts a latency
+             * message with the real one. */
+            gst_fractal_vid_src_rate(src, &fps_n, &fps_d);
             GST_OBJECT_LOCK(src);
-            latency = gst_fractal_vid_src_latency_locked(src);
+            latency = (fps_n > 0 ? gst_util_uint64_scale(GST_SECOND, fps_d, fps_n) : 0) +
+                      src->overrun;
             GST_OBJECT_UNLOCK(src);
             GST_DEBUG_OBJECT(src, "latency %" GST_TIME_FORMAT, GST_TIME_ARGS(latency));
-            /* Frames are made on demand and never dropped: no upper bound. */
+            /* Frames are made on demand and may wait: no upper bound. */
             gst_query_set_latency(query, TRUE, latency, GST_CLOCK_TIME_NONE);
             return TRUE;
         }
@@ -885,16 +1270,13 @@ static gboolean gst_fractal_vid_src_query(GstBaseSrc *bsrc, GstQuery *query)
         gint fps_n, fps_d;
 
         gst_query_parse_duration(query, &format, NULL);
-        GST_OBJECT_LOCK(src);
-        fps_n = src->have_info ? GST_VIDEO_INFO_FPS_N(&src->info) : DEFAULT_FPS_N;
-        fps_d = src->have_info ? GST_VIDEO_INFO_FPS_D(&src->info) : DEFAULT_FPS_D;
-        GST_OBJECT_UNLOCK(src);
+        gst_fractal_vid_src_rate(src, &fps_n, &fps_d);
         if (fps_n <= 0 || (format != GST_FORMAT_TIME && format != GST_FORMAT_DEFAULT) ||
             !gst_fractal_vid_src_total_frames(src, &frames))
             break;
         if (format == GST_FORMAT_TIME)
-            gst_query_set_duration(
-                query, format, gst_util_uint64_scale(frames, (guint64)fps_d * GST_SECOND, fps_n));
+            gst_query_set_duration(query, format,
+                                   gst_fractal_vid_src_grid_time(frames, fps_n, fps_d));
         else
             gst_query_set_duration(query, format, frames);
         return TRUE;
@@ -934,7 +1316,8 @@ static gboolean gst_fractal_vid_src_query(GstBaseSrc *bsrc, GstQuery *query)
 
 /* Global TITLE and COMMENT with every label of the clip (E4); sent through basesrc so it
  * goes out after the segment and before the clip's first buffer. */
-static void gst_fractal_vid_src_send_tags(GstFractalVidSrc *src, const FvClipInfo *ci)
+static void gst_fractal_vid_src_send_tags(GstFractalVidSrc *src, const FvClipInfo *ci,
+                                          gdouble density)
 {
     GstTagList *tags = gst_tag_list_new_empty();
     gchar *title, *comment;
@@ -947,14 +1330,14 @@ static void gst_fractal_vid_src_send_tags(GstFractalVidSrc *src, const FvClipInf
         title = g_strdup_printf("fractalvid unlabeled seed %" G_GUINT64_FORMAT
                                 " clip %" G_GUINT64_FORMAT,
                                 (guint64)ci->seed, (guint64)ci->clip_index);
-    comment = g_strdup_printf("class=%" G_GINT64_FORMAT " class-seed=%" G_GUINT64_FORMAT
-                              " seed=%" G_GUINT64_FORMAT " clip=%" G_GUINT64_FORMAT
-                              " class-key=%" G_GUINT64_FORMAT " motion=%s variation=%s frames=%u"
-                              " size=%ux%u generator=%s",
-                              (gint64)ci->class_id, (guint64)ci->class_seed, (guint64)ci->seed,
-                              (guint64)ci->clip_index, (guint64)ci->class_key,
-                              fv_motion_name(ci->motion), fv_variation_name(ci->variation),
-                              ci->frames, ci->width, ci->height, FV_GENERATOR_VERSION);
+    comment = g_strdup_printf(
+        "class=%" G_GINT64_FORMAT " class-seed=%" G_GUINT64_FORMAT " seed=%" G_GUINT64_FORMAT
+        " clip=%" G_GUINT64_FORMAT " class-key=%" G_GUINT64_FORMAT
+        " motion=%s variation=%s frames=%u size=%ux%u normalization=%s density=%g generator=%s",
+        (gint64)ci->class_id, (guint64)ci->class_seed, (guint64)ci->seed, (guint64)ci->clip_index,
+        (guint64)ci->class_key, fv_motion_name(ci->motion), fv_variation_name(ci->variation),
+        ci->frames, ci->width, ci->height, fv_normalization_name(ci->normalization), density,
+        FV_GENERATOR_VERSION);
 
     gst_tag_list_add(tags, GST_TAG_MERGE_REPLACE, GST_TAG_TITLE, title, GST_TAG_COMMENT, comment,
                      NULL);
@@ -968,80 +1351,435 @@ static void gst_fractal_vid_src_send_tags(GstFractalVidSrc *src, const FvClipInf
     g_free(comment);
 }
 
-/* Rendering a clip slower than the look-ahead: the live latency grows to match (E3). */
-static void gst_fractal_vid_src_note_render_time(GstFractalVidSrc *src, gdouble seconds)
-{
-    GstClockTime render = (GstClockTime)(seconds * GST_SECOND);
-    gboolean grew;
+/* ---- live timing ---- */
 
-    if (!gst_base_src_is_live(GST_BASE_SRC(src)))
-        return;
+/* Running time of stream frame n: when it is due (live). */
+static GstClockTime gst_fractal_vid_src_due(GstFractalVidSrc *src, guint64 n)
+{
+    gint64 offset;
+
     GST_OBJECT_LOCK(src);
-    grew = render > gst_fractal_vid_src_latency_locked(src);
-    if (grew)
-        src->slowest_render = render;
+    offset = src->timestamp_offset;
+    GST_OBJECT_UNLOCK(src);
+    return offset + gst_fractal_vid_src_frame_time(src, n) + src->live_offset;
+}
+
+/* The stream frame due at running time t (live). */
+static guint64 gst_fractal_vid_src_frame_due_at(GstFractalVidSrc *src, GstClockTime t)
+{
+    GstClockTime first = gst_fractal_vid_src_due(src, src->caps_frame) - src->caps_time;
+
+    return gst_fractal_vid_src_frame_at(src, t > first ? t - first : 0);
+}
+
+/* The running time now; FALSE without a clock. */
+static gboolean gst_fractal_vid_src_now(GstFractalVidSrc *src, GstClockTime *now)
+{
+    GstClock *clock;
+    GstClockTime base, t;
+
+    GST_OBJECT_LOCK(src);
+    clock = GST_ELEMENT_CLOCK(src);
+    if (!clock) {
+        GST_OBJECT_UNLOCK(src);
+        return FALSE;
+    }
+    gst_object_ref(clock);
+    base = GST_ELEMENT_CAST(src)->base_time;
+    GST_OBJECT_UNLOCK(src);
+    t = gst_clock_get_time(clock);
+    gst_object_unref(clock);
+    *now = t > base ? t - base : 0;
+    return TRUE;
+}
+
+/* How late a frame may go out and still be on time downstream: the latency answered. */
+static GstClockTime gst_fractal_vid_src_slack(GstFractalVidSrc *src)
+{
+    GstClockTime slack;
+
+    GST_OBJECT_LOCK(src);
+    slack = gst_fractal_vid_src_period(&src->info) + src->overrun;
+    GST_OBJECT_UNLOCK(src);
+    return slack;
+}
+
+/* Walk count frames forward from clip clip_index, frame frame_in_clip: the clip and frame
+ * reached, FALSE past the stream's end. */
+static gboolean gst_fractal_vid_src_walk(GstFractalVidSrc *src, const FvSettings *s,
+                                         const ClipRange *range, guint64 count,
+                                         guint64 *clip_index, guint *frame_in_clip)
+{
+    while (count > 0) {
+        guint frames = gst_fractal_vid_src_clip_frames(src, s, *clip_index);
+        guint left = frames > *frame_in_clip ? frames - *frame_in_clip : 1;
+
+        if (count < left) {
+            *frame_in_clip += count;
+            break;
+        }
+        count -= left;
+        (*clip_index)++;
+        *frame_in_clip = 0;
+        if (*clip_index >= range->end)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Live: the next frames cannot be on time, so the stream goes on at stream frame target,
+ * the frames before it skipped and said so in a QoS message (E3). */
+static GstFlowReturn gst_fractal_vid_src_skip(GstFractalVidSrc *src, guint64 target,
+                                              GstClockTime now)
+{
+    FvSettings s;
+    ClipRange range;
+    const guint64 first = src->frame, count = target - src->frame;
+    const GstClockTime pts = gst_fractal_vid_src_due(src, first);
+    const GstClockTime end = gst_fractal_vid_src_due(src, target);
+    GstMessage *msg;
+    gboolean inside;
+
+    gst_fractal_vid_src_snapshot(src, &s, &range);
+    inside = gst_fractal_vid_src_walk(src, &s, &range, count, &src->clip_index,
+                                      &src->frame_in_clip);
+    src->frame = target;
+    src->ahead_asked = FALSE;
+    src->dropped += count;
+    GST_INFO_OBJECT(src,
+                    "%" G_GUINT64_FORMAT " frames late: skipping from frame %" G_GUINT64_FORMAT
+                    " to %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " skipped in all)",
+                    count, first, target, src->dropped);
+
+    msg = gst_message_new_qos(GST_OBJECT(src), TRUE, pts, gst_fractal_vid_src_frame_time(src, first),
+                              pts, end - pts);
+    gst_message_set_qos_values(msg, GST_CLOCK_TIME_IS_VALID(now) ? GST_CLOCK_DIFF(pts, now) : 0,
+                               1.0,
+                               (gint)(1000000 * src->processed /
+                                      MAX(src->processed + src->dropped, 1)));
+    gst_message_set_qos_stats(msg, GST_FORMAT_BUFFERS, src->processed, src->dropped);
+    gst_element_post_message(GST_ELEMENT(src), msg);
+    return inside ? GST_FLOW_OK : GST_FLOW_EOS;
+}
+
+/* Whether the unit holding the frame at clip clip_index, frame frame_in_clip is in hand. */
+static gboolean gst_fractal_vid_src_have_unit(GstFractalVidSrc *src, const FvSettings *s,
+                                              guint64 clip_index, guint frame_in_clip)
+{
+    const FvSettings *settings =
+        src->have_clip_settings && src->settings_clip == clip_index ? &src->clip_settings : s;
+
+    return src->clip && src->clip_loaded == clip_index &&
+           src->frame_loaded == gst_fractal_vid_src_unit_frame(settings, frame_in_clip);
+}
+
+/* Live, before rendering: skip the frames that can no longer be on time (E3), to the frame
+ * due now, or to the one due when its render would be done if it is still to render, or to
+ * where the render ahead was aimed (skip_to). */
+static GstFlowReturn gst_fractal_vid_src_catch_up(GstFractalVidSrc *src)
+{
+    guint64 target = src->frame;
+    GstClockTime now = GST_CLOCK_TIME_NONE;
+
+    /* Past the unit in hand, the frames up to where the render ahead was aimed go. */
+    if (src->skip_to > src->frame) {
+        FvSettings s;
+
+        gst_fractal_vid_src_snapshot(src, &s, NULL);
+        if (!gst_fractal_vid_src_have_unit(src, &s, src->clip_index, src->frame_in_clip))
+            target = src->skip_to;
+    }
+
+    if (gst_fractal_vid_src_now(src, &now) &&
+        now > gst_fractal_vid_src_due(src, src->frame) + gst_fractal_vid_src_slack(src)) {
+        /* The first frame still on time: due at most the slack before now. */
+        const GstClockTime slack = gst_fractal_vid_src_slack(src) -
+                                   gst_fractal_vid_src_period(&src->info);
+        guint64 late = gst_fractal_vid_src_frame_due_at(src, now > slack ? now - slack : 0);
+        guint64 clip_index = src->clip_index;
+        guint frame_in_clip = src->frame_in_clip;
+        FvSettings s;
+        ClipRange range;
+
+        gst_fractal_vid_src_snapshot(src, &s, &range);
+        if (late > src->frame &&
+            gst_fractal_vid_src_walk(src, &s, &range, late - src->frame, &clip_index,
+                                     &frame_in_clip) &&
+            !gst_fractal_vid_src_have_unit(src, &s, clip_index, frame_in_clip) &&
+            src->render_seconds * GST_SECOND > gst_fractal_vid_src_period(&src->info))
+            late = gst_fractal_vid_src_frame_due_at(
+                src, now + (GstClockTime)(1.25 * src->render_seconds * GST_SECOND));
+        target = MAX(target, late);
+    }
+    if (target <= src->frame)
+        return GST_FLOW_OK;
+    return gst_fractal_vid_src_skip(src, target, now);
+}
+
+/* Live, after rendering: whether the next frame would be late downstream. */
+static gboolean gst_fractal_vid_src_is_late(GstFractalVidSrc *src)
+{
+    GstClockTime now;
+
+    return gst_fractal_vid_src_now(src, &now) &&
+           now > gst_fractal_vid_src_due(src, src->frame) + gst_fractal_vid_src_slack(src);
+}
+
+/* Live: a unit took seconds to render. Learn how long units take; trade density for time
+ * (adaptive-density); and when a unit rendered ahead took longer than a unit plays, raise
+ * the latency by the overrun, in whole frame periods, at least doubling, at most
+ * MAX_OVERRUN_PERIODS (beyond, frames are skipped): re-posted only when it really grows. */
+static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipInfo *ci,
+                                            gdouble seconds, gboolean ahead)
+{
+    const GstClockTime period = gst_fractal_vid_src_period(&src->info);
+    const GstClockTime play = ci->frames_held * period;
+    const GstClockTime render = (GstClockTime)(seconds * GST_SECOND);
+    gboolean grew = FALSE;
+
+    src->render_seconds = src->render_seconds > 0 ? (src->render_seconds + seconds) / 2 : seconds;
+    if (play == 0 || seconds <= 0)
+        return;
+
+    GST_OBJECT_LOCK(src);
+    if (src->adaptive_density) {
+        const gdouble step = CLAMP(ADAPT_BUDGET * play / GST_SECOND / seconds, ADAPT_MIN_STEP,
+                                   ADAPT_MAX_STEP);
+        const gdouble density =
+            CLAMP(src->loaded_settings.density * step, FV_MIN_DENSITY, src->density);
+
+        if (density != src->live_density)
+            GST_DEBUG_OBJECT(src, "render %.3f s for %.3f s of video: density %g",
+                             seconds, (gdouble)play / GST_SECOND, density);
+        src->live_density = density;
+    }
+    if (ahead && render > play) {
+        const GstClockTime cap = MAX_OVERRUN_PERIODS * period;
+        const GstClockTime over = render - play;
+
+        if (over > src->overrun && over <= cap) {
+            GstClockTime grown = MAX(over, 2 * src->overrun);
+
+            src->overrun = MIN(cap, (grown + period - 1) / period * period);
+            grew = TRUE;
+        }
+    }
     GST_OBJECT_UNLOCK(src);
     if (grew) {
-        GST_INFO_OBJECT(src, "a clip took %.3f s to render: latency grows", seconds);
+        GST_INFO_OBJECT(src, "a unit took %.3f s to render, %.3f s to play: latency grows",
+                        seconds, (gdouble)play / GST_SECOND);
         gst_element_post_message(GST_ELEMENT(src), gst_message_new_latency(GST_OBJECT(src)));
     }
 }
 
-/* Make src->clip the clip of the next frame: the clip the position is in, rendered with the
- * properties as they are now (at a clip boundary, after start or a seek), or the same clip
- * at a new size after a renegotiation. */
-static GstFlowReturn gst_fractal_vid_src_prepare_clip(GstFractalVidSrc *src)
+/* Live: wait for the next frame's time on the pipeline clock. Pausing unschedules the wait
+ * and resumes it at PLAYING; flushing ends it. The first frame since PLAYING, if its render
+ * kept it past its time, starts the stream where the clock is (E3). */
+static GstFlowReturn gst_fractal_vid_src_wait(GstFractalVidSrc *src)
+{
+    for (;;) {
+        GstClock *clock;
+        GstClockTime base, now, due;
+        GstClockID id;
+        GstClockReturn waited;
+        gboolean restart;
+
+        GST_OBJECT_LOCK(src);
+        if (src->flushing) {
+            GST_OBJECT_UNLOCK(src);
+            return GST_FLOW_FLUSHING;
+        }
+        if (!src->playing) {
+            GstFlowReturn ret;
+
+            GST_OBJECT_UNLOCK(src);
+            ret = gst_base_src_wait_playing(GST_BASE_SRC(src));
+            if (ret != GST_FLOW_OK)
+                return ret;
+            continue;
+        }
+        restart = src->live_restart;
+        src->live_restart = FALSE;
+        clock = GST_ELEMENT_CLOCK(src);
+        if (!clock) {
+            GST_OBJECT_UNLOCK(src);
+            return GST_FLOW_OK;
+        }
+        gst_object_ref(clock);
+        base = GST_ELEMENT_CAST(src)->base_time;
+        GST_OBJECT_UNLOCK(src);
+
+        now = gst_clock_get_time(clock);
+        now = now > base ? now - base : 0;
+        due = gst_fractal_vid_src_due(src, src->frame);
+        if (restart && now > due + gst_fractal_vid_src_period(&src->info)) {
+            GST_INFO_OBJECT(src, "first frame %" GST_TIME_FORMAT " late: the stream starts now",
+                            GST_TIME_ARGS(now - due));
+            src->live_offset += now - due;
+            due = now;
+        }
+
+        /* A time already passed returns at once (as basesrc does, always through the clock,
+         * so a test clock sees every frame). */
+        GST_OBJECT_LOCK(src);
+        if (src->flushing || !src->playing) {
+            GST_OBJECT_UNLOCK(src);
+            gst_object_unref(clock);
+            continue;
+        }
+        id = src->clock_id = gst_clock_new_single_shot_id(clock, base + due);
+        GST_OBJECT_UNLOCK(src);
+        waited = gst_clock_id_wait(id, NULL);
+        GST_OBJECT_LOCK(src);
+        src->clock_id = NULL;
+        GST_OBJECT_UNLOCK(src);
+        gst_clock_id_unref(id);
+        gst_object_unref(clock);
+        if (waited != GST_CLOCK_UNSCHEDULED)
+            return GST_FLOW_OK;
+    }
+}
+
+/* Ask the worker for the unit after the current one, unless the stream ends first: a
+ * render nobody will play is not started. Live, if it would come too late, the unit due
+ * when a render started now would be done is asked for instead, and the frames before it
+ * will be skipped. */
+static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvClipInfo *ci,
+                                              guint unit, const FvSettings *fresh,
+                                              const ClipRange *range, gboolean live)
+{
+    const gint num_buffers_left = GST_BASE_SRC(src)->num_buffers_left;
+    const FvSettings *settings = fresh;
+    guint64 clip_index = src->clip_index, frames_to_next;
+    guint frame_in_clip;
+    gboolean same_clip = unit != GST_FRACTAL_VID_WHOLE_CLIP;
+
+    if (GST_VIDEO_INFO_FPS_N(&src->info) <= 0)
+        return;
+    if (!src->reverse) {
+        same_clip &= src->frame_in_clip + 1 < ci->frames;
+        frames_to_next = same_clip ? 1 : ci->frames - src->frame_in_clip;
+        if (!same_clip && ++clip_index >= range->end)
+            return;
+        frame_in_clip = same_clip ? src->frame_in_clip + 1 : 0;
+    } else {
+        same_clip &= src->frame_in_clip > 0;
+        frames_to_next = same_clip ? 1 : src->frame_in_clip + 1;
+        if (!same_clip && clip_index-- <= range->first)
+            return;
+        frame_in_clip = same_clip ? src->frame_in_clip - 1
+                                  : MAX(fv_clip_frame_count(fresh, clip_index), 1) - 1;
+    }
+    if (num_buffers_left >= 0 && (guint64)num_buffers_left < frames_to_next)
+        return;
+    if (same_clip)
+        settings = &src->clip_settings;
+
+    if (live) {
+        const GstClockTime render = (GstClockTime)(src->render_seconds * GST_SECOND);
+        const guint64 next = src->frame + frames_to_next;
+        GstClockTime now;
+
+        if (render > 0 && gst_fractal_vid_src_now(src, &now) &&
+            now + render > gst_fractal_vid_src_due(src, next) +
+                               (1 + MAX_OVERRUN_PERIODS) *
+                                   gst_fractal_vid_src_period(&src->info)) {
+            guint64 aim = gst_fractal_vid_src_frame_due_at(src, now + render * 5 / 4);
+            guint64 aim_clip = src->clip_index;
+            guint aim_frame = src->frame_in_clip;
+
+            if (aim > next && gst_fractal_vid_src_walk(src, fresh, range, aim - src->frame,
+                                                       &aim_clip, &aim_frame)) {
+                /* Whole clips start at their first frame. */
+                if (fresh->normalization != FV_NORMALIZATION_FRAME) {
+                    aim -= aim_frame;
+                    aim_frame = 0;
+                }
+                if (aim > next) {
+                    GST_DEBUG_OBJECT(src,
+                                     "rendering takes %.3f s: aiming at frame %" G_GUINT64_FORMAT,
+                                     src->render_seconds, aim);
+                    src->skip_to = aim;
+                    src->ahead_asked = FALSE;
+                    gst_fractal_vid_worker_prefetch(
+                        src->worker, fresh, aim_clip,
+                        gst_fractal_vid_src_unit_frame(fresh, aim_frame), TRUE);
+                    return;
+                }
+            }
+        }
+    }
+    src->ahead_asked = TRUE;
+    gst_fractal_vid_worker_prefetch(src->worker, settings, clip_index,
+                                    gst_fractal_vid_src_unit_frame(settings, frame_in_clip),
+                                    !same_clip);
+}
+
+/* Make src->clip hold the unit of the next frame: of the clip the position is in, rendered
+ * with the properties as they were when that clip started (at a clip boundary, after start or
+ * a seek), at the negotiated size (a renegotiation mid-clip re-renders the same clip). */
+static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gboolean live)
 {
     const GstVideoInfo *info = &src->info;
     const FvClipInfo *ci;
-    FvSettings wanted;
+    FvSettings fresh, wanted;
     const gchar *bad_field = NULL;
     ClipRange range;
-    gint num_buffers_left, result;
+    gint result;
     gdouble seconds = 0;
-    const gboolean new_clip = !src->clip || src->resnapshot || src->clip_loaded != src->clip_index;
+    guint unit, frames;
+    const gboolean new_clip =
+        !src->have_clip_settings || src->resnapshot || src->settings_clip != src->clip_index;
 
-    if (!new_clip && src->clip_settings.width == (guint)info->width &&
-        src->clip_settings.height == (guint)info->height)
-        return GST_FLOW_OK;
-
-    gst_fractal_vid_src_snapshot(src, &wanted, &range);
-    if (!new_clip) {
-        /* Same clip, new size: keep the settings it started with. */
-        FvSettings resized = src->clip_settings;
-
-        resized.width = wanted.width;
-        resized.height = wanted.height;
-        wanted = resized;
-    } else if (src->clip_index >= range.end) {
-        return GST_FLOW_EOS;
-    }
-    src->resnapshot = FALSE;
-
-    /* A seek that lands in the clip being played keeps it. */
-    if (!(src->clip && src->clip_loaded == src->clip_index &&
-          gst_fractal_vid_settings_equal(&wanted, &src->clip_settings))) {
-        if (fv_settings_validate(&wanted, &bad_field) != 0) {
+    gst_fractal_vid_src_snapshot(src, &fresh, &range);
+    if (new_clip) {
+        if (src->clip_index >= range.end || src->clip_index < range.first)
+            return GST_FLOW_EOS;
+        if (fv_settings_validate(&fresh, &bad_field) != 0) {
             GST_ELEMENT_ERROR(src, LIBRARY, SETTINGS,
                               ("Invalid fractal settings: %s", bad_field ? bad_field : "unknown"),
                               (NULL));
             return GST_FLOW_ERROR;
         }
+        src->clip_settings = fresh;
+        src->settings_clip = src->clip_index;
+        src->have_clip_settings = TRUE;
+        src->resnapshot = FALSE;
+    } else {
+        /* Same clip, new size: keep the settings it started with. */
+        src->clip_settings.width = GST_VIDEO_INFO_WIDTH(info);
+        src->clip_settings.height = GST_VIDEO_INFO_HEIGHT(info);
+    }
+    wanted = src->clip_settings;
 
+    /* Only settings changed between a seek and now could leave the position past the
+     * clip's end; play the clip's last frame rather than fail. */
+    frames = fv_clip_frame_count(&wanted, src->clip_index);
+    if (src->frame_in_clip >= frames)
+        src->frame_in_clip = frames - 1;
+    unit = gst_fractal_vid_src_unit_frame(&wanted, src->frame_in_clip);
+
+    if (!(src->clip && src->clip_loaded == src->clip_index && src->frame_loaded == unit &&
+          gst_fractal_vid_settings_equal(&wanted, &src->loaded_settings))) {
+        /* Rendered while the unit before it played, rather than on demand. */
+        const gboolean ahead = src->ahead_asked;
+
+        src->ahead_asked = FALSE;
         if (src->clip) {
             gst_fractal_vid_worker_give_back(src->worker, src->clip);
             src->clip = NULL;
         }
-        result = gst_fractal_vid_worker_take(src->worker, &wanted, src->clip_index, &src->clip,
-                                             &seconds);
+        result = gst_fractal_vid_worker_take(src->worker, &wanted, src->clip_index, unit,
+                                             &src->clip, &seconds);
         if (result == -ECANCELED)
             return GST_FLOW_FLUSHING;
         if (result == -ENOMEM) {
             GST_ELEMENT_ERROR(src, RESOURCE, NO_SPACE_LEFT,
-                              ("Not enough memory to render a %ux%u fractal clip of %u frames",
+                              ("Not enough memory to render a %ux%u fractal %s",
                                wanted.width, wanted.height,
-                               fv_clip_frame_count(&wanted, src->clip_index)),
-                              ("fv_render_clip: %s; try a smaller size or fewer clip-frames",
+                               unit == GST_FRACTAL_VID_WHOLE_CLIP ? "clip" : "frame"),
+                              ("fv_render_clip: %s; try a smaller size, fewer clip-frames or "
+                               "normalization=frame",
                                g_strerror(ENOMEM)));
             return GST_FLOW_ERROR;
         }
@@ -1051,27 +1789,21 @@ static GstFlowReturn gst_fractal_vid_src_prepare_clip(GstFractalVidSrc *src)
                               ("fv_render_clip: %s", g_strerror(-result)));
             return GST_FLOW_ERROR;
         }
-        src->clip_settings = wanted;
         src->clip_loaded = src->clip_index;
-        gst_fractal_vid_src_note_render_time(src, seconds);
+        src->frame_loaded = unit;
+        src->loaded_settings = wanted;
+        ci = fv_clip_info(src->clip);
+        if (live)
+            gst_fractal_vid_src_note_render(src, ci, seconds, ahead);
+        /* The next unit renders while this one plays, with the properties as they are now
+         * (adaptive-density may just have traded). */
+        gst_fractal_vid_src_snapshot(src, &fresh, &range);
+        gst_fractal_vid_src_prefetch_next(src, ci, unit, &fresh, &range, live);
     }
-
     ci = fv_clip_info(src->clip);
-    /* Only settings changed between the seek and now could leave the position past the
-     * clip's end; play the clip's last frame rather than fail. */
-    if (src->frame_in_clip >= ci->frames)
-        src->frame_in_clip = ci->frames - 1;
-
-    /* The next clip renders while this one plays, unless the stream ends first: a clip
-     * render nobody will play is not started. num_buffers_left counts
-     * the buffers after this one. */
-    num_buffers_left = GST_BASE_SRC(src)->num_buffers_left;
-    if (GST_VIDEO_INFO_FPS_N(info) > 0 && src->clip_index + 1 < range.end &&
-        (num_buffers_left < 0 || (guint)num_buffers_left >= ci->frames - src->frame_in_clip))
-        gst_fractal_vid_worker_prefetch(src->worker, &wanted, src->clip_index + 1);
 
     if (new_clip)
-        gst_fractal_vid_src_send_tags(src, ci);
+        gst_fractal_vid_src_send_tags(src, ci, wanted.density);
     return GST_FLOW_OK;
 }
 
@@ -1079,21 +1811,36 @@ static GstFlowReturn gst_fractal_vid_src_fill(GstPushSrc *psrc, GstBuffer *buffe
 {
     GstFractalVidSrc *src = GST_FRACTAL_VID_SRC(psrc);
     const GstVideoInfo *info = &src->info;
+    const gboolean live = gst_base_src_is_live(GST_BASE_SRC(src));
     GstVideoFrame vframe;
     GstFlowReturn ret;
     GstClockTime pts;
     gint64 offset;
-    gboolean written;
+    gboolean written, restart;
 
     if (G_UNLIKELY(!src->have_info))
         return GST_FLOW_NOT_NEGOTIATED;
-    /* Framerate 0/1: one still frame, then EOS (E2). */
-    if (GST_VIDEO_INFO_FPS_N(info) == 0 && src->frame > 0)
+    /* Framerate 0/1: one still frame, then EOS (E2); backwards: EOS after the first frame. */
+    if ((GST_VIDEO_INFO_FPS_N(info) == 0 && src->frame > 0) || src->past_start)
         return GST_FLOW_EOS;
 
-    ret = gst_fractal_vid_src_prepare_clip(src);
-    if (ret != GST_FLOW_OK)
-        return ret;
+    /* The first frame since PLAYING is never late: the stream starts with it (see wait). */
+    GST_OBJECT_LOCK(src);
+    restart = src->live_restart || !src->playing;
+    GST_OBJECT_UNLOCK(src);
+    for (;;) {
+        if (live && !restart) {
+            ret = gst_fractal_vid_src_catch_up(src);
+            if (ret != GST_FLOW_OK)
+                return ret;
+        }
+        ret = gst_fractal_vid_src_prepare_unit(src, live);
+        if (ret != GST_FLOW_OK)
+            return ret;
+        /* A render that kept the frame past its time: skip on from where the clock is. */
+        if (!live || restart || !gst_fractal_vid_src_is_late(src))
+            break;
+    }
 
     if (!gst_video_frame_map(&vframe, info, buffer, GST_MAP_WRITE)) {
         GST_ELEMENT_ERROR(src, RESOURCE, WRITE,
@@ -1113,25 +1860,49 @@ static GstFlowReturn gst_fractal_vid_src_fill(GstPushSrc *psrc, GstBuffer *buffe
         return GST_FLOW_ERROR;
     }
 
+    /* Live: the frame goes out at its time (E3). */
+    if (live) {
+        ret = gst_fractal_vid_src_wait(src);
+        if (ret != GST_FLOW_OK)
+            return ret;
+    }
+
     GST_OBJECT_LOCK(src);
     offset = src->timestamp_offset;
     GST_OBJECT_UNLOCK(src);
 
     /* Every timestamp from the frame count, so nothing drifts (E3). */
     pts = gst_fractal_vid_src_frame_time(src, src->frame);
-    GST_BUFFER_PTS(buffer) = offset + pts;
+    GST_BUFFER_PTS(buffer) = offset + pts + (live ? src->live_offset : 0);
     GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
     GST_BUFFER_DURATION(buffer) = GST_VIDEO_INFO_FPS_N(info) > 0
                                       ? gst_fractal_vid_src_frame_time(src, src->frame + 1) - pts
                                       : GST_CLOCK_TIME_NONE;
     GST_BUFFER_OFFSET(buffer) = src->frame;
     GST_BUFFER_OFFSET_END(buffer) = src->frame + 1;
-    gst_fractal_vid_meta_add(buffer, fv_clip_info(src->clip), src->frame_in_clip, src->frame);
+    gst_fractal_vid_meta_add(buffer, fv_clip_info(src->clip), src->loaded_settings.density,
+                             src->frame_in_clip, src->frame);
+    src->processed++;
 
-    src->frame++;
-    if (++src->frame_in_clip >= fv_clip_info(src->clip)->frames) {
-        src->clip_index++;
-        src->frame_in_clip = 0;
+    if (!src->reverse) {
+        src->frame++;
+        if (++src->frame_in_clip >= fv_clip_info(src->clip)->frames) {
+            src->clip_index++;
+            src->frame_in_clip = 0;
+        }
+    } else if (src->frame == 0) {
+        src->past_start = TRUE;
+    } else {
+        src->frame--;
+        if (src->frame_in_clip > 0) {
+            src->frame_in_clip--;
+        } else {
+            FvSettings s;
+
+            gst_fractal_vid_src_snapshot(src, &s, NULL);
+            src->clip_index--;
+            src->frame_in_clip = MAX(gst_fractal_vid_src_clip_frames(src, &s, src->clip_index), 1) - 1;
+        }
     }
     return GST_FLOW_OK;
 }
@@ -1161,15 +1932,31 @@ static gboolean gst_fractal_vid_src_start(GstBaseSrc *bsrc)
     src->worker = worker;
     gst_video_info_init(&src->info);
     src->have_info = FALSE;
-    src->slowest_render = 0;
+    src->overrun = 0;
+    src->live_density = 0;
+    src->live_restart = FALSE;
+    src->flushing = FALSE;
+    src->playing = FALSE;
     GST_OBJECT_UNLOCK(src);
+
+    g_mutex_lock(&src->ready_lock);
+    src->ready = READY_WAIT_CAPS;
+    g_mutex_unlock(&src->ready_lock);
 
     src->frame = 0;
     src->clip_index = 0;
     src->frame_in_clip = 0;
+    src->reverse = FALSE;
+    src->past_start = FALSE;
     src->caps_frame = 0;
     src->caps_time = 0;
     src->resnapshot = TRUE;
+    src->have_clip_settings = FALSE;
+    src->live_offset = 0;
+    src->skip_to = 0;
+    src->ahead_asked = FALSE;
+    src->render_seconds = 0;
+    src->processed = src->dropped = 0;
     return TRUE;
 }
 
@@ -1184,20 +1971,90 @@ static gboolean gst_fractal_vid_src_stop(GstBaseSrc *bsrc)
     src->have_info = FALSE;
     GST_OBJECT_UNLOCK(src);
 
+    g_mutex_lock(&src->ready_lock);
+    src->ready = READY_NO_CAPS;
+    g_cond_broadcast(&src->ready_cond);
+    g_mutex_unlock(&src->ready_lock);
+
     fv_clip_free(&src->clip);
-    /* A clip being rendered is cancelled: this waits for one lane of one frame at most. */
+    src->have_clip_settings = FALSE;
+    /* A unit being rendered is cancelled: this waits for one lane of one frame at most. */
     gst_fractal_vid_worker_free(worker);
     g_clear_pointer(&src->scratch, g_free);
     src->scratch_size = 0;
     return TRUE;
 }
 
-/* Flushing (seeks, state changes): a streaming thread waiting for a clip returns at once. */
+/* Live: READY to PAUSED returns once the first unit is rendered (or FIRST_UNIT_WAIT has
+ * passed), so the first frame is ready when the pipeline goes to PLAYING (E3). The caps are
+ * negotiated meanwhile in the streaming thread, which set_caps starts the render from. */
+static void gst_fractal_vid_src_wait_first_unit(GstFractalVidSrc *src)
+{
+    const gint64 end = g_get_monotonic_time() + FIRST_UNIT_WAIT;
+    GstFractalVidWorker *worker;
+    gint ready;
+
+    g_mutex_lock(&src->ready_lock);
+    while (src->ready == READY_WAIT_CAPS)
+        if (!g_cond_wait_until(&src->ready_cond, &src->ready_lock, end))
+            break;
+    ready = src->ready;
+    g_mutex_unlock(&src->ready_lock);
+
+    /* The state lock keeps stop(), which frees the worker, from running meanwhile. */
+    GST_OBJECT_LOCK(src);
+    worker = src->worker;
+    GST_OBJECT_UNLOCK(src);
+    if (ready == READY_FIRST_ASKED && worker && !gst_fractal_vid_worker_wait_idle(worker, end))
+        GST_INFO_OBJECT(src, "first frame not rendered yet: it comes after PLAYING");
+}
+
+static GstStateChangeReturn gst_fractal_vid_src_change_state(GstElement *element,
+                                                             GstStateChange transition)
+{
+    GstFractalVidSrc *src = GST_FRACTAL_VID_SRC(element);
+    GstStateChangeReturn ret;
+
+    if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING) {
+        GST_OBJECT_LOCK(src);
+        src->playing = TRUE;
+        src->live_restart = TRUE;
+        GST_OBJECT_UNLOCK(src);
+    }
+
+    ret = GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
+    if (ret == GST_STATE_CHANGE_FAILURE)
+        return ret;
+
+    switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+        if (ret == GST_STATE_CHANGE_NO_PREROLL)
+            gst_fractal_vid_src_wait_first_unit(src);
+        break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+        /* A live frame waiting for its time waits again at PLAYING, on the new base time. */
+        GST_OBJECT_LOCK(src);
+        src->playing = FALSE;
+        if (src->clock_id)
+            gst_clock_id_unschedule(src->clock_id);
+        GST_OBJECT_UNLOCK(src);
+        break;
+    default:
+        break;
+    }
+    return ret;
+}
+
+/* Flushing (seeks, state changes): a streaming thread waiting for a unit or for the clock
+ * returns at once. */
 static gboolean gst_fractal_vid_src_unlock(GstBaseSrc *bsrc)
 {
     GstFractalVidSrc *src = GST_FRACTAL_VID_SRC(bsrc);
 
     GST_OBJECT_LOCK(src);
+    src->flushing = TRUE;
+    if (src->clock_id)
+        gst_clock_id_unschedule(src->clock_id);
     if (src->worker)
         gst_fractal_vid_worker_set_flushing(src->worker, TRUE);
     GST_OBJECT_UNLOCK(src);
@@ -1209,6 +2066,7 @@ static gboolean gst_fractal_vid_src_unlock_stop(GstBaseSrc *bsrc)
     GstFractalVidSrc *src = GST_FRACTAL_VID_SRC(bsrc);
 
     GST_OBJECT_LOCK(src);
+    src->flushing = FALSE;
     if (src->worker)
         gst_fractal_vid_worker_set_flushing(src->worker, FALSE);
     GST_OBJECT_UNLOCK(src);
@@ -1270,6 +2128,8 @@ static void gst_fractal_vid_src_finalize(GObject *object)
 
     g_array_unref(src->clip_starts);
     g_mutex_clear(&src->map_lock);
+    g_mutex_clear(&src->ready_lock);
+    g_cond_clear(&src->ready_cond);
     G_OBJECT_CLASS(parent_class)->finalize(object);
 }
 
@@ -1289,7 +2149,7 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
     g_object_class_install_property(
         gobject_class, PROP_CLASS,
         g_param_spec_int("class", "Class",
-                         "The class: which system and motion the clips show (G1). "
+                         "The class: which system and motion the clips show. "
                          "-1: unlabeled, a new random class every clip",
                          -1, G_MAXINT, DEFAULT_CLASS, flags | GST_PARAM_MUTABLE_PLAYING));
     g_object_class_install_property(
@@ -1306,13 +2166,13 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
                             0, G_MAXUINT64, DEFAULT_CLASS_SEED, flags | GST_PARAM_MUTABLE_PLAYING));
     g_object_class_install_property(
         gobject_class, PROP_MOTION,
-        g_param_spec_enum("motion", "Motion", "How the system moves between its key states (G3)",
+        g_param_spec_enum("motion", "Motion", "How the system moves between its key states",
                           GST_TYPE_FRACTAL_VID_SRC_MOTION, DEFAULT_MOTION,
                           flags | GST_PARAM_MUTABLE_PLAYING));
     g_object_class_install_property(
         gobject_class, PROP_VARIATION,
         g_param_spec_enum("variation", "Variation",
-                          "Nonlinear variation applied after every map (G5)",
+                          "Nonlinear flame variation applied after every map",
                           GST_TYPE_FRACTAL_VID_SRC_VARIATION, DEFAULT_VARIATION,
                           flags | GST_PARAM_MUTABLE_PLAYING));
     g_object_class_install_property(
@@ -1339,6 +2199,14 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
                             FV_MIN_DENSITY, FV_MAX_DENSITY, DEFAULT_DENSITY,
                             flags | GST_PARAM_MUTABLE_PLAYING));
     g_object_class_install_property(
+        gobject_class, PROP_NORMALIZATION,
+        g_param_spec_enum("normalization", "Normalization",
+                          "How brightness is scaled: by the clip's brightest pixel (clip, the "
+                          "paper's) or by each frame's own (frame: the first frame comes at "
+                          "once, for big frames and live streams)",
+                          GST_TYPE_FRACTAL_VID_SRC_NORMALIZATION, DEFAULT_NORMALIZATION,
+                          flags | GST_PARAM_MUTABLE_PLAYING));
+    g_object_class_install_property(
         gobject_class, PROP_THREADS,
         g_param_spec_uint("threads", "Threads",
                           "Rendering threads; 0: one per core (pixels do not depend on it)", 0,
@@ -1346,8 +2214,17 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
     g_object_class_install_property(
         gobject_class, PROP_IS_LIVE,
         g_param_spec_boolean("is-live", "Is live",
-                             "Release frames on the pipeline clock, like a camera", DEFAULT_IS_LIVE,
-                             flags | GST_PARAM_MUTABLE_READY));
+                             "Release frames on the pipeline clock, like a camera; a frame that "
+                             "cannot be on time is skipped",
+                             DEFAULT_IS_LIVE, flags | GST_PARAM_MUTABLE_READY));
+    g_object_class_install_property(
+        gobject_class, PROP_ADAPTIVE_DENSITY,
+        g_param_spec_boolean("adaptive-density", "Adaptive density",
+                             "Live: when frames render slower than real time, lower the density "
+                             "(at most to the density property) until they keep up, and raise "
+                             "it again when there is time. The density used is in every "
+                             "buffer's meta; pixels then depend on the machine's speed",
+                             DEFAULT_ADAPTIVE_DENSITY, flags | GST_PARAM_MUTABLE_PLAYING));
     g_object_class_install_property(
         gobject_class, PROP_TIMESTAMP_OFFSET,
         g_param_spec_int64("timestamp-offset", "Timestamp offset",
@@ -1356,21 +2233,26 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
 
     gst_element_class_set_static_metadata(
         element_class, "Fractal video source", "Source/Video",
-        "Renders fractal videos (iterated function systems in smooth motion), "
-        "labelled per clip, for pre-training video models and as a test source",
+        "Renders endless, labelled, reproducible fractal videos (iterated function systems in "
+        "smooth motion) for pre-training video models and as a test source. Each clip starts "
+        "with TITLE and COMMENT tags; each buffer carries a GstFractalVidMeta custom meta with "
+        "its labels: class, class-key, class-seed, seed, clip, frame-in-clip, frames-in-clip, "
+        "frame, motion, variation, normalization and density",
         "fractalvid developers");
     caps = gst_fractal_vid_src_make_caps();
     gst_element_class_add_pad_template(
         element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
     gst_caps_unref(caps);
 
+    element_class->change_state = gst_fractal_vid_src_change_state;
+    element_class->send_event = gst_fractal_vid_src_send_event;
     basesrc_class->negotiate = gst_fractal_vid_src_negotiate;
     basesrc_class->fixate = gst_fractal_vid_src_fixate;
     basesrc_class->set_caps = gst_fractal_vid_src_set_caps;
     basesrc_class->decide_allocation = gst_fractal_vid_src_decide_allocation;
     basesrc_class->is_seekable = gst_fractal_vid_src_is_seekable;
+    basesrc_class->event = gst_fractal_vid_src_event;
     basesrc_class->do_seek = gst_fractal_vid_src_do_seek;
-    basesrc_class->get_times = gst_fractal_vid_src_get_times;
     basesrc_class->query = gst_fractal_vid_src_query;
     basesrc_class->start = gst_fractal_vid_src_start;
     basesrc_class->stop = gst_fractal_vid_src_stop;
@@ -1380,6 +2262,7 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
 
     gst_type_mark_as_plugin_api(GST_TYPE_FRACTAL_VID_SRC_MOTION, 0);
     gst_type_mark_as_plugin_api(GST_TYPE_FRACTAL_VID_SRC_VARIATION, 0);
+    gst_type_mark_as_plugin_api(GST_TYPE_FRACTAL_VID_SRC_NORMALIZATION, 0);
 }
 
 static void gst_fractal_vid_src_init(GstFractalVidSrc *src)
@@ -1395,10 +2278,14 @@ static void gst_fractal_vid_src_init(GstFractalVidSrc *src)
     src->density = DEFAULT_DENSITY;
     src->threads = DEFAULT_THREADS;
     src->timestamp_offset = DEFAULT_TIMESTAMP_OFFSET;
+    src->normalization = DEFAULT_NORMALIZATION;
+    src->adaptive_density = DEFAULT_ADAPTIVE_DENSITY;
     gst_video_info_init(&src->info);
 
     g_mutex_init(&src->map_lock);
     src->clip_starts = g_array_new(FALSE, FALSE, sizeof(guint64));
+    g_mutex_init(&src->ready_lock);
+    g_cond_init(&src->ready_cond);
 
     /* Time is the natural format: seeks and segments are in TIME (E3). */
     gst_base_src_set_format(GST_BASE_SRC(src), GST_FORMAT_TIME);

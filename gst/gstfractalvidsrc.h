@@ -11,11 +11,14 @@ G_BEGIN_DECLS
 #define GST_TYPE_FRACTAL_VID_SRC (gst_fractal_vid_src_get_type())
 G_DECLARE_FINAL_TYPE(GstFractalVidSrc, gst_fractal_vid_src, GST, FRACTAL_VID_SRC, GstPushSrc)
 
-/* The enum types of the motion and variation properties (registered, plugin API). */
+/* The enum types of the motion, variation and normalization properties (registered, plugin
+ * API). */
 #define GST_TYPE_FRACTAL_VID_SRC_MOTION (gst_fractal_vid_src_motion_get_type())
 GType gst_fractal_vid_src_motion_get_type(void);
 #define GST_TYPE_FRACTAL_VID_SRC_VARIATION (gst_fractal_vid_src_variation_get_type())
 GType gst_fractal_vid_src_variation_get_type(void);
+#define GST_TYPE_FRACTAL_VID_SRC_NORMALIZATION (gst_fractal_vid_src_normalization_get_type())
+GType gst_fractal_vid_src_normalization_get_type(void);
 
 GST_ELEMENT_REGISTER_DECLARE(fractalvidsrc);
 

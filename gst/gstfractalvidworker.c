@@ -1,9 +1,9 @@
 /* fractalvid: render-ahead worker of fractalvidsrc (see gstfractalvidworker.h).
  *
- * One request slot, one result slot. The element only ever wants one clip next (the one after
- * the current clip, or the one a seek lands in), so a newer request simply replaces an older
- * one, and a result that is not what was asked for is thrown away. At most two clips' storage
- * exist: the one the element plays and the one being rendered. */
+ * One request slot, one result slot. The element only ever wants one unit next (the one after
+ * the current unit, or the one a seek or a late live stream lands in), so a newer request
+ * simply replaces an older one, and a result that is not what was asked for is thrown away. At
+ * most two units' storage exist: the one the element plays and the one being rendered. */
 
 #include "gstfractalvidworker.h"
 
@@ -12,6 +12,7 @@
 typedef struct {
     FvSettings settings;
     guint64 clip_index;
+    guint frame; /* GST_FRACTAL_VID_WHOLE_CLIP, or the one frame */
 } ClipKey;
 
 struct _GstFractalVidWorker {
@@ -24,8 +25,8 @@ struct _GstFractalVidWorker {
     guint threads_open;
     guint threads_wanted;
 
-    /* The next clip to render. prefetch_pending: the request came from prefetch and may be
-     * refreshed by update_prefetch. */
+    /* The next unit to render. prefetch_pending: the request came from a fresh prefetch and
+     * may be refreshed by update_prefetch. */
     gboolean have_request;
     gboolean prefetch_pending;
     ClipKey request;
@@ -55,12 +56,13 @@ gboolean gst_fractal_vid_settings_equal(const FvSettings *a, const FvSettings *b
     return a->class_id == b->class_id && a->class_seed == b->class_seed && a->seed == b->seed &&
            a->motion == b->motion && a->variation == b->variation &&
            a->clip_frames == b->clip_frames && a->density == b->density && a->width == b->width &&
-           a->height == b->height;
+           a->height == b->height && a->normalization == b->normalization;
 }
 
-static gboolean clip_key_equal(const ClipKey *key, const FvSettings *settings, guint64 clip_index)
+static gboolean clip_key_equal(const ClipKey *key, const FvSettings *settings, guint64 clip_index,
+                               guint frame)
 {
-    return key->clip_index == clip_index &&
+    return key->clip_index == clip_index && key->frame == frame &&
            gst_fractal_vid_settings_equal(&key->settings, settings);
 }
 
@@ -104,8 +106,11 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
         worker->prefetch_pending = FALSE;
 
         /* Asked twice for what is already waiting: nothing to do. */
-        if (worker->have_done && clip_key_equal(&worker->done_key, &key.settings, key.clip_index))
+        if (worker->have_done &&
+            clip_key_equal(&worker->done_key, &key.settings, key.clip_index, key.frame)) {
+            g_cond_broadcast(&worker->cond);
             continue;
+        }
 
         clip = take_storage_locked(worker);
         threads = worker->threads_wanted;
@@ -127,8 +132,11 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
             worker->threads_open = result == 0 ? threads : G_MAXUINT;
             g_mutex_unlock(&worker->lock);
         }
-        if (result == 0)
+        if (result == 0 && key.frame == GST_FRACTAL_VID_WHOLE_CLIP)
             result = fv_render_clip(worker->renderer, &key.settings, key.clip_index, clip);
+        else if (result == 0)
+            result = fv_render_frame(worker->renderer, &key.settings, key.clip_index, key.frame,
+                                     clip);
 
         g_mutex_lock(&worker->lock);
         worker->busy = FALSE;
@@ -204,28 +212,29 @@ void gst_fractal_vid_worker_set_threads(GstFractalVidWorker *worker, guint threa
     g_mutex_unlock(&worker->lock);
 }
 
-/* Ask for a clip unless it is waiting, being rendered or already asked for. The newest wish
+/* Ask for a unit unless it is waiting, being rendered or already asked for. The newest wish
  * wins: a different request still queued is dropped. */
 static void request_locked(GstFractalVidWorker *worker, const FvSettings *settings,
-                           guint64 clip_index, gboolean prefetch)
+                           guint64 clip_index, guint frame, gboolean prefetch)
 {
-    if (worker->have_done && clip_key_equal(&worker->done_key, settings, clip_index)) {
+    if (worker->have_done && clip_key_equal(&worker->done_key, settings, clip_index, frame)) {
         worker->have_request = FALSE;
         worker->done_prefetch &= prefetch;
         return;
     }
-    if (worker->busy && clip_key_equal(&worker->busy_key, settings, clip_index)) {
+    if (worker->busy && clip_key_equal(&worker->busy_key, settings, clip_index, frame)) {
         worker->have_request = FALSE;
         worker->busy_prefetch &= prefetch;
         return;
     }
-    if (!(worker->have_request && clip_key_equal(&worker->request, settings, clip_index))) {
+    if (!(worker->have_request && clip_key_equal(&worker->request, settings, clip_index, frame))) {
         worker->request.settings = *settings;
         worker->request.clip_index = clip_index;
+        worker->request.frame = frame;
         worker->have_request = TRUE;
         g_cond_broadcast(&worker->cond);
     }
-    /* The clip being rendered is not the one wanted next (a seek, or settings changed):
+    /* The unit being rendered is not the one wanted next (a seek, or settings changed):
      * stop it rather than make the wanted one wait for it. */
     if (worker->busy)
         fv_renderer_cancel(worker->renderer, 1);
@@ -233,10 +242,10 @@ static void request_locked(GstFractalVidWorker *worker, const FvSettings *settin
 }
 
 void gst_fractal_vid_worker_prefetch(GstFractalVidWorker *worker, const FvSettings *settings,
-                                     guint64 clip_index)
+                                     guint64 clip_index, guint frame, gboolean fresh)
 {
     g_mutex_lock(&worker->lock);
-    request_locked(worker, settings, clip_index, TRUE);
+    request_locked(worker, settings, clip_index, frame, fresh);
     g_mutex_unlock(&worker->lock);
 }
 
@@ -262,13 +271,14 @@ void gst_fractal_vid_worker_update_prefetch(GstFractalVidWorker *worker, const F
         updated = *settings;
         updated.width = last->settings.width;
         updated.height = last->settings.height;
-        request_locked(worker, &updated, last->clip_index, TRUE);
+        request_locked(worker, &updated, last->clip_index, last->frame, TRUE);
     }
     g_mutex_unlock(&worker->lock);
 }
 
 gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *settings,
-                                 guint64 clip_index, FvClip **clip, gdouble *seconds)
+                                 guint64 clip_index, guint frame, FvClip **clip,
+                                 gdouble *seconds)
 {
     gint result;
 
@@ -278,7 +288,7 @@ gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *
             result = -ECANCELED;
             break;
         }
-        if (worker->have_done && clip_key_equal(&worker->done_key, settings, clip_index)) {
+        if (worker->have_done && clip_key_equal(&worker->done_key, settings, clip_index, frame)) {
             /* A failed render is handed over once; asking again renders again. */
             result = worker->done_result;
             *seconds = worker->done_seconds;
@@ -287,11 +297,23 @@ gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *
             worker->have_done = FALSE;
             break;
         }
-        request_locked(worker, settings, clip_index, FALSE);
+        request_locked(worker, settings, clip_index, frame, FALSE);
         g_cond_wait(&worker->cond, &worker->lock);
     }
     g_mutex_unlock(&worker->lock);
     return result;
+}
+
+gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 end_time)
+{
+    gboolean idle;
+
+    g_mutex_lock(&worker->lock);
+    while (!(idle = !worker->have_request && !worker->busy) && !worker->flushing)
+        if (!g_cond_wait_until(&worker->cond, &worker->lock, end_time))
+            break;
+    g_mutex_unlock(&worker->lock);
+    return idle;
 }
 
 void gst_fractal_vid_worker_give_back(GstFractalVidWorker *worker, FvClip *clip)

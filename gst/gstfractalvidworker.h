@@ -1,9 +1,11 @@
 /* fractalvid: render-ahead worker of fractalvidsrc.
  *
- * A clip's first frame needs the whole clip's maximum (G8), so a clip is rendered in one go.
- * The worker renders clips on its own thread (with the core's thread pool behind it), so the
- * next clip is being rendered while the element plays the current one. It knows nothing of
- * GStreamer: the element asks for clips by (settings, clip index) and gets them back. */
+ * Under the clip's normalization a clip's first frame needs the whole clip's maximum (G8), so
+ * a clip is rendered in one go; under the frame normalization each frame is rendered alone.
+ * The worker renders these units on its own thread (with the core's thread pool behind it),
+ * so the next unit is being rendered while the element plays the current one. It knows
+ * nothing of GStreamer: the element asks for units by (settings, clip index, frame) and gets
+ * them back. */
 #ifndef GST_FRACTAL_VID_WORKER_H
 #define GST_FRACTAL_VID_WORKER_H
 
@@ -15,6 +17,9 @@ G_BEGIN_DECLS
 
 typedef struct _GstFractalVidWorker GstFractalVidWorker;
 
+/* The frame of a unit that is a whole clip. */
+#define GST_FRACTAL_VID_WHOLE_CLIP G_MAXUINT
+
 /* Start a worker whose renderer uses threads threads (0 = one per core). NULL and *err set
  * to a negative errno when the renderer cannot be opened. */
 GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, gint *err);
@@ -25,27 +30,35 @@ void gst_fractal_vid_worker_free(GstFractalVidWorker *worker);
 /* Rendering threads for the next clip rendered (pixels do not depend on it, E5). */
 void gst_fractal_vid_worker_set_threads(GstFractalVidWorker *worker, guint threads);
 
-/* Ask for clip clip_index of settings to be rendered in the background, replacing any
- * earlier request that has not started. A hint: gst_fractal_vid_worker_take() is exact. */
+/* Ask for frame frame (GST_FRACTAL_VID_WHOLE_CLIP: every frame) of clip clip_index of
+ * settings to be rendered in the background, replacing any earlier request that has not
+ * started. fresh: the settings are the properties of now, and may be updated by
+ * gst_fractal_vid_worker_update_prefetch(). A hint: gst_fractal_vid_worker_take() is exact. */
 void gst_fractal_vid_worker_prefetch(GstFractalVidWorker *worker, const FvSettings *settings,
-                                     guint64 clip_index);
+                                     guint64 clip_index, guint frame, gboolean fresh);
 
-/* The rendering properties changed: redo the pending prefetch, if any, with settings (its
- * clip index, width and height are kept). */
+/* The rendering properties changed: redo the pending fresh prefetch, if any, with settings
+ * (its clip index, frame, width and height are kept). */
 void gst_fractal_vid_worker_update_prefetch(GstFractalVidWorker *worker,
                                             const FvSettings *settings);
 
-/* Wait for clip clip_index of settings and hand it over in *clip (the caller owns it until
- * it gives it back). Returns 0, -ECANCELED when flushing, or the core's negative errno.
- * *seconds is set to the wall time the clip took to render. */
+/* Wait for frame frame (or GST_FRACTAL_VID_WHOLE_CLIP) of clip clip_index of settings and
+ * hand it over in *clip (the caller owns it until it gives it back). Returns 0, -ECANCELED
+ * when flushing, or the core's negative errno. *seconds is set to the wall time the render
+ * took. */
 gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *settings,
-                                 guint64 clip_index, FvClip **clip, gdouble *seconds);
+                                 guint64 clip_index, guint frame, FvClip **clip,
+                                 gdouble *seconds);
+
+/* Wait until nothing is asked for or being rendered (what was asked is then done), flushing
+ * is set, or the monotonic time end_time passes. TRUE when idle. */
+gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 end_time);
 
 /* Give back a clip from gst_fractal_vid_worker_take(), so its storage is reused. */
 void gst_fractal_vid_worker_give_back(GstFractalVidWorker *worker, FvClip *clip);
 
-/* While flushing, gst_fractal_vid_worker_take() returns -ECANCELED at once. A clip being
- * rendered is finished all the same (the core cannot be interrupted). */
+/* While flushing, gst_fractal_vid_worker_take() returns -ECANCELED at once. A unit being
+ * rendered is finished all the same, to be taken later. */
 void gst_fractal_vid_worker_set_flushing(GstFractalVidWorker *worker, gboolean flushing);
 
 /* TRUE when both settings render the same pixels (field by field: no padding compared). */

@@ -39,13 +39,21 @@ GST_START_TEST(test_template_lists_every_format_gray8_first)
         const GstStructure *s = gst_caps_get_structure(caps, i);
         const GValue *formats = gst_structure_get_value(s, "format");
         const GValue *width = gst_structure_get_value(s, "width");
-        gint par_n, par_d;
+        const GValue *par = gst_structure_get_value(s, "pixel-aspect-ratio");
 
         fail_unless(gst_structure_has_name(s, "video/x-raw"));
+        /* From 1x1, any pixel aspect ratio, any colorimetry; progressive and mono only. */
+        fail_unless_equals_int(FV_MIN_SIZE, 1);
         fail_unless_equals_int(gst_value_get_int_range_min(width), FV_MIN_SIZE);
         fail_unless_equals_int(gst_value_get_int_range_max(width), FV_MAX_SIZE);
-        fail_unless(gst_structure_get_fraction(s, "pixel-aspect-ratio", &par_n, &par_d) &&
-                    par_n == 1 && par_d == 1);
+        fail_unless(GST_VALUE_HOLDS_FRACTION_RANGE(par));
+        fail_unless_equals_int(gst_value_get_fraction_numerator(gst_value_get_fraction_range_min(par)),
+                               1);
+        fail_unless_equals_int(
+            gst_value_get_fraction_denominator(gst_value_get_fraction_range_min(par)), G_MAXINT);
+        fail_unless_equals_string(gst_structure_get_string(s, "interlace-mode"), "progressive");
+        fail_unless_equals_string(gst_structure_get_string(s, "multiview-mode"), "mono");
+        fail_if(gst_structure_has_field(s, "colorimetry"));
         for (guint f = 0; f < gst_value_list_get_size(formats); f++) {
             fail_unless(n < G_N_ELEMENTS(expected));
             fail_unless_equals_string(g_value_get_string(gst_value_list_get_value(formats, f)),
@@ -85,91 +93,352 @@ GST_START_TEST(test_open_caps_fixate_to_256x256_12fps_gray8)
 
 GST_END_TEST;
 
-/* Every format carries the core's luma exactly: GRAY8 itself, YUV as full-range Y with
- * neutral chroma, RGB as R = G = B with opaque alpha, GRAY16_LE as the core's 16-bit frame.
- * An odd size checks subsampled planes and strides. */
-GST_START_TEST(test_every_format_carries_the_gray8_luma)
+/* Brightness v of the core's 8-bit frame as a component of a frame in range: v itself in
+ * full range, 16 + v * 219 / 255 (rounded) in limited range (as gst_video_color_range_offsets
+ * defines it). */
+static guint expected8(guint v, GstVideoColorRange range)
 {
-    const guint w = 37, h_px = 23, frames = 3;
+    return range == GST_VIDEO_COLOR_RANGE_16_235 ? 16 + (v * 219 + 127) / 255 : v;
+}
+
+/* The same for the core's 16-bit frame: 4096..60160 in limited range. */
+static guint expected16(guint v, GstVideoColorRange range)
+{
+    return range == GST_VIDEO_COLOR_RANGE_16_235 ? 4096 + (v * 56064 + 32767) / 65535 : v;
+}
+
+/* Fail unless vf holds frame n of clip: the brightness as luma (or R = G = B) in the frame's
+ * range, neutral chroma, opaque alpha. */
+static void check_frame_values(GstVideoFrame *vf, const FvClip *clip, guint n, const gchar *what)
+{
+    const GstVideoInfo *info = &vf->info;
+    const GstVideoColorRange range = info->colorimetry.range;
+    const guint w = GST_VIDEO_INFO_WIDTH(info), h = GST_VIDEO_INFO_HEIGHT(info);
+    guint8 *gray = fv_test_gray8(clip, n);
+    guint brightest = 0, core_brightest = 0;
+
+    /* The range's black and white. */
+    fail_unless_equals_int(expected8(0, GST_VIDEO_COLOR_RANGE_16_235), 16);
+    fail_unless_equals_int(expected8(255, GST_VIDEO_COLOR_RANGE_16_235), 235);
+    fail_unless_equals_int(expected16(65535, GST_VIDEO_COLOR_RANGE_16_235), 235 << 8);
+    for (guint i = 0; i < w * h; i++)
+        core_brightest = MAX(core_brightest, gray[i]);
+
+    if (GST_VIDEO_INFO_FORMAT(info) == GST_VIDEO_FORMAT_GRAY16_LE) {
+        guint16 *ref = g_new(guint16, w * h);
+        fail_unless_equals_int(fv_clip_write_gray16(clip, n, ref, w * 2), 0);
+        for (guint y = 0; y < h; y++) {
+            const guint8 *row = (const guint8 *)GST_VIDEO_FRAME_PLANE_DATA(vf, 0) +
+                                y * GST_VIDEO_FRAME_PLANE_STRIDE(vf, 0);
+            for (guint x = 0; x < w; x++)
+                fail_unless_equals_int(GST_READ_UINT16_LE(row + 2 * x),
+                                       expected16(ref[y * w + x], range));
+        }
+        g_free(ref);
+    } else if (GST_VIDEO_INFO_IS_YUV(info) || GST_VIDEO_INFO_IS_GRAY(info)) {
+        for (guint y = 0; y < h; y++) {
+            const guint8 *row =
+                GST_VIDEO_FRAME_COMP_DATA(vf, 0) + y * GST_VIDEO_FRAME_COMP_STRIDE(vf, 0);
+            for (guint x = 0; x < w; x++) {
+                fail_unless(row[x] == expected8(gray[y * w + x], range),
+                            "%s: luma %u at %u,%u, expected %u", what, row[x], x, y,
+                            expected8(gray[y * w + x], range));
+                brightest = MAX(brightest, row[x]);
+            }
+        }
+        for (guint c = 1; c < GST_VIDEO_INFO_N_COMPONENTS(info); c++) {
+            for (gint y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT(vf, c); y++) {
+                const guint8 *row =
+                    GST_VIDEO_FRAME_COMP_DATA(vf, c) + y * GST_VIDEO_FRAME_COMP_STRIDE(vf, c);
+                for (gint x = 0; x < GST_VIDEO_FRAME_COMP_WIDTH(vf, c); x++)
+                    fail_unless_equals_int(row[x * GST_VIDEO_FRAME_COMP_PSTRIDE(vf, c)], 128);
+            }
+        }
+        fail_unless_equals_int(brightest, expected8(core_brightest, range));
+    } else {
+        for (guint y = 0; y < h; y++) {
+            for (guint x = 0; x < w; x++) {
+                for (guint c = 0; c < GST_VIDEO_INFO_N_COMPONENTS(info); c++) {
+                    const guint8 *px = GST_VIDEO_FRAME_COMP_DATA(vf, c) +
+                                       y * GST_VIDEO_FRAME_COMP_STRIDE(vf, c) +
+                                       x * GST_VIDEO_FRAME_COMP_PSTRIDE(vf, c);
+                    fail_unless_equals_int(
+                        *px, c == GST_VIDEO_COMP_A ? 255 : expected8(gray[y * w + x], range));
+                }
+            }
+        }
+    }
+    g_free(gray);
+}
+
+/* Pull frames frames of class 2, seed 5 at w x h as caps_str asks, check each against the
+ * core's frame; return the negotiated caps (unref them). */
+static GstCaps *pull_and_check(const gchar *caps_str, guint w, guint h_px, guint frames,
+                               gboolean video_meta)
+{
     FvSettings s = fv_test_settings(2, 5, w, h_px, 2.0);
     FvClip *clip = fv_test_render(&s, 0);
+    GstHarness *h = new_harness(caps_str);
+    GstCaps *caps = NULL;
+
+    g_object_set(h->element, "class", 2, "seed", (guint64)5, "density", 2.0, "num-buffers",
+                 (gint)frames, NULL);
+    /* Downstream taking GstVideoMeta or not: same pixels either way. */
+    if (video_meta)
+        gst_harness_add_propose_allocation_meta(h, GST_VIDEO_META_API_TYPE, NULL);
+    gst_harness_play(h);
+    for (guint n = 0; n < frames; n++) {
+        GstBuffer *buf = gst_harness_pull(h);
+        GstVideoInfo info;
+        GstVideoFrame vf;
+
+        if (!caps)
+            caps = gst_pad_get_current_caps(h->sinkpad);
+        fail_unless(gst_video_info_from_caps(&info, caps));
+        fail_unless(gst_video_frame_map(&vf, &info, buf, GST_MAP_READ));
+        check_frame_values(&vf, clip, n, caps_str);
+        gst_video_frame_unmap(&vf);
+        gst_buffer_unref(buf);
+    }
+    gst_harness_teardown(h);
+    fv_clip_free(&clip);
+    return caps;
+}
+
+/* Every format carries the core's brightness: GRAY8 and GRAY16_LE as the core's frames, YUV
+ * as luma with neutral chroma, RGB as R = G = B with opaque alpha. Left open, the range is
+ * what GStreamer assumes: limited for YUV (as videotestsrc), full for gray and RGB. An odd
+ * size checks subsampled planes and strides. */
+GST_START_TEST(test_every_format_carries_the_core_brightness)
+{
     const gchar *formats[] = {"GRAY8", "I420", "NV12", "Y444", "RGBA", "BGRA", "ARGB",     "ABGR",
                               "RGBx",  "BGRx", "xRGB", "xBGR", "RGB",  "BGR",  "GRAY16_LE"};
 
     for (guint f = 0; f < G_N_ELEMENTS(formats); f++) {
-        gchar *caps_str = g_strdup_printf("video/x-raw,format=%s,width=%u,"
-                                          "height=%u,framerate=12/1",
-                                          formats[f], w, h_px);
+        gchar *caps_str =
+            g_strdup_printf("video/x-raw,format=%s,width=37,height=23,framerate=12/1", formats[f]);
+        GstCaps *caps = pull_and_check(caps_str, 37, 23, 3, f % 2);
+        GstVideoInfo info;
+
+        fail_unless(gst_video_info_from_caps(&info, caps));
+        fail_unless_equals_string(GST_VIDEO_INFO_NAME(&info), formats[f]);
+        fail_unless_equals_int(info.colorimetry.range, GST_VIDEO_INFO_IS_YUV(&info)
+                                                           ? GST_VIDEO_COLOR_RANGE_16_235
+                                                           : GST_VIDEO_COLOR_RANGE_0_255);
+        gst_caps_unref(caps);
+        g_free(caps_str);
+    }
+}
+
+GST_END_TEST;
+
+/* Downstream's colorimetry is taken as asked, and the values follow its range: limited
+ * (16..235, neutral chroma 128) for bt601, bt709, bt2020 and limited RGB, full range when
+ * asked. sRGB on YUV is not a YUV colorimetry: GStreamer reads it as its default, and so do
+ * the values. */
+GST_START_TEST(test_each_colorimetry_gives_its_range_and_values)
+{
+    static const struct {
+        const gchar *format, *colorimetry;
+        GstVideoColorRange range;
+    } cases[] = {
+        {"I420", "bt601", GST_VIDEO_COLOR_RANGE_16_235},
+        {"I420", "bt709", GST_VIDEO_COLOR_RANGE_16_235},
+        {"NV12", "bt2020", GST_VIDEO_COLOR_RANGE_16_235},
+        {"Y444", "sRGB", GST_VIDEO_COLOR_RANGE_16_235},
+        {"I420", "1:4:0:0", GST_VIDEO_COLOR_RANGE_0_255}, /* full-range bt601 */
+        {"Y444", "1:3:5:1", GST_VIDEO_COLOR_RANGE_0_255}, /* full-range bt709 */
+        {"RGBA", "sRGB", GST_VIDEO_COLOR_RANGE_0_255},
+        {"BGRx", "bt709", GST_VIDEO_COLOR_RANGE_16_235},
+        {"GRAY8", "bt709", GST_VIDEO_COLOR_RANGE_16_235},
+        {"GRAY16_LE", "bt601", GST_VIDEO_COLOR_RANGE_16_235},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        gchar *caps_str = g_strdup_printf("video/x-raw,format=%s,colorimetry=%s,width=32,"
+                                          "height=24,framerate=12/1",
+                                          cases[i].format, cases[i].colorimetry);
+        GstCaps *caps = pull_and_check(caps_str, 32, 24, 2, FALSE);
+        GstVideoInfo info;
+
+        fail_unless_equals_string(
+            gst_structure_get_string(gst_caps_get_structure(caps, 0), "colorimetry"),
+            cases[i].colorimetry);
+        fail_unless(gst_video_info_from_caps(&info, caps));
+        fail_unless_equals_int(info.colorimetry.range, cases[i].range);
+        gst_caps_unref(caps);
+        g_free(caps_str);
+    }
+}
+
+GST_END_TEST;
+
+/* Fixation takes downstream's order of formats: the first one it lists that we offer. */
+GST_START_TEST(test_fixation_follows_downstream_format_order)
+{
+    static const struct {
+        const gchar *asked, *format;
+    } cases[] = {
+        {"format={Y444,NV12,I420}", "Y444"},
+        {"format={NV12,GRAY8}", "NV12"},
+        {"format={YUY2,BGRx,GRAY8}", "BGRx"},
+        {"format={GRAY16_LE,I420}", "GRAY16_LE"},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        gchar *caps_str = g_strdup_printf("video/x-raw,%s,width=32,height=24", cases[i].asked);
         GstHarness *h = new_harness(caps_str);
         GstCaps *caps;
         GstVideoInfo info;
 
-        g_object_set(h->element, "class", 2, "seed", (guint64)5, "density", 2.0, "num-buffers",
-                     (gint)frames, NULL);
-        /* Half the runs let downstream take GstVideoMeta: same pixels either way. */
-        if (f % 2)
-            gst_harness_add_propose_allocation_meta(h, GST_VIDEO_META_API_TYPE, NULL);
+        g_object_set(h->element, "num-buffers", 1, "density", DENSITY, NULL);
         gst_harness_play(h);
-        for (guint n = 0; n < frames; n++) {
-            GstBuffer *buf = gst_harness_pull(h);
-            guint8 *gray = fv_test_gray8(clip, n);
-            GstVideoFrame vf;
-
-            caps = gst_pad_get_current_caps(h->sinkpad);
-            fail_unless(gst_video_info_from_caps(&info, caps));
-            fail_unless_equals_string(GST_VIDEO_INFO_NAME(&info), formats[f]);
-            fail_unless(gst_video_frame_map(&vf, &info, buf, GST_MAP_READ));
-
-            if (GST_VIDEO_INFO_FORMAT(&info) == GST_VIDEO_FORMAT_GRAY16_LE) {
-                guint16 *ref = g_new(guint16, w * h_px);
-                fail_unless_equals_int(fv_clip_write_gray16(clip, n, ref, w * 2), 0);
-                for (guint y = 0; y < h_px; y++) {
-                    const guint8 *row = (const guint8 *)GST_VIDEO_FRAME_PLANE_DATA(&vf, 0) +
-                                        y * GST_VIDEO_FRAME_PLANE_STRIDE(&vf, 0);
-                    for (guint x = 0; x < w; x++)
-                        fail_unless_equals_int(GST_READ_UINT16_LE(row + 2 * x), ref[y * w + x]);
-                }
-                g_free(ref);
-            } else if (GST_VIDEO_INFO_IS_YUV(&info) || GST_VIDEO_INFO_IS_GRAY(&info)) {
-                for (guint y = 0; y < h_px; y++) {
-                    const guint8 *row =
-                        GST_VIDEO_FRAME_COMP_DATA(&vf, 0) + y * GST_VIDEO_FRAME_COMP_STRIDE(&vf, 0);
-                    fail_unless(memcmp(row, gray + y * w, w) == 0,
-                                "%s: luma row %u differs from the core's frame", formats[f], y);
-                }
-                for (guint c = 1; c < GST_VIDEO_INFO_N_COMPONENTS(&info); c++) {
-                    for (gint y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT(&vf, c); y++) {
-                        const guint8 *row = GST_VIDEO_FRAME_COMP_DATA(&vf, c) +
-                                            y * GST_VIDEO_FRAME_COMP_STRIDE(&vf, c);
-                        for (gint x = 0; x < GST_VIDEO_FRAME_COMP_WIDTH(&vf, c); x++)
-                            fail_unless_equals_int(row[x * GST_VIDEO_FRAME_COMP_PSTRIDE(&vf, c)],
-                                                   128);
-                    }
-                }
-                /* Full range is what the caps say, so a converter keeps 0..255. */
-                fail_unless_equals_int(info.colorimetry.range, GST_VIDEO_COLOR_RANGE_0_255);
-            } else {
-                for (guint y = 0; y < h_px; y++) {
-                    for (guint x = 0; x < w; x++) {
-                        for (guint c = 0; c < GST_VIDEO_INFO_N_COMPONENTS(&info); c++) {
-                            const guint8 *px = GST_VIDEO_FRAME_COMP_DATA(&vf, c) +
-                                               y * GST_VIDEO_FRAME_COMP_STRIDE(&vf, c) +
-                                               x * GST_VIDEO_FRAME_COMP_PSTRIDE(&vf, c);
-                            fail_unless_equals_int(*px,
-                                                   c == GST_VIDEO_COMP_A ? 255 : gray[y * w + x]);
-                        }
-                    }
-                }
-            }
-            gst_video_frame_unmap(&vf);
-            gst_caps_unref(caps);
-            gst_buffer_unref(buf);
-            g_free(gray);
-        }
+        gst_buffer_unref(gst_harness_pull(h));
+        caps = gst_pad_get_current_caps(h->sinkpad);
+        fail_unless(gst_video_info_from_caps(&info, caps));
+        fail_unless_equals_string(GST_VIDEO_INFO_NAME(&info), cases[i].format);
+        gst_caps_unref(caps);
         gst_harness_teardown(h);
         g_free(caps_str);
     }
+}
+
+GST_END_TEST;
+
+/* Any size from 1x1: the core's frames, subsampled chroma planes included. */
+GST_START_TEST(test_sizes_down_to_1x1)
+{
+    static const struct {
+        const gchar *format;
+        guint w, h;
+    } cases[] = {
+        {"GRAY8", 1, 1}, {"I420", 1, 1}, {"NV12", 1, 1}, {"RGBA", 1, 1},
+        {"I420", 3, 1},  {"NV12", 1, 3}, {"Y444", 2, 5}, {"GRAY16_LE", 1, 2},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        gchar *caps_str =
+            g_strdup_printf("video/x-raw,format=%s,width=%u,height=%u,framerate=12/1",
+                            cases[i].format, cases[i].w, cases[i].h);
+        GstCaps *caps = pull_and_check(caps_str, cases[i].w, cases[i].h, 4, i % 2);
+        GstVideoInfo info;
+
+        fail_unless(gst_video_info_from_caps(&info, caps));
+        fail_unless_equals_int(info.width, cases[i].w);
+        fail_unless_equals_int(info.height, cases[i].h);
+        gst_caps_unref(caps);
+        g_free(caps_str);
+    }
+}
+
+GST_END_TEST;
+
+/* Any pixel aspect ratio is taken and kept in the caps; the fractal fills the frame whatever
+ * its shape, so the pixels are those of square pixels. */
+GST_START_TEST(test_any_pixel_aspect_ratio)
+{
+    static const gint pars[][2] = {{16, 15}, {64, 45}, {1, 3}, {7, 1}};
+
+    for (guint i = 0; i < G_N_ELEMENTS(pars); i++) {
+        gchar *caps_str = g_strdup_printf("video/x-raw,format=I420,width=36,height=24,"
+                                          "framerate=12/1,pixel-aspect-ratio=%d/%d",
+                                          pars[i][0], pars[i][1]);
+        GstCaps *caps = pull_and_check(caps_str, 36, 24, 2, FALSE);
+        GstVideoInfo info;
+
+        fail_unless(gst_video_info_from_caps(&info, caps));
+        fail_unless_equals_int(info.par_n, pars[i][0]);
+        fail_unless_equals_int(info.par_d, pars[i][1]);
+        gst_caps_unref(caps);
+        g_free(caps_str);
+    }
+}
+
+GST_END_TEST;
+
+/* Frames are progressive and mono: interlaced or stereo caps cannot be met, and the error
+ * says so (E6). */
+GST_START_TEST(test_interlaced_and_stereo_caps_are_refused)
+{
+    const gchar *asked[] = {"video/x-raw,interlace-mode=interleaved",
+                            "video/x-raw,interlace-mode=mixed",
+                            "video/x-raw,multiview-mode=side-by-side"};
+    const gchar *named[] = {"interleaved", "mixed", "side-by-side"};
+
+    for (guint i = 0; i < G_N_ELEMENTS(asked); i++) {
+        GstElement *pipeline = gst_parse_launch("fractalvidsrc density=0.2 ! "
+                                                "capsfilter name=filter ! fakesink",
+                                                NULL);
+        GstElement *filter = gst_bin_get_by_name(GST_BIN(pipeline), "filter");
+        GstCaps *caps = gst_caps_from_string(asked[i]);
+        GstMessage *msg;
+        GError *err = NULL;
+
+        g_object_set(filter, "caps", caps, NULL);
+        gst_element_set_state(pipeline, GST_STATE_PLAYING);
+        msg = fv_test_wait_end(pipeline);
+        fail_unless_equals_int(GST_MESSAGE_TYPE(msg), GST_MESSAGE_ERROR);
+        gst_message_parse_error(msg, &err, NULL);
+        fail_unless(g_error_matches(err, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION), "%s",
+                    err->message);
+        fail_unless(strstr(err->message, named[i]) && strstr(err->message, "progressive") &&
+                        strstr(err->message, "mono"),
+                    "error does not say what was asked and what is offered: %s", err->message);
+        g_error_free(err);
+        gst_message_unref(msg);
+        gst_element_set_state(pipeline, GST_STATE_NULL);
+        gst_caps_unref(caps);
+        gst_object_unref(filter);
+        gst_object_unref(pipeline);
+    }
+}
+
+GST_END_TEST;
+
+/* normalization=frame: every frame is the core's frame tone mapped by its own brightest pixel
+ * (each one has a 255), labelled so. */
+GST_START_TEST(test_frame_normalization_gives_the_core_frames)
+{
+    GstHarness *h = new_harness("video/x-raw,format=GRAY8,width=40,height=30,framerate=12/1");
+    FvSettings s = fv_test_settings(2, 3, 40, 30, 2.0);
+    FvRenderer *renderer = NULL;
+    FvClip *clip = NULL;
+    guint frames, n = 0;
+
+    s.normalization = FV_NORMALIZATION_FRAME;
+    frames = fv_clip_frame_count(&s, 0) + fv_clip_frame_count(&s, 1);
+    fail_unless_equals_int(fv_renderer_open(&renderer, 1), 0);
+    fail_unless_equals_int(fv_clip_new(&clip), 0);
+    g_object_set(h->element, "class", 2, "seed", (guint64)3, "density", 2.0, "normalization",
+                 FV_NORMALIZATION_FRAME, "num-clips", 2, NULL);
+    gst_harness_play(h);
+    for (guint64 k = 0; k < 2; k++) {
+        for (guint f = 0; f < fv_clip_frame_count(&s, k); f++, n++) {
+            GstBuffer *buf = gst_harness_pull(h);
+            guint8 gray[40 * 30];
+            GstMapInfo map;
+            guint brightest = 0;
+
+            fail_unless_equals_int(fv_render_frame(renderer, &s, k, f, clip), 0);
+            fail_unless_equals_int(fv_clip_write_gray8(clip, f, gray, 40), 0);
+            fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+            fail_unless(memcmp(map.data, gray, sizeof(gray)) == 0, "clip %u frame %u differs",
+                        (guint)k, f);
+            for (gsize i = 0; i < map.size; i++)
+                brightest = MAX(brightest, map.data[i]);
+            fail_unless_equals_int(brightest, 255);
+            gst_buffer_unmap(buf, &map);
+            fail_unless_equals_string(
+                gst_structure_get_string(fv_test_labels(buf), "normalization"), "frame");
+            fail_unless_equals_uint64(fv_test_label_uint64(buf, "clip"), k);
+            fail_unless_equals_int(fv_test_label_uint(buf, "frame-in-clip"), f);
+            gst_buffer_unref(buf);
+        }
+    }
+    fail_unless_equals_int(n, frames);
     fv_clip_free(&clip);
+    fv_renderer_close(&renderer);
+    gst_harness_teardown(h);
 }
 
 GST_END_TEST;
@@ -361,9 +630,9 @@ GST_START_TEST(test_timestamps_durations_and_offsets)
 
 GST_END_TEST;
 
-/* Live: a frame is pushed only when the clock reaches its PTS, and the latency answered
- * is the whole-clip look-ahead. */
-GST_START_TEST(test_live_frames_follow_the_clock_with_clip_latency)
+/* Live: a frame is pushed only when the clock reaches its PTS, and the latency answered is
+ * one frame period: clips are rendered ahead, the first one before PLAYING. */
+GST_START_TEST(test_live_frames_follow_the_clock_with_one_frame_latency)
 {
     GstHarness *h = new_harness("video/x-raw,format=GRAY8,width=32,height=24,"
                                 "framerate=10/1");
@@ -399,12 +668,247 @@ GST_START_TEST(test_live_frames_follow_the_clock_with_clip_latency)
     fail_unless(gst_element_query(h->element, query));
     gst_query_parse_latency(query, &live, &min, &max);
     fail_unless(live);
-    /* Four frames at 10/1: a 0.4 s clip is rendered before its first frame goes out. */
-    fail_unless_equals_uint64(min, 4 * GST_SECOND / 10);
+    /* One frame at 10/1, not the clip of four. */
+    fail_unless_equals_uint64(min, GST_SECOND / 10);
     fail_unless(max == GST_CLOCK_TIME_NONE || max >= min);
     gst_query_unref(query);
     gst_object_unref(clock);
     gst_harness_teardown(h);
+}
+
+GST_END_TEST;
+
+/* Live, behind the clock: the next frame is the one due now; the frames in between are
+ * skipped, never pushed late, and a QoS message counts them. Timestamps stay on the grid. */
+GST_START_TEST(test_live_skips_late_frames_and_says_so_in_qos)
+{
+    GstHarness *h = new_harness("video/x-raw,format=GRAY8,width=32,height=24,"
+                                "framerate=10/1");
+    const guint64 offsets[] = {0, 1, 2, 10, 11};
+    const GstClockTime period = GST_SECOND / 10;
+    FvSettings s = fv_test_settings(0, 0, W, H, DENSITY);
+    GstBus *bus = gst_bus_new();
+    GstTestClock *clock;
+    GstMessage *msg;
+    gboolean live;
+    GstClockTime running_time, stream_time, timestamp, duration;
+    GstFormat format;
+    guint64 processed, dropped;
+
+    s.clip_frames = 4;
+    g_object_set(h->element, "is-live", TRUE, "clip-frames", 4, "density", DENSITY, NULL);
+    gst_element_set_bus(h->element, bus);
+    gst_harness_use_testclock(h);
+    clock = gst_harness_get_testclock(h);
+    gst_harness_play(h);
+
+    for (guint i = 0; i < G_N_ELEMENTS(offsets); i++) {
+        const GstClockTime pts = offsets[i] * period;
+        GstClockID id;
+        GstBuffer *buf;
+        FvClip *clip = fv_test_render(&s, offsets[i] / 4);
+        guint8 *gray = fv_test_gray8(clip, offsets[i] % 4);
+        GstMapInfo map;
+
+        gst_test_clock_wait_for_next_pending_id(clock, &id);
+        fail_unless_equals_uint64(gst_clock_id_get_time(id), pts);
+        /* After frame 2, the clock jumps to 1.05 s: frame 10 is due. */
+        gst_test_clock_set_time(clock, i == 2 ? 10 * period + period / 2
+                                              : MAX(pts, gst_clock_get_time(GST_CLOCK(clock))));
+        fail_unless(gst_test_clock_process_next_clock_id(clock) == id);
+        gst_clock_id_unref(id);
+        buf = gst_harness_pull(h);
+        fail_unless_equals_uint64(GST_BUFFER_PTS(buf), pts);
+        fail_unless_equals_uint64(GST_BUFFER_OFFSET(buf), offsets[i]);
+        fail_unless_equals_uint64(fv_test_label_uint64(buf, "frame"), offsets[i]);
+        fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+        fail_unless(memcmp(map.data, gray, W * H) == 0, "frame %u differs", (guint)offsets[i]);
+        gst_buffer_unmap(buf, &map);
+        gst_buffer_unref(buf);
+        g_free(gray);
+        fv_clip_free(&clip);
+    }
+
+    /* One QoS message: frames 3..9 skipped, 3 frames out before them. */
+    msg = gst_bus_pop_filtered(bus, GST_MESSAGE_QOS);
+    fail_unless(msg != NULL, "no QoS message");
+    gst_message_parse_qos(msg, &live, &running_time, &stream_time, &timestamp, &duration);
+    fail_unless(live);
+    fail_unless_equals_uint64(timestamp, 3 * period);
+    fail_unless_equals_uint64(running_time, 3 * period);
+    fail_unless_equals_uint64(duration, 7 * period);
+    gst_message_parse_qos_stats(msg, &format, &processed, &dropped);
+    fail_unless_equals_int(format, GST_FORMAT_BUFFERS);
+    fail_unless_equals_uint64(processed, 3);
+    fail_unless_equals_uint64(dropped, 7);
+    gst_message_unref(msg);
+    fail_unless(gst_bus_pop_filtered(bus, GST_MESSAGE_QOS) == NULL);
+
+    gst_element_set_bus(h->element, NULL);
+    gst_object_unref(bus);
+    gst_object_unref(clock);
+    gst_harness_teardown(h);
+}
+
+GST_END_TEST;
+
+/* Live: READY to PAUSED renders the first clip, so at PLAYING the first frame goes out at
+ * once, at its own time 0, even at a rate whose frame period is shorter than the render
+ * (else the stream would start late, its timestamps shifted by the render). */
+GST_START_TEST(test_live_first_clip_is_rendered_before_playing)
+{
+    FvSettings s = fv_test_settings(1, 0, 384, 384, FV_DEFAULT_DENSITY);
+    GstElement *pipeline =
+        gst_parse_launch("fractalvidsrc is-live=true class=1 clip-frames=6 ! "
+                         "video/x-raw,format=GRAY8,width=384,height=384,framerate=100/1 ! "
+                         "appsink name=sink sync=false",
+                         NULL);
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    FvRenderer *renderer = NULL;
+    FvClip *clip = NULL;
+    gint64 started, render, paused;
+    GstSample *sample;
+    GstBuffer *buf;
+
+    /* How long the clip takes to render here and now. */
+    s.clip_frames = 6;
+    fail_unless_equals_int(fv_renderer_open(&renderer, 0), 0);
+    fail_unless_equals_int(fv_clip_new(&clip), 0);
+    started = g_get_monotonic_time();
+    fail_unless_equals_int(fv_render_clip(renderer, &s, 0, clip), 0);
+    render = g_get_monotonic_time() - started;
+    fv_clip_free(&clip);
+    fv_renderer_close(&renderer);
+
+    started = g_get_monotonic_time();
+    fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PAUSED),
+                           GST_STATE_CHANGE_NO_PREROLL);
+    paused = g_get_monotonic_time() - started;
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+    fail_unless(sample != NULL);
+    buf = gst_sample_get_buffer(sample);
+    fail_unless_equals_uint64(GST_BUFFER_OFFSET(buf), 0);
+    g_print("clip rendered in %.0f ms, READY to PAUSED took %.0f ms, first PTS %" GST_TIME_FORMAT
+            "\n",
+            render / 1e3, paused / 1e3, GST_TIME_ARGS(GST_BUFFER_PTS(buf)));
+    /* The state change waited for the render (a quarter second at most: on a machine too
+     * loaded to render in time, nothing can be said). */
+    if (paused < G_USEC_PER_SEC / 5) {
+        fail_unless(paused * 2 > render, "READY to PAUSED did not wait for the first clip");
+        fail_unless(GST_BUFFER_PTS(buf) * 2 < (GstClockTime)render * 1000,
+                    "the first frame was not ready at PLAYING");
+    }
+    gst_sample_unref(sample);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(sink);
+    gst_object_unref(pipeline);
+}
+
+GST_END_TEST;
+
+/* Live, rendering slower than real time: the latency grows only by measured render overrun,
+ * at least doubling each time and to a few frame periods at most, so it is re-posted a few
+ * times, not for every slow unit; beyond, frames are skipped. */
+GST_START_TEST(test_live_latency_grows_rarely_and_stays_bounded)
+{
+    GstElement *pipeline = gst_parse_launch(
+        "fractalvidsrc name=src is-live=true normalization=frame num-buffers=200 ! "
+        "video/x-raw,format=GRAY8,width=128,height=128,framerate=1000/1 ! fakesink",
+        NULL);
+    GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+    GstBus *bus = gst_element_get_bus(pipeline);
+    const GstClockTime period = GST_MSECOND;
+    GstClockTime last = period;
+    GstMessage *msg;
+    guint posted = 0;
+
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    while ((msg = gst_bus_timed_pop_filtered(bus, FV_TEST_TIMEOUT,
+                                             GST_MESSAGE_LATENCY | GST_MESSAGE_EOS |
+                                                 GST_MESSAGE_ERROR))) {
+        GstQuery *query;
+        GstClockTime min;
+        gboolean done = GST_MESSAGE_TYPE(msg) != GST_MESSAGE_LATENCY;
+
+        fail_if(GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR);
+        if (!done && GST_MESSAGE_SRC(msg) == GST_OBJECT(src)) {
+            query = gst_query_new_latency();
+            fail_unless(gst_element_query(src, query));
+            gst_query_parse_latency(query, NULL, &min, NULL);
+            gst_query_unref(query);
+            /* The first message is the frame period (caps); each one after it grew. */
+            fail_unless(posted == 0 ? min == period : min > last,
+                        "latency %" GST_TIME_FORMAT " after %" GST_TIME_FORMAT, GST_TIME_ARGS(min),
+                        GST_TIME_ARGS(last));
+            fail_unless(min <= 5 * period, "latency %" GST_TIME_FORMAT, GST_TIME_ARGS(min));
+            last = min;
+            posted++;
+        }
+        gst_message_unref(msg);
+        if (done)
+            break;
+    }
+    /* 1, then at most 2, 3 or 4, then 4, 5 periods: four messages at most. */
+    fail_unless(posted >= 1 && posted <= 4, "%u latency messages", posted);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(bus);
+    gst_object_unref(src);
+    gst_object_unref(pipeline);
+}
+
+GST_END_TEST;
+
+/* Collect the density label of count frames of a live stream far too fast to render. */
+static GArray *live_densities(gboolean adaptive, guint count)
+{
+    gchar *launch = g_strdup_printf(
+        "fractalvidsrc is-live=true class=1 adaptive-density=%s ! "
+        "video/x-raw,format=GRAY8,width=256,height=256,framerate=2000/1 ! "
+        "appsink name=sink sync=false",
+        adaptive ? "true" : "false");
+    GstElement *pipeline = gst_parse_launch(launch, NULL);
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    GArray *densities = g_array_new(FALSE, FALSE, sizeof(gdouble));
+
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    while (densities->len < count) {
+        GstSample *sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+        gdouble density = 0;
+
+        fail_unless(sample != NULL);
+        fail_unless(gst_structure_get_double(fv_test_labels(gst_sample_get_buffer(sample)),
+                                             "density", &density));
+        g_array_append_val(densities, density);
+        gst_sample_unref(sample);
+    }
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(sink);
+    gst_object_unref(pipeline);
+    g_free(launch);
+    return densities;
+}
+
+/* adaptive-density trades density for time when rendering cannot keep up (and says which
+ * density in every frame's labels); without it, the density stays the property's. */
+GST_START_TEST(test_adaptive_density_trades_density_for_time)
+{
+    GArray *fixed = live_densities(FALSE, 30), *adapted = live_densities(TRUE, 30);
+    gdouble lowest = FV_DEFAULT_DENSITY;
+
+    for (guint i = 0; i < fixed->len; i++)
+        fail_unless_equals_float(g_array_index(fixed, gdouble, i), FV_DEFAULT_DENSITY);
+    /* The first clip renders before anything is measured: the property's density. */
+    fail_unless_equals_float(g_array_index(adapted, gdouble, 0), FV_DEFAULT_DENSITY);
+    for (guint i = 0; i < adapted->len; i++) {
+        gdouble d = g_array_index(adapted, gdouble, i);
+        fail_unless(d >= FV_MIN_DENSITY && d <= FV_DEFAULT_DENSITY, "density %g", d);
+        lowest = MIN(lowest, d);
+    }
+    /* A 20-frame clip plays in 10 ms at 2000 fps: no machine renders it at full density. */
+    fail_unless(lowest < FV_DEFAULT_DENSITY / 2, "density never went below %g", lowest);
+    g_array_unref(fixed);
+    g_array_unref(adapted);
 }
 
 GST_END_TEST;
@@ -527,6 +1031,201 @@ GST_START_TEST(test_seek_gives_the_frames_of_sequential_playback)
     g_array_unref(frames);
     gst_object_unref(sink);
     gst_object_unref(pipeline);
+}
+
+GST_END_TEST;
+
+/* Play pipeline from where it is to EOS, collecting every frame. */
+static GArray *collect_frames(GstElement *pipeline)
+{
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    GArray *frames = g_array_new(FALSE, TRUE, sizeof(Frame));
+    GstSample *sample;
+
+    g_array_set_clear_func(frames, (GDestroyNotify)frame_clear);
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    while ((sample = gst_app_sink_pull_sample(GST_APP_SINK(sink)))) {
+        Frame f;
+        read_sample(sample, &f);
+        g_array_append_val(frames, f);
+        gst_sample_unref(sample);
+    }
+    gst_object_unref(sink);
+    return frames;
+}
+
+/* A flushing, accurate seek in PAUSED that must be accepted. */
+static void seek_or_fail(GstElement *pipeline, gdouble rate, GstFormat format, GstSeekType start_type,
+                         gint64 start, GstSeekType stop_type, gint64 stop)
+{
+    gst_element_set_state(pipeline, GST_STATE_PAUSED);
+    fail_unless(gst_element_get_state(pipeline, NULL, NULL, FV_TEST_TIMEOUT) !=
+                GST_STATE_CHANGE_FAILURE);
+    fail_unless(gst_element_seek(pipeline, rate, format,
+                                 GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE, start_type, start,
+                                 stop_type, stop));
+}
+
+/* Fail unless got holds the frames of want from first, count of them, in order (step 1) or
+ * reversed (step -1). */
+static void check_same_frames(GArray *got, GArray *want, guint first, guint count, gint step)
+{
+    fail_unless_equals_int(got->len, count);
+    for (guint i = 0; i < count; i++) {
+        const Frame *g = &g_array_index(got, Frame, i);
+        const Frame *w = &g_array_index(want, Frame, (gint)first + step * (gint)i);
+
+        fail_unless_equals_uint64(g->pts, w->pts);
+        fail_unless_equals_uint64(g->clip, w->clip);
+        fail_unless_equals_int(g->frame_in_clip, w->frame_in_clip);
+        fail_unless_equals_string(g->md5, w->md5);
+    }
+}
+
+/* Rate -1: the frames of forward playback, bit for bit, last first, each with its own
+ * timestamp; from the end, or from a stop mid-stream (E3, E5). Both normalizations. */
+GST_START_TEST(test_reverse_playback_gives_the_forward_frames_reversed)
+{
+    for (gint normalization = 0; normalization < FV_NUM_NORMALIZATIONS; normalization++) {
+        gchar *launch = g_strdup_printf(
+            "fractalvidsrc class=-1 seed=3 num-clips=3 density=1 normalization=%s ! "
+            "video/x-raw,format=GRAY8,width=32,height=32,framerate=12/1 ! "
+            "appsink name=sink sync=false",
+            fv_normalization_name(normalization));
+        GstElement *pipeline = gst_parse_launch(launch, NULL);
+        GArray *forward = collect_frames(pipeline), *backward;
+        const guint n = forward->len;
+
+        fail_unless(n >= 54);
+        /* From the end (the stop is the duration). */
+        seek_or_fail(pipeline, -1.0, GST_FORMAT_TIME, GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_NONE,
+                     -1);
+        backward = collect_frames(pipeline);
+        check_same_frames(backward, forward, n - 1, n, -1);
+        g_array_unref(backward);
+
+        /* From a stop mid-frame 25 (frame 25 starts before it): 25, 24, ... 0. */
+        seek_or_fail(pipeline, -1.0, GST_FORMAT_TIME, GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_SET,
+                     g_array_index(forward, Frame, 25).pts + GST_SECOND / 48);
+        backward = collect_frames(pipeline);
+        check_same_frames(backward, forward, 25, 26, -1);
+        g_array_unref(backward);
+
+        /* A segment in the middle, backwards: stop at frame 40's time, start at frame 30's. */
+        seek_or_fail(pipeline, -1.0, GST_FORMAT_TIME, GST_SEEK_TYPE_SET,
+                     g_array_index(forward, Frame, 30).pts, GST_SEEK_TYPE_SET,
+                     g_array_index(forward, Frame, 40).pts);
+        backward = collect_frames(pipeline);
+        check_same_frames(backward, forward, 39, 10, -1);
+        g_array_unref(backward);
+
+        gst_element_set_state(pipeline, GST_STATE_NULL);
+        g_array_unref(forward);
+        gst_object_unref(pipeline);
+        g_free(launch);
+    }
+}
+
+GST_END_TEST;
+
+/* Seeks relative to the end work when the duration is known, in time and in frames. */
+GST_START_TEST(test_seek_from_the_end)
+{
+    GstElement *pipeline = seek_pipeline();
+    GArray *all = collect_frames(pipeline), *tail;
+    const guint n = all->len;
+
+    /* The last quarter second: the last three frames at 12 fps. */
+    seek_or_fail(pipeline, 1.0, GST_FORMAT_TIME, GST_SEEK_TYPE_END, -GST_SECOND / 4,
+                 GST_SEEK_TYPE_NONE, -1);
+    tail = collect_frames(pipeline);
+    check_same_frames(tail, all, n - 3, 3, 1);
+    g_array_unref(tail);
+
+    /* The last five frames, in frames. */
+    seek_or_fail(pipeline, 1.0, GST_FORMAT_DEFAULT, GST_SEEK_TYPE_END, -5, GST_SEEK_TYPE_NONE,
+                 -1);
+    tail = collect_frames(pipeline);
+    check_same_frames(tail, all, n - 5, 5, 1);
+    g_array_unref(tail);
+
+    /* Frames 10 to 14, in frames. */
+    seek_or_fail(pipeline, 1.0, GST_FORMAT_DEFAULT, GST_SEEK_TYPE_SET, 10, GST_SEEK_TYPE_SET, 15);
+    tail = collect_frames(pipeline);
+    check_same_frames(tail, all, 10, 5, 1);
+    g_array_unref(tail);
+
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    g_array_unref(all);
+    gst_object_unref(pipeline);
+}
+
+GST_END_TEST;
+
+static GstPadProbeReturn count_flushes(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    (void)pad;
+    if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_FLUSH_START)
+        g_atomic_int_inc((gint *)data);
+    return GST_PAD_PROBE_OK;
+}
+
+/* A seek that cannot be done is refused before anything is flushed, from downstream or from
+ * the application, and the stream goes on with its segment (E3): on a live stream; from the
+ * end or backwards on an endless one; in bytes; with a start after its stop. */
+GST_START_TEST(test_refused_seeks_flush_nothing)
+{
+    static const struct {
+        gboolean live;
+        gdouble rate;
+        GstFormat format;
+        GstSeekType start_type;
+        gint64 start, stop;
+    } seeks[] = {
+        {TRUE, 1.0, GST_FORMAT_TIME, GST_SEEK_TYPE_SET, 0, -1},
+        {FALSE, 1.0, GST_FORMAT_TIME, GST_SEEK_TYPE_END, -GST_SECOND, -1},
+        {FALSE, -1.0, GST_FORMAT_TIME, GST_SEEK_TYPE_SET, 0, -1},
+        {FALSE, 1.0, GST_FORMAT_DEFAULT, GST_SEEK_TYPE_END, -3, -1},
+        {FALSE, 1.0, GST_FORMAT_BYTES, GST_SEEK_TYPE_SET, 0, -1},
+        {FALSE, 1.0, GST_FORMAT_TIME, GST_SEEK_TYPE_SET, 2 * GST_SECOND, GST_SECOND},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(seeks); i++) {
+        for (guint from_app = 0; from_app < 2; from_app++) {
+            GstHarness *h = new_harness("video/x-raw,format=GRAY8,width=32,height=24,"
+                                        "framerate=100/1");
+            GstPad *srcpad = gst_element_get_static_pad(h->element, "src");
+            GstEvent *seek = gst_event_new_seek(
+                seeks[i].rate, seeks[i].format, GST_SEEK_FLAG_FLUSH, seeks[i].start_type,
+                seeks[i].start, GST_SEEK_TYPE_SET, seeks[i].stop);
+            gint flushes = 0;
+            GstBuffer *buf;
+            guint64 before;
+
+            g_object_set(h->element, "is-live", seeks[i].live, "density", DENSITY, NULL);
+            gst_harness_use_systemclock(h);
+            gst_pad_add_probe(srcpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, count_flushes,
+                              &flushes, NULL);
+            gst_harness_play(h);
+            buf = gst_harness_pull(h);
+            fail_unless(buf != NULL, "seek %u: no frame", i);
+            before = GST_BUFFER_OFFSET(buf);
+            gst_buffer_unref(buf);
+            if (from_app)
+                fail_if(gst_element_send_event(h->element, seek), "seek %u was done", i);
+            else
+                fail_if(gst_harness_push_upstream_event(h, seek), "seek %u was done", i);
+            fail_unless_equals_int(g_atomic_int_get(&flushes), 0);
+            /* Streaming goes on where it was. */
+            buf = gst_harness_pull(h);
+            fail_unless(buf != NULL, "seek %u: no frame after the seek", i);
+            fail_unless(GST_BUFFER_OFFSET(buf) > before);
+            gst_buffer_unref(buf);
+            fail_unless_equals_int(g_atomic_int_get(&flushes), 0);
+            gst_object_unref(srcpad);
+            gst_harness_teardown(h);
+        }
+    }
 }
 
 GST_END_TEST;
@@ -656,7 +1355,7 @@ GST_START_TEST(test_each_clip_starts_with_tags_and_every_frame_has_meta)
         gchar *comment = g_strdup_printf(
             "class=4 class-seed=0 seed=2 clip=%u "
             "class-key=%" G_GUINT64_FORMAT " motion=nonlinear variation=%s frames=%u"
-            " size=32x24 generator=%s",
+            " size=32x24 normalization=clip density=1 generator=%s",
             k, (guint64)ci->class_key, fv_variation_name(ci->variation), ci->frames,
             FV_GENERATOR_VERSION);
         gchar *tag = g_strdup_printf("tag %s | fractalvid class 4 seed 2 clip %u", comment, k);
@@ -675,6 +1374,12 @@ GST_START_TEST(test_each_clip_starts_with_tags_and_every_frame_has_meta)
             fail_unless_equals_string(gst_structure_get_string(labels, "motion"), "nonlinear");
             fail_unless_equals_string(gst_structure_get_string(labels, "variation"),
                                       fv_variation_name(ci->variation));
+            fail_unless_equals_string(gst_structure_get_string(labels, "normalization"), "clip");
+            {
+                gdouble density = 0;
+                fail_unless(gst_structure_get_double(labels, "density", &density));
+                fail_unless_equals_float(density, DENSITY);
+            }
             gst_buffer_unref(buf);
         }
 
@@ -1213,15 +1918,28 @@ static Suite *fractalvidsrc_suite(void)
     suite_add_tcase(s, tc);
     tcase_add_test(tc, test_template_lists_every_format_gray8_first);
     tcase_add_test(tc, test_open_caps_fixate_to_256x256_12fps_gray8);
-    tcase_add_test(tc, test_every_format_carries_the_gray8_luma);
+    tcase_add_test(tc, test_every_format_carries_the_core_brightness);
+    tcase_add_test(tc, test_each_colorimetry_gives_its_range_and_values);
+    tcase_add_test(tc, test_fixation_follows_downstream_format_order);
+    tcase_add_test(tc, test_sizes_down_to_1x1);
+    tcase_add_test(tc, test_any_pixel_aspect_ratio);
+    tcase_add_test(tc, test_interlaced_and_stereo_caps_are_refused);
+    tcase_add_test(tc, test_frame_normalization_gives_the_core_frames);
     tcase_add_test(tc, test_framerate_0_gives_one_still_frame_then_eos);
     tcase_add_test(tc, test_impossible_caps_error_names_asked_and_offered);
     tcase_add_test(tc, test_unallocatable_clip_fails_with_clear_error);
     tcase_add_test(tc, test_unallocatable_frame_fails_with_clear_error);
     tcase_add_test(tc, test_timestamps_durations_and_offsets);
-    tcase_add_test(tc, test_live_frames_follow_the_clock_with_clip_latency);
+    tcase_add_test(tc, test_live_frames_follow_the_clock_with_one_frame_latency);
+    tcase_add_test(tc, test_live_skips_late_frames_and_says_so_in_qos);
+    tcase_add_test(tc, test_live_first_clip_is_rendered_before_playing);
+    tcase_add_test(tc, test_live_latency_grows_rarely_and_stays_bounded);
+    tcase_add_test(tc, test_adaptive_density_trades_density_for_time);
     tcase_add_test(tc, test_duration_answered_when_bounded);
     tcase_add_test(tc, test_seek_gives_the_frames_of_sequential_playback);
+    tcase_add_test(tc, test_reverse_playback_gives_the_forward_frames_reversed);
+    tcase_add_test(tc, test_seek_from_the_end);
+    tcase_add_test(tc, test_refused_seeks_flush_nothing);
     tcase_add_test(tc, test_first_clip_starts_the_stream_at_that_clip);
     tcase_add_test(tc, test_each_clip_starts_with_tags_and_every_frame_has_meta);
     tcase_add_test(tc, test_unlabeled_clips_draw_a_new_class_each);
