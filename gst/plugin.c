@@ -14,5 +14,6 @@ static gboolean plugin_init(GstPlugin *plugin)
 }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, fractalvid,
-                  "Fractal video generator (iterated function systems in smooth motion)",
-                  plugin_init, FV_VERSION, "LGPL", "fractalvid", "Unknown package origin")
+                  "Endless, labelled, reproducible fractal videos (iterated function systems in "
+                  "smooth motion) for pre-training video models and testing pipelines",
+                  plugin_init, FV_VERSION, "LGPL", GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

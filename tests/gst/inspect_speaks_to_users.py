@@ -1,0 +1,28 @@
+"""gst-inspect-1.0 fractalvidsrc speaks to users: no internal section numbers such as "(G1)",
+the package and its origin named, the per-buffer meta and its fields documented, every
+property described, the normalization and variation choices listed.
+
+Usage: inspect_speaks_to_users.py (gst-inspect-1.0 on PATH, the plugin on GST_PLUGIN_PATH)"""
+import re
+import subprocess
+
+text = subprocess.run(["gst-inspect-1.0", "fractalvidsrc"], capture_output=True, text=True,
+                      check=True).stdout
+assert not re.search(r"\((G|E)\d+\)|\bG\d+\b|\bE\d\b", text), re.findall(r".*\bG\d+.*", text)
+assert re.search(r"Binary package\s+\S", text) and "Unknown package" not in text, text
+assert re.search(r"Origin URL\s+\S", text) and "Unknown package origin" not in text, text
+meta = text[text.index("GstFractalVidMeta"):]
+for field in ("class", "class-key", "class-seed", "seed", "clip", "frame-in-clip",
+              "frames-in-clip", "frame", "motion", "variation", "normalization", "density"):
+    assert re.search(r"\b%s\b" % re.escape(field), meta), field
+assert "TITLE" in text and "COMMENT" in text, text
+
+# Every property has a description of its own (not just its name).
+properties = text[text.index("Element Properties:"):]
+for name, blurb in re.findall(r"^  ([a-z][a-z-]+)\s*: (.*)$", properties, re.M):
+    assert len(blurb.split()) >= 3, (name, blurb)
+for expected in ("normalization", "adaptive-density", "is-live", "density", "class"):
+    assert re.search(r"^  %s\s*:" % expected, properties, re.M), expected
+for choice in ("clip", "frame", "nonlinear", "horseshoe"):
+    assert re.search(r"\(\d+\): %s\s" % choice, properties), choice
+print("ok")
