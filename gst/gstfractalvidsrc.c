@@ -87,6 +87,10 @@ GST_DEBUG_CATEGORY_STATIC(gst_fractal_vid_src_debug);
  * periods; a frame later than the latency is skipped instead. */
 #define MAX_OVERRUN_PERIODS 4
 
+/* Live, a render aimed past frames that cannot be on time aims this much past the render time
+ * expected (renders vary). */
+#define RENDER_MARGIN 1.25
+
 /* adaptive-density: a unit's render may take this share of its play time; each unit moves
  * the density by at most these factors. */
 #define ADAPT_BUDGET 0.75
@@ -1492,10 +1496,10 @@ static GstFlowReturn gst_fractal_vid_src_catch_up(GstFractalVidSrc *src)
 
     if (gst_fractal_vid_src_now(src, &now) &&
         now > gst_fractal_vid_src_due(src, src->frame) + gst_fractal_vid_src_slack(src)) {
-        /* The first frame still on time: due at most the slack before now. */
-        const GstClockTime slack = gst_fractal_vid_src_slack(src) -
-                                   gst_fractal_vid_src_period(&src->info);
-        guint64 late = gst_fractal_vid_src_frame_due_at(src, now > slack ? now - slack : 0);
+        /* The first frame still on time is due at most the overrun allowance before now. */
+        const GstClockTime overrun =
+            gst_fractal_vid_src_slack(src) - gst_fractal_vid_src_period(&src->info);
+        guint64 late = gst_fractal_vid_src_frame_due_at(src, now > overrun ? now - overrun : 0);
         guint64 clip_index = src->clip_index;
         guint frame_in_clip = src->frame_in_clip;
         FvSettings s;
@@ -1508,7 +1512,7 @@ static GstFlowReturn gst_fractal_vid_src_catch_up(GstFractalVidSrc *src)
             !gst_fractal_vid_src_have_unit(src, &s, clip_index, frame_in_clip) &&
             src->render_seconds * GST_SECOND > gst_fractal_vid_src_period(&src->info))
             late = gst_fractal_vid_src_frame_due_at(
-                src, now + (GstClockTime)(1.25 * src->render_seconds * GST_SECOND));
+                src, now + (GstClockTime)(RENDER_MARGIN * src->render_seconds * GST_SECOND));
         target = MAX(target, late);
     }
     if (target <= src->frame)
@@ -1684,7 +1688,8 @@ static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvCli
             now + render > gst_fractal_vid_src_due(src, next) +
                                (1 + MAX_OVERRUN_PERIODS) *
                                    gst_fractal_vid_src_period(&src->info)) {
-            guint64 aim = gst_fractal_vid_src_frame_due_at(src, now + render * 5 / 4);
+            guint64 aim =
+                gst_fractal_vid_src_frame_due_at(src, now + (GstClockTime)(RENDER_MARGIN * render));
             guint64 aim_clip = src->clip_index;
             guint aim_frame = src->frame_in_clip;
 
