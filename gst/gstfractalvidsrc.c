@@ -94,7 +94,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_fractal_vid_src_debug);
 /* adaptive-density: a unit's render may take this share of its play time; each unit moves
  * the density by at most these factors. */
 #define ADAPT_BUDGET 0.75
-#define ADAPT_MIN_STEP 0.5
+#define ADAPT_MIN_STEP 0.25
 #define ADAPT_MAX_STEP 1.25
 
 enum {
@@ -1817,6 +1817,10 @@ static GstFlowReturn gst_fractal_vid_src_fill(GstPushSrc *psrc, GstBuffer *buffe
     GstFractalVidSrc *src = GST_FRACTAL_VID_SRC(psrc);
     const GstVideoInfo *info = &src->info;
     const gboolean live = gst_base_src_is_live(GST_BASE_SRC(src));
+    /* do-timestamp stamps each buffer with the time it leaves, which is never late: then
+     * frames are not skipped (as videotestsrc, a stream held back by downstream falls
+     * behind the clock). */
+    const gboolean skip_late = live && !gst_base_src_get_do_timestamp(GST_BASE_SRC(src));
     GstVideoFrame vframe;
     GstFlowReturn ret;
     GstClockTime pts;
@@ -1834,7 +1838,7 @@ static GstFlowReturn gst_fractal_vid_src_fill(GstPushSrc *psrc, GstBuffer *buffe
     restart = src->live_restart || !src->playing;
     GST_OBJECT_UNLOCK(src);
     for (;;) {
-        if (live && !restart) {
+        if (skip_late && !restart) {
             ret = gst_fractal_vid_src_catch_up(src);
             if (ret != GST_FLOW_OK)
                 return ret;
@@ -1843,7 +1847,7 @@ static GstFlowReturn gst_fractal_vid_src_fill(GstPushSrc *psrc, GstBuffer *buffe
         if (ret != GST_FLOW_OK)
             return ret;
         /* A render that kept the frame past its time: skip on from where the clock is. */
-        if (!live || restart || !gst_fractal_vid_src_is_late(src))
+        if (!skip_late || restart || !gst_fractal_vid_src_is_late(src))
             break;
     }
 

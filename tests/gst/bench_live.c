@@ -22,6 +22,7 @@ typedef struct {
     gint64 started;   /* monotonic time of set_state (PLAYING) */
     gint64 playing;   /* monotonic time the pipeline said it reached PLAYING */
     gint64 first;     /* monotonic time of the first frame rendered by the sink, or 0 */
+    gint64 last;      /* and of the last one */
     guint64 frames;   /* frames the sink rendered */
     gdouble density;  /* density in the meta of the last buffer */
     gdouble density_sum;
@@ -45,8 +46,9 @@ static void on_handoff(GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointe
 
     (void)sink;
     (void)pad;
+    watch->last = g_get_monotonic_time();
     if (!watch->first)
-        watch->first = g_get_monotonic_time();
+        watch->first = watch->last;
     watch->frames++;
     if (meta &&
         gst_structure_get_double(gst_custom_meta_get_structure(meta), "density", &watch->density))
@@ -189,20 +191,25 @@ static void first_frame(const gchar *source)
             source, times[1], from_playing[1], ms(latency));
 }
 
-/* Frames per second a synchronised sink renders with do-timestamp=true. */
-static void do_timestamp(const gchar *source, gdouble seconds)
+/* Frames per second a synchronised sink renders with do-timestamp=true, from its first frame.
+ * Each buffer waits for its time plus the latency, so any latency beyond the frame period
+ * (the sink's processing deadline too) slows the stream down. */
+static void do_timestamp(const gchar *source, gdouble seconds, guint deadline_ms)
 {
     gchar *text = g_strdup_printf("%s is-live=true do-timestamp=true ! video/x-raw,width=256,"
-                                  "height=256,framerate=12/1 ! fakesink name=sink sync=true",
-                                  source);
+                                  "height=256,framerate=12/1 ! fakesink name=sink sync=true "
+                                  "processing-deadline=%u",
+                                  source, deadline_ms * 1000000);
     GstElement *pipeline = launch(text);
     Watch watch = {0};
     Heard heard = {0};
 
     watch_sink(pipeline, "sink", &watch);
     run(pipeline, seconds, &watch, &heard);
-    g_print("  %-14s do-timestamp=true: %5.1f frames/s at 256x256@12\n", source,
-            watch.frames / seconds);
+    g_print("  %-14s do-timestamp=true: %5.1f frames/s at 256x256@12, sink "
+            "processing-deadline %2u ms\n",
+            source, watch.frames > 1 ? (watch.frames - 1) * 1e6 / (watch.last - watch.first) : 0,
+            deadline_ms);
     gst_element_set_state(pipeline, GST_STATE_NULL);
     gst_object_unref(pipeline);
     g_free(text);
@@ -293,9 +300,11 @@ int main(int argc, char **argv)
     g_print("Time to the first frame at a synchronised sink (256x256 at 12 fps):\n");
     first_frame("videotestsrc");
     first_frame("fractalvidsrc");
-    g_print("do-timestamp=true (one frame of latency: full rate):\n");
-    do_timestamp("videotestsrc", 5);
-    do_timestamp("fractalvidsrc", 5);
+    g_print("do-timestamp=true:\n");
+    for (guint deadline = 0; deadline <= 20; deadline += 20) {
+        do_timestamp("videotestsrc", 5, deadline);
+        do_timestamp("fractalvidsrc", 5, deadline);
+    }
     g_print("Another live source in the same pipeline:\n");
     other_source(NULL);
     other_source("videotestsrc");
