@@ -1733,6 +1733,7 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
     gint result;
     gdouble seconds = 0;
     guint unit, frames;
+    gboolean taken = FALSE;
     const gboolean new_clip =
         !src->have_clip_settings || src->resnapshot || src->settings_clip != src->clip_index;
 
@@ -1783,7 +1784,7 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
                               ("Not enough memory to render a %ux%u fractal %s",
                                wanted.width, wanted.height,
                                unit == GST_FRACTAL_VID_WHOLE_CLIP ? "clip" : "frame"),
-                              ("fv_render_clip: %s; try a smaller size, fewer clip-frames or "
+                              ("rendering: %s; try a smaller size, fewer clip-frames or "
                                "normalization=frame",
                                g_strerror(ENOMEM)));
             return GST_FLOW_ERROR;
@@ -1791,21 +1792,24 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
         if (result != 0) {
             GST_ELEMENT_ERROR(src, LIBRARY, FAILED,
                               ("Could not render fractal clip %" G_GUINT64_FORMAT, src->clip_index),
-                              ("fv_render_clip: %s", g_strerror(-result)));
+                              ("rendering: %s", g_strerror(-result)));
             return GST_FLOW_ERROR;
         }
         src->clip_loaded = src->clip_index;
         src->frame_loaded = unit;
         src->loaded_settings = wanted;
-        ci = fv_clip_info(src->clip);
+        taken = TRUE;
         if (live)
-            gst_fractal_vid_src_note_render(src, ci, seconds, ahead);
-        /* The next unit renders while this one plays, with the properties as they are now
-         * (adaptive-density may just have traded). */
+            gst_fractal_vid_src_note_render(src, fv_clip_info(src->clip), seconds, ahead);
+    }
+    ci = fv_clip_info(src->clip);
+
+    /* The next unit renders while this one plays (also after a seek that kept this one),
+     * with the properties as they are now (adaptive-density may just have traded). */
+    if (taken || new_clip) {
         gst_fractal_vid_src_snapshot(src, &fresh, &range);
         gst_fractal_vid_src_prefetch_next(src, ci, unit, &fresh, &range, live);
     }
-    ci = fv_clip_info(src->clip);
 
     if (new_clip)
         gst_fractal_vid_src_send_tags(src, ci, wanted.density);
