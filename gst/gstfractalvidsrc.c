@@ -1541,7 +1541,9 @@ static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipI
     const GstClockTime render = (GstClockTime)(seconds * GST_SECOND);
     gboolean grew = FALSE;
 
-    src->render_seconds = src->render_seconds > 0 ? (src->render_seconds + seconds) / 2 : seconds;
+    /* Mostly the last render: under adaptive-density the one before had another density. */
+    src->render_seconds =
+        src->render_seconds > 0 ? (src->render_seconds + 3 * seconds) / 4 : seconds;
     if (play == 0 || seconds <= 0)
         return;
 
@@ -1576,17 +1578,37 @@ static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipI
     }
 }
 
+/* Live: if the next frame is the first since PLAYING and its render kept it past its time,
+ * the stream starts where the clock is (E3): later frames are due from there. */
+static void gst_fractal_vid_src_start_on_time(GstFractalVidSrc *src)
+{
+    GstClockTime now, due;
+    gboolean restart;
+
+    GST_OBJECT_LOCK(src);
+    restart = src->live_restart && src->playing;
+    if (restart)
+        src->live_restart = FALSE;
+    GST_OBJECT_UNLOCK(src);
+    if (!restart || !gst_fractal_vid_src_now(src, &now))
+        return;
+    due = gst_fractal_vid_src_due(src, src->frame);
+    if (now > due + gst_fractal_vid_src_period(&src->info)) {
+        GST_INFO_OBJECT(src, "first frame %" GST_TIME_FORMAT " late: the stream starts now",
+                        GST_TIME_ARGS(now - due));
+        src->live_offset += now - due;
+    }
+}
+
 /* Live: wait for the next frame's time on the pipeline clock. Pausing unschedules the wait
- * and resumes it at PLAYING; flushing ends it. The first frame since PLAYING, if its render
- * kept it past its time, starts the stream where the clock is (E3). */
+ * and resumes it at PLAYING; flushing ends it. */
 static GstFlowReturn gst_fractal_vid_src_wait(GstFractalVidSrc *src)
 {
     for (;;) {
         GstClock *clock;
-        GstClockTime base, now, due;
+        GstClockTime base, due;
         GstClockID id;
         GstClockReturn waited;
-        gboolean restart;
 
         GST_OBJECT_LOCK(src);
         if (src->flushing) {
@@ -1602,26 +1624,17 @@ static GstFlowReturn gst_fractal_vid_src_wait(GstFractalVidSrc *src)
                 return ret;
             continue;
         }
-        restart = src->live_restart;
-        src->live_restart = FALSE;
         clock = GST_ELEMENT_CLOCK(src);
         if (!clock) {
+            src->live_restart = FALSE;
             GST_OBJECT_UNLOCK(src);
             return GST_FLOW_OK;
         }
         gst_object_ref(clock);
         base = GST_ELEMENT_CAST(src)->base_time;
         GST_OBJECT_UNLOCK(src);
-
-        now = gst_clock_get_time(clock);
-        now = now > base ? now - base : 0;
+        gst_fractal_vid_src_start_on_time(src);
         due = gst_fractal_vid_src_due(src, src->frame);
-        if (restart && now > due + gst_fractal_vid_src_period(&src->info)) {
-            GST_INFO_OBJECT(src, "first frame %" GST_TIME_FORMAT " late: the stream starts now",
-                            GST_TIME_ARGS(now - due));
-            src->live_offset += now - due;
-            due = now;
-        }
 
         /* A time already passed returns at once (as basesrc does, always through the clock,
          * so a test clock sees every frame). */
@@ -1680,7 +1693,10 @@ static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvCli
         settings = &src->clip_settings;
 
     if (live) {
-        const GstClockTime render = (GstClockTime)(src->render_seconds * GST_SECOND);
+        /* The render expected, scaled by the density it will have (adaptive-density). */
+        const GstClockTime render =
+            (GstClockTime)(src->render_seconds * settings->density / src->loaded_settings.density *
+                           GST_SECOND);
         const guint64 next = src->frame + frames_to_next;
         GstClockTime now;
 
@@ -1807,6 +1823,9 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
     /* The next unit renders while this one plays (also after a seek that kept this one),
      * with the properties as they are now (adaptive-density may just have traded). */
     if (taken || new_clip) {
+        /* A first frame late from its render sets the time base the next render aims by. */
+        if (live)
+            gst_fractal_vid_src_start_on_time(src);
         gst_fractal_vid_src_snapshot(src, &fresh, &range);
         gst_fractal_vid_src_prefetch_next(src, ci, unit, &fresh, &range, live);
     }

@@ -815,7 +815,7 @@ GST_END_TEST;
 GST_START_TEST(test_live_latency_grows_rarely_and_stays_bounded)
 {
     GstElement *pipeline = gst_parse_launch(
-        "fractalvidsrc name=src is-live=true normalization=frame num-buffers=200 ! "
+        "fractalvidsrc name=src is-live=true normalization=frame num-buffers=60 ! "
         "video/x-raw,format=GRAY8,width=128,height=128,framerate=1000/1 ! fakesink",
         NULL);
     GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
