@@ -46,7 +46,7 @@ typedef enum FvMotion {
 /* How frames are tone mapped (G8). */
 typedef enum FvNormalization {
     FV_NORMALIZATION_CLIP = 0, /* by the clip's brightest pixel: steady within a clip (default) */
-    FV_NORMALIZATION_FRAME = 1 /* each frame by its own brightest pixel: a frame needs only itself */
+    FV_NORMALIZATION_FRAME = 1 /* by each frame's own brightest pixel: needs only that frame */
 } FvNormalization;
 #define FV_NUM_NORMALIZATIONS 2
 
@@ -74,7 +74,8 @@ typedef struct FvSettings {
     double density;       /* plotted points per pixel per frame */
     unsigned width;       /* FV_MIN_SIZE..FV_MAX_SIZE */
     unsigned height;      /* FV_MIN_SIZE..FV_MAX_SIZE */
-    FvNormalization normalization; /* G8; FV_NORMALIZATION_CLIP is the paper's */
+    /* G8; FV_NORMALIZATION_CLIP is the paper's */
+    FvNormalization normalization;
 } FvSettings;
 
 /* Fill settings with the defaults: class 0, seeds 0, nonlinear, auto, 256x256, seed density,
@@ -103,9 +104,11 @@ typedef struct FvClipInfo {
     uint64_t points_kept;      /* plotted points that landed in the image, frames held */
     uint32_t max_count;        /* largest 3x3 count in the frames held (G8) */
     unsigned sample_redraws;   /* how many times the sample was redrawn as near-empty */
-    FvNormalization normalization; /* how the frames were tone mapped */
-    unsigned first_frame;          /* the frames held: first_frame .. first_frame + frames_held - 1 */
-    unsigned frames_held;          /* every frame after fv_render_clip, one after fv_render_frame */
+    /* how the frames were tone mapped */
+    FvNormalization normalization;
+    /* the frames held: first_frame .. first_frame + frames_held - 1; every frame after
+     * fv_render_clip, one after fv_render_frame */
+    unsigned first_frame, frames_held;
 } FvClipInfo;
 
 /* A rendering context: a pool of threads and scratch memory. Not thread-safe itself. */

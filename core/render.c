@@ -84,10 +84,10 @@ struct FvClip {
     FvClipInfo info;
     uint16_t *codes; /* frames held x width x height */
     size_t codes_cap;
-    uint16_t max_code;    /* of the frames held */
-    uint16_t *frame_max;  /* per frame held, under FV_NORMALIZATION_FRAME */
+    uint16_t max_code;   /* of the frames held */
+    uint16_t *frame_max; /* per frame held, under FV_NORMALIZATION_FRAME */
     size_t frame_max_cap;
-    uint32_t lut_d;       /* lut8 holds the 8-bit values of codes 0..max_code for this denominator */
+    uint32_t lut_d; /* lut8 holds the 8-bit values of codes 0..max_code for this denominator */
     uint8_t lut8[65536];
 };
 
@@ -808,8 +808,8 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
 int fv_render_frame(FvRenderer *r, const FvSettings *s, uint64_t clip_index, unsigned frame,
                     FvClip *out)
 {
-    if (!r || !out || fv_settings_validate(s, NULL) ||
-        s->normalization != FV_NORMALIZATION_FRAME || frame >= fv_clip_frame_count(s, clip_index))
+    if (!r || !out || fv_settings_validate(s, NULL) || s->normalization != FV_NORMALIZATION_FRAME ||
+        frame >= fv_clip_frame_count(s, clip_index))
         return -EINVAL;
     out->valid = false;
     if (cancelled(r))

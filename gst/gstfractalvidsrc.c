@@ -28,7 +28,8 @@
  * gst-launch-1.0 fractalvidsrc num-clips=2 ! x264enc ! mp4mux ! filesink location=fractal.mp4
  * gst-launch-1.0 fractalvidsrc class=3 seed=7 ! videoconvert ! autovideosink
  * gst-launch-1.0 playbin uri="fractal://class=3&seed=7"
- * gst-launch-1.0 fractalvidsrc is-live=true normalization=frame ! video/x-raw,width=1920,height=1080 ! videoconvert ! autovideosink
+ * gst-launch-1.0 fractalvidsrc is-live=true normalization=frame !
+ * video/x-raw,width=1920,height=1080 ! videoconvert ! autovideosink
  * ]|
  */
 
@@ -348,7 +349,6 @@ static guint gst_fractal_vid_src_unit_frame(const FvSettings *s, guint frame_in_
     return s->normalization == FV_NORMALIZATION_FRAME ? frame_in_clip : GST_FRACTAL_VID_WHOLE_CLIP;
 }
 
-
 /* Make the map describe the clips of s from clip first on, extended to at least clips
  * clips. FALSE when a clip has no frames (bad settings) or the map would pass
  * MAX_MAPPED_CLIPS. Called with map_lock. */
@@ -469,7 +469,8 @@ static GstClockTime gst_fractal_vid_src_period(const GstVideoInfo *info)
 {
     if (GST_VIDEO_INFO_FPS_N(info) <= 0)
         return 0;
-    return gst_util_uint64_scale(GST_SECOND, GST_VIDEO_INFO_FPS_D(info), GST_VIDEO_INFO_FPS_N(info));
+    return gst_util_uint64_scale(GST_SECOND, GST_VIDEO_INFO_FPS_D(info),
+                                 GST_VIDEO_INFO_FPS_N(info));
 }
 
 /* Time of stream frame n, without timestamp-offset. */
@@ -686,8 +687,7 @@ static GstStructure *gst_fractal_vid_src_raw_structure(const GValue *formats)
                       GST_TYPE_FRACTION_RANGE, 0, 1, G_MAXINT, 1, "pixel-aspect-ratio",
                       GST_TYPE_FRACTION_RANGE, 1, G_MAXINT, G_MAXINT, 1, "interlace-mode",
                       G_TYPE_STRING, "progressive", "multiview-mode", G_TYPE_STRING,
-                      gst_video_multiview_mode_to_caps_string(GST_VIDEO_MULTIVIEW_MODE_MONO),
-                      NULL);
+                      gst_video_multiview_mode_to_caps_string(GST_VIDEO_MULTIVIEW_MODE_MONO), NULL);
     return s;
 }
 
@@ -752,8 +752,7 @@ static GstCaps *gst_fractal_vid_src_fixate(GstBaseSrc *bsrc, GstCaps *caps)
 
         gst_structure_get_int(s, "width", &width);
         gst_structure_get_int(s, "height", &height);
-        if (gst_video_info_set_format(&info, gst_video_format_from_string(format), width,
-                                      height)) {
+        if (gst_video_info_set_format(&info, gst_video_format_from_string(format), width, height)) {
             gchar *colorimetry = gst_video_colorimetry_to_string(&info.colorimetry);
 
             if (colorimetry)
@@ -888,9 +887,9 @@ static gboolean gst_fractal_vid_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
 
         gst_fractal_vid_src_snapshot(src, &s, &range);
         if (src->clip_index < range.end && fv_settings_validate(&s, NULL) == 0)
-            gst_fractal_vid_worker_prefetch(
-                src->worker, &s, src->clip_index,
-                gst_fractal_vid_src_unit_frame(&s, src->frame_in_clip), TRUE);
+            gst_fractal_vid_worker_prefetch(src->worker, &s, src->clip_index,
+                                            gst_fractal_vid_src_unit_frame(&s, src->frame_in_clip),
+                                            TRUE);
     }
     g_mutex_lock(&src->ready_lock);
     if (src->ready == READY_WAIT_CAPS)
@@ -1259,8 +1258,8 @@ static gboolean gst_fractal_vid_src_query(GstBaseSrc *bsrc, GstQuery *query)
              * message with the real one. */
             gst_fractal_vid_src_rate(src, &fps_n, &fps_d);
             GST_OBJECT_LOCK(src);
-            latency = (fps_n > 0 ? gst_util_uint64_scale(GST_SECOND, fps_d, fps_n) : 0) +
-                      src->overrun;
+            latency =
+                (fps_n > 0 ? gst_util_uint64_scale(GST_SECOND, fps_d, fps_n) : 0) + src->overrun;
             GST_OBJECT_UNLOCK(src);
             GST_DEBUG_OBJECT(src, "latency %" GST_TIME_FORMAT, GST_TIME_ARGS(latency));
             /* Frames are made on demand and may wait: no upper bound. */
@@ -1411,8 +1410,8 @@ static GstClockTime gst_fractal_vid_src_slack(GstFractalVidSrc *src)
 /* Walk count frames forward from clip clip_index, frame frame_in_clip: the clip and frame
  * reached, FALSE past the stream's end. */
 static gboolean gst_fractal_vid_src_walk(GstFractalVidSrc *src, const FvSettings *s,
-                                         const ClipRange *range, guint64 count,
-                                         guint64 *clip_index, guint *frame_in_clip)
+                                         const ClipRange *range, guint64 count, guint64 *clip_index,
+                                         guint *frame_in_clip)
 {
     while (count > 0) {
         guint frames = gst_fractal_vid_src_clip_frames(src, s, *clip_index);
@@ -1445,8 +1444,8 @@ static GstFlowReturn gst_fractal_vid_src_skip(GstFractalVidSrc *src, guint64 tar
     gboolean inside;
 
     gst_fractal_vid_src_snapshot(src, &s, &range);
-    inside = gst_fractal_vid_src_walk(src, &s, &range, count, &src->clip_index,
-                                      &src->frame_in_clip);
+    inside =
+        gst_fractal_vid_src_walk(src, &s, &range, count, &src->clip_index, &src->frame_in_clip);
     src->frame = target;
     src->ahead_asked = FALSE;
     src->dropped += count;
@@ -1455,12 +1454,11 @@ static GstFlowReturn gst_fractal_vid_src_skip(GstFractalVidSrc *src, guint64 tar
                     " to %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " skipped in all)",
                     count, first, target, src->dropped);
 
-    msg = gst_message_new_qos(GST_OBJECT(src), TRUE, pts, gst_fractal_vid_src_frame_time(src, first),
-                              pts, end - pts);
-    gst_message_set_qos_values(msg, GST_CLOCK_TIME_IS_VALID(now) ? GST_CLOCK_DIFF(pts, now) : 0,
-                               1.0,
-                               (gint)(1000000 * src->processed /
-                                      MAX(src->processed + src->dropped, 1)));
+    msg = gst_message_new_qos(GST_OBJECT(src), TRUE, pts,
+                              gst_fractal_vid_src_frame_time(src, first), pts, end - pts);
+    gst_message_set_qos_values(
+        msg, GST_CLOCK_TIME_IS_VALID(now) ? GST_CLOCK_DIFF(pts, now) : 0, 1.0,
+        (gint)(1000000 * src->processed / MAX(src->processed + src->dropped, 1)));
     gst_message_set_qos_stats(msg, GST_FORMAT_BUFFERS, src->processed, src->dropped);
     gst_element_post_message(GST_ELEMENT(src), msg);
     return inside ? GST_FLOW_OK : GST_FLOW_EOS;
@@ -1549,14 +1547,14 @@ static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipI
 
     GST_OBJECT_LOCK(src);
     if (src->adaptive_density) {
-        const gdouble step = CLAMP(ADAPT_BUDGET * play / GST_SECOND / seconds, ADAPT_MIN_STEP,
-                                   ADAPT_MAX_STEP);
+        const gdouble step =
+            CLAMP(ADAPT_BUDGET * play / GST_SECOND / seconds, ADAPT_MIN_STEP, ADAPT_MAX_STEP);
         const gdouble density =
             CLAMP(src->loaded_settings.density * step, FV_MIN_DENSITY, src->density);
 
         if (density != src->live_density)
-            GST_DEBUG_OBJECT(src, "render %.3f s for %.3f s of video: density %g",
-                             seconds, (gdouble)play / GST_SECOND, density);
+            GST_DEBUG_OBJECT(src, "render %.3f s for %.3f s of video: density %g", seconds,
+                             (gdouble)play / GST_SECOND, density);
         src->live_density = density;
     }
     if (ahead && render > play) {
@@ -1572,8 +1570,8 @@ static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipI
     }
     GST_OBJECT_UNLOCK(src);
     if (grew) {
-        GST_INFO_OBJECT(src, "a unit took %.3f s to render, %.3f s to play: latency grows",
-                        seconds, (gdouble)play / GST_SECOND);
+        GST_INFO_OBJECT(src, "a unit took %.3f s to render, %.3f s to play: latency grows", seconds,
+                        (gdouble)play / GST_SECOND);
         gst_element_post_message(GST_ELEMENT(src), gst_message_new_latency(GST_OBJECT(src)));
     }
 }
@@ -1684,8 +1682,8 @@ static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvCli
         frames_to_next = same_clip ? 1 : src->frame_in_clip + 1;
         if (!same_clip && clip_index-- <= range->first)
             return;
-        frame_in_clip = same_clip ? src->frame_in_clip - 1
-                                  : MAX(fv_clip_frame_count(fresh, clip_index), 1) - 1;
+        frame_in_clip =
+            same_clip ? src->frame_in_clip - 1 : MAX(fv_clip_frame_count(fresh, clip_index), 1) - 1;
     }
     if (num_buffers_left >= 0 && (guint64)num_buffers_left < frames_to_next)
         return;
@@ -1694,16 +1692,14 @@ static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvCli
 
     if (live) {
         /* The render expected, scaled by the density it will have (adaptive-density). */
-        const GstClockTime render =
-            (GstClockTime)(src->render_seconds * settings->density / src->loaded_settings.density *
-                           GST_SECOND);
+        const GstClockTime render = (GstClockTime)(src->render_seconds * settings->density /
+                                                   src->loaded_settings.density * GST_SECOND);
         const guint64 next = src->frame + frames_to_next;
         GstClockTime now;
 
         if (render > 0 && gst_fractal_vid_src_now(src, &now) &&
             now + render > gst_fractal_vid_src_due(src, next) +
-                               (1 + MAX_OVERRUN_PERIODS) *
-                                   gst_fractal_vid_src_period(&src->info)) {
+                               (1 + MAX_OVERRUN_PERIODS) * gst_fractal_vid_src_period(&src->info)) {
             guint64 aim =
                 gst_fractal_vid_src_frame_due_at(src, now + (GstClockTime)(RENDER_MARGIN * render));
             guint64 aim_clip = src->clip_index;
@@ -1797,8 +1793,8 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
             return GST_FLOW_FLUSHING;
         if (result == -ENOMEM) {
             GST_ELEMENT_ERROR(src, RESOURCE, NO_SPACE_LEFT,
-                              ("Not enough memory to render a %ux%u fractal %s",
-                               wanted.width, wanted.height,
+                              ("Not enough memory to render a %ux%u fractal %s", wanted.width,
+                               wanted.height,
                                unit == GST_FRACTAL_VID_WHOLE_CLIP ? "clip" : "frame"),
                               ("rendering: %s; try a smaller size, fewer clip-frames or "
                                "normalization=frame",
@@ -1933,7 +1929,8 @@ static GstFlowReturn gst_fractal_vid_src_fill(GstPushSrc *psrc, GstBuffer *buffe
 
             gst_fractal_vid_src_snapshot(src, &s, NULL);
             src->clip_index--;
-            src->frame_in_clip = MAX(gst_fractal_vid_src_clip_frames(src, &s, src->clip_index), 1) - 1;
+            src->frame_in_clip =
+                MAX(gst_fractal_vid_src_clip_frames(src, &s, src->clip_index), 1) - 1;
         }
     }
     return GST_FLOW_OK;

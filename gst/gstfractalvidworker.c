@@ -135,8 +135,8 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
         if (result == 0 && key.frame == GST_FRACTAL_VID_WHOLE_CLIP)
             result = fv_render_clip(worker->renderer, &key.settings, key.clip_index, clip);
         else if (result == 0)
-            result = fv_render_frame(worker->renderer, &key.settings, key.clip_index, key.frame,
-                                     clip);
+            result =
+                fv_render_frame(worker->renderer, &key.settings, key.clip_index, key.frame, clip);
 
         g_mutex_lock(&worker->lock);
         worker->busy = FALSE;
@@ -277,8 +277,7 @@ void gst_fractal_vid_worker_update_prefetch(GstFractalVidWorker *worker, const F
 }
 
 gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *settings,
-                                 guint64 clip_index, guint frame, FvClip **clip,
-                                 gdouble *seconds)
+                                 guint64 clip_index, guint frame, FvClip **clip, gdouble *seconds)
 {
     gint result;
 

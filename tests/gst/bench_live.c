@@ -19,12 +19,12 @@ static const struct {
 #define HOLD_SHARE 0.01
 
 typedef struct {
-    gint64 started;   /* monotonic time of set_state (PLAYING) */
-    gint64 playing;   /* monotonic time the pipeline said it reached PLAYING */
-    gint64 first;     /* monotonic time of the first frame rendered by the sink, or 0 */
-    gint64 last;      /* and of the last one */
-    guint64 frames;   /* frames the sink rendered */
-    gdouble density;  /* density in the meta of the last buffer */
+    gint64 started;  /* monotonic time of set_state (PLAYING) */
+    gint64 playing;  /* monotonic time the pipeline said it reached PLAYING */
+    gint64 first;    /* monotonic time of the first frame rendered by the sink, or 0 */
+    gint64 last;     /* and of the last one */
+    guint64 frames;  /* frames the sink rendered */
+    gdouble density; /* density in the meta of the last buffer */
     gdouble density_sum;
 } Watch;
 
@@ -233,8 +233,8 @@ static void other_source(const gchar *neighbour)
     run(pipeline, 1.5, &watch, &heard);
     g_print("  videotestsrc next to %-13s first frame %6.1f ms after PLAYING, pipeline "
             "latency %5.1f ms\n",
-            neighbour ? neighbour : "nothing:", watch.first ? (watch.first - watch.started) / 1e3 : -1,
-            ms(pipeline_latency(pipeline)));
+            neighbour ? neighbour : "nothing:",
+            watch.first ? (watch.first - watch.started) / 1e3 : -1, ms(pipeline_latency(pipeline)));
     gst_element_set_state(pipeline, GST_STATE_NULL);
     gst_object_unref(pipeline);
     g_free(text);
@@ -261,25 +261,24 @@ static gboolean live_size(gint width, gint height, gboolean adaptive, gdouble se
     run(pipeline, seconds, &watch, &heard);
     latency = pipeline_latency(pipeline);
     /* Frames due from the first one on (a slow first clip delays the start, not frames). */
-    expected = watch.first
-                   ? (guint64)((watch.started + seconds * G_USEC_PER_SEC - watch.first) * 30 /
-                               G_USEC_PER_SEC)
-                   : (guint64)(seconds * 30);
+    expected = watch.first ? (guint64)((watch.started + seconds * G_USEC_PER_SEC - watch.first) *
+                                       30 / G_USEC_PER_SEC)
+                           : (guint64)(seconds * 30);
     g_object_get(sink, "stats", &stats, NULL);
     gst_structure_get_uint64(stats, "rendered", &rendered);
     gst_structure_get_uint64(stats, "dropped", &late);
     gst_structure_free(stats);
     holds = !heard.error && late + heard.skipped <= HOLD_SHARE * expected &&
             rendered + 1 >= (1 - HOLD_SHARE) * expected;
-    g_print("  %4dx%-4d  density %5.2f%s  first frame after %5.0f ms; of %4" G_GUINT64_FORMAT
-            " frames due %4" G_GUINT64_FORMAT " on time, %4" G_GUINT64_FORMAT
-            " skipped by the source, %3" G_GUINT64_FORMAT
-            " late at the sink; latency %5.1f ms, re-posted %u times%s\n",
-            width, height, watch.frames ? watch.density_sum / watch.frames : 0,
-            adaptive ? " (mean)" : "       ", watch.first ? (watch.first - watch.started) / 1e3 : -1,
-            expected, rendered, heard.skipped, late, ms(latency),
-            heard.latency_messages > 0 ? heard.latency_messages - 1 : 0,
-            holds ? "  holds 30 fps" : "");
+    g_print(
+        "  %4dx%-4d  density %5.2f%s  first frame after %5.0f ms; of %4" G_GUINT64_FORMAT
+        " frames due %4" G_GUINT64_FORMAT " on time, %4" G_GUINT64_FORMAT
+        " skipped by the source, %3" G_GUINT64_FORMAT
+        " late at the sink; latency %5.1f ms, re-posted %u times%s\n",
+        width, height, watch.frames ? watch.density_sum / watch.frames : 0,
+        adaptive ? " (mean)" : "       ", watch.first ? (watch.first - watch.started) / 1e3 : -1,
+        expected, rendered, heard.skipped, late, ms(latency),
+        heard.latency_messages > 0 ? heard.latency_messages - 1 : 0, holds ? "  holds 30 fps" : "");
     gst_element_set_state(pipeline, GST_STATE_NULL);
     gst_object_unref(sink);
     gst_object_unref(pipeline);

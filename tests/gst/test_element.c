@@ -47,8 +47,8 @@ GST_START_TEST(test_template_lists_every_format_gray8_first)
         fail_unless_equals_int(gst_value_get_int_range_min(width), FV_MIN_SIZE);
         fail_unless_equals_int(gst_value_get_int_range_max(width), FV_MAX_SIZE);
         fail_unless(GST_VALUE_HOLDS_FRACTION_RANGE(par));
-        fail_unless_equals_int(gst_value_get_fraction_numerator(gst_value_get_fraction_range_min(par)),
-                               1);
+        fail_unless_equals_int(
+            gst_value_get_fraction_numerator(gst_value_get_fraction_range_min(par)), 1);
         fail_unless_equals_int(
             gst_value_get_fraction_denominator(gst_value_get_fraction_range_min(par)), G_MAXINT);
         fail_unless_equals_string(gst_structure_get_string(s, "interlace-mode"), "progressive");
@@ -317,9 +317,8 @@ GST_START_TEST(test_sizes_down_to_1x1)
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-        gchar *caps_str =
-            g_strdup_printf("video/x-raw,format=%s,width=%u,height=%u,framerate=12/1",
-                            cases[i].format, cases[i].w, cases[i].h);
+        gchar *caps_str = g_strdup_printf("video/x-raw,format=%s,width=%u,height=%u,framerate=12/1",
+                                          cases[i].format, cases[i].w, cases[i].h);
         GstCaps *caps = pull_and_check(caps_str, cases[i].w, cases[i].h, 4, i % 2);
         GstVideoInfo info;
 
@@ -826,9 +825,8 @@ GST_START_TEST(test_live_latency_grows_rarely_and_stays_bounded)
     guint posted = 0;
 
     gst_element_set_state(pipeline, GST_STATE_PLAYING);
-    while ((msg = gst_bus_timed_pop_filtered(bus, FV_TEST_TIMEOUT,
-                                             GST_MESSAGE_LATENCY | GST_MESSAGE_EOS |
-                                                 GST_MESSAGE_ERROR))) {
+    while ((msg = gst_bus_timed_pop_filtered(
+                bus, FV_TEST_TIMEOUT, GST_MESSAGE_LATENCY | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
         GstQuery *query;
         GstClockTime min;
         gboolean done = GST_MESSAGE_TYPE(msg) != GST_MESSAGE_LATENCY;
@@ -864,11 +862,11 @@ GST_END_TEST;
 /* Collect the density label of count frames of a live stream far too fast to render. */
 static GArray *live_densities(gboolean adaptive, guint count)
 {
-    gchar *launch = g_strdup_printf(
-        "fractalvidsrc is-live=true class=1 adaptive-density=%s ! "
-        "video/x-raw,format=GRAY8,width=256,height=256,framerate=2000/1 ! "
-        "appsink name=sink sync=false",
-        adaptive ? "true" : "false");
+    gchar *launch =
+        g_strdup_printf("fractalvidsrc is-live=true class=1 adaptive-density=%s ! "
+                        "video/x-raw,format=GRAY8,width=256,height=256,framerate=2000/1 ! "
+                        "appsink name=sink sync=false",
+                        adaptive ? "true" : "false");
     GstElement *pipeline = gst_parse_launch(launch, NULL);
     GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
     GArray *densities = g_array_new(FALSE, FALSE, sizeof(gdouble));
@@ -1057,8 +1055,8 @@ static GArray *collect_frames(GstElement *pipeline)
 }
 
 /* A flushing, accurate seek in PAUSED that must be accepted. */
-static void seek_or_fail(GstElement *pipeline, gdouble rate, GstFormat format, GstSeekType start_type,
-                         gint64 start, GstSeekType stop_type, gint64 stop)
+static void seek_or_fail(GstElement *pipeline, gdouble rate, GstFormat format,
+                         GstSeekType start_type, gint64 start, GstSeekType stop_type, gint64 stop)
 {
     gst_element_set_state(pipeline, GST_STATE_PAUSED);
     fail_unless(gst_element_get_state(pipeline, NULL, NULL, FV_TEST_TIMEOUT) !=
@@ -1100,8 +1098,7 @@ GST_START_TEST(test_reverse_playback_gives_the_forward_frames_reversed)
 
         fail_unless(n >= 54);
         /* From the end (the stop is the duration). */
-        seek_or_fail(pipeline, -1.0, GST_FORMAT_TIME, GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_NONE,
-                     -1);
+        seek_or_fail(pipeline, -1.0, GST_FORMAT_TIME, GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_NONE, -1);
         backward = collect_frames(pipeline);
         check_same_frames(backward, forward, n - 1, n, -1);
         g_array_unref(backward);
@@ -1145,8 +1142,7 @@ GST_START_TEST(test_seek_from_the_end)
     g_array_unref(tail);
 
     /* The last five frames, in frames. */
-    seek_or_fail(pipeline, 1.0, GST_FORMAT_DEFAULT, GST_SEEK_TYPE_END, -5, GST_SEEK_TYPE_NONE,
-                 -1);
+    seek_or_fail(pipeline, 1.0, GST_FORMAT_DEFAULT, GST_SEEK_TYPE_END, -5, GST_SEEK_TYPE_NONE, -1);
     tail = collect_frames(pipeline);
     check_same_frames(tail, all, n - 5, 5, 1);
     g_array_unref(tail);
@@ -1197,17 +1193,17 @@ GST_START_TEST(test_refused_seeks_flush_nothing)
             GstHarness *h = new_harness("video/x-raw,format=GRAY8,width=32,height=24,"
                                         "framerate=100/1");
             GstPad *srcpad = gst_element_get_static_pad(h->element, "src");
-            GstEvent *seek = gst_event_new_seek(
-                seeks[i].rate, seeks[i].format, GST_SEEK_FLAG_FLUSH, seeks[i].start_type,
-                seeks[i].start, GST_SEEK_TYPE_SET, seeks[i].stop);
+            GstEvent *seek = gst_event_new_seek(seeks[i].rate, seeks[i].format, GST_SEEK_FLAG_FLUSH,
+                                                seeks[i].start_type, seeks[i].start,
+                                                GST_SEEK_TYPE_SET, seeks[i].stop);
             gint flushes = 0;
             GstBuffer *buf;
             guint64 before;
 
             g_object_set(h->element, "is-live", seeks[i].live, "density", DENSITY, NULL);
             gst_harness_use_systemclock(h);
-            gst_pad_add_probe(srcpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, count_flushes,
-                              &flushes, NULL);
+            gst_pad_add_probe(srcpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, count_flushes, &flushes,
+                              NULL);
             gst_harness_play(h);
             buf = gst_harness_pull(h);
             fail_unless(buf != NULL, "seek %u: no frame", i);

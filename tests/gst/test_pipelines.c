@@ -344,8 +344,8 @@ GST_START_TEST(test_live_source_leaves_other_live_sources_alone)
     fail_unless_equals_int(frames, 24);
     /* do-timestamp stamps the time each frame leaves: 23 frame periods apart at full rate,
      * 23 clips apart if frames waited for a clip of latency. Two periods each at most. */
-    fail_unless(last - first < 23 * 2 * GST_SECOND / 12,
-                "24 frames took %" GST_TIME_FORMAT, GST_TIME_ARGS(last - first));
+    fail_unless(last - first < 23 * 2 * GST_SECOND / 12, "24 frames took %" GST_TIME_FORMAT,
+                GST_TIME_ARGS(last - first));
 
     query = gst_query_new_latency();
     fail_unless(gst_element_query(pipeline, query));
