@@ -14,7 +14,7 @@ with ``class_id`` for ``class`` (a Python keyword) and underscores for dashes:
     class_id     the class; -1: unlabeled, a new random class every clip
     seed         which samples of the class: clip k is sample (seed, k)
     clip         the clip index k (the CLI's --first-clip)
-    size         256 (a square), (width, height) or "WxH"; each side 16..8192
+    size         256 (a square), (width, height) or "WxH"; each side 1..8192
     frames       frames per clip; 0: as the class draws it (18..20)
     class_seed   which universe of classes
     motion       'static', 'naive', 'linear' or 'nonlinear' (the paper's best, default)

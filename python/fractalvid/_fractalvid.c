@@ -105,7 +105,7 @@ static int parse_side(const char *p, size_t len, long long *out)
 static int parse_size(PyObject *value, unsigned *width, unsigned *height)
 {
     static const char allowed[] =
-        "an int (a square), (width, height) or \"WxH\", each side 16..8192";
+        "an int (a square), (width, height) or \"WxH\", each side 1..8192";
     long long w = 0, h = 0;
     if (PyUnicode_Check(value)) {
         const char *text = PyUnicode_AsUTF8(value);

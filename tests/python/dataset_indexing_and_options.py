@@ -79,7 +79,7 @@ bad_args = [
     (dict(classes=1, per_class=0), ValueError, "per_class"),
     (dict(classes=1.5, per_class=1), TypeError, "classes"),
     (dict(classes=2**63 + 1, per_class=1), ValueError, "class_id"),
-    (dict(classes=1, per_class=1, size=8), ValueError, "size"),
+    (dict(classes=1, per_class=1, size=0), ValueError, "size"),
     (dict(classes=1, per_class=1, frames=-1), ValueError, "frames"),
     (dict(classes=1, per_class=1, seed=-1), ValueError, "seed"),
     (dict(classes=1, per_class=1, motion="x"), ValueError, "motion"),
