@@ -29,6 +29,13 @@ extern "C" {
 /* Frames per clip that the class draws itself (G1): 18..20. */
 #define FV_MAX_CLIP_FRAMES 100000
 
+/* Classes are -1 (unlabeled) and 0..FV_MAX_CLASS, in every front end. */
+#define FV_MAX_CLASS 2147483647
+/* Clips of a bounded stream: 0..FV_MAX_NUM_CLIPS (-1 is endless). */
+#define FV_MAX_NUM_CLIPS 2147483647
+/* Rendering threads of a renderer: 1..FV_MAX_THREADS (0 asks for one per core). */
+#define FV_MAX_THREADS 256
+
 /* Motion between the key states (G3). */
 typedef enum FvMotion {
     FV_MOTION_STATIC = 0,   /* every frame is the start state */
@@ -150,6 +157,46 @@ const FvClipInfo *fv_clip_info(const FvClip *c);
 int fv_clip_write_gray8(const FvClip *c, unsigned frame, uint8_t *dst, ptrdiff_t stride);
 /* Write frame of c as 16-bit luma (host order), rows stride bytes apart. */
 int fv_clip_write_gray16(const FvClip *c, unsigned frame, uint16_t *dst, ptrdiff_t stride);
+
+/* ---- Option values: one grammar for every front end ----
+ * The fractal:// URI, fractalvid-render, the server and the Python binding read values with
+ * these, so a value means the same everywhere. Integers: decimal digits with an optional
+ * leading '-' (leading zeros are decimal; no '+', spaces, hex or names). Numbers: decimal,
+ * optionally with a fraction and an exponent (14.26, .5, 1e3; no hex, inf or nan). Names:
+ * exact, lower case. Each returns 0, -EINVAL when text does not follow the grammar, or
+ * -ERANGE when it is outside [min, max]; *out is set only on success. */
+int fv_parse_int(const char *text, int64_t min, int64_t max, int64_t *out);
+int fv_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out);
+int fv_parse_number(const char *text, double min, double max, double *out);
+/* "true" or "false". */
+int fv_parse_bool(const char *text, int *out);
+
+/* The options every front end shares, by name: class, seed, class-seed, motion, variation,
+ * clip-frames, density, width, height, threads, first-clip, num-clips. */
+typedef enum FvOptionType {
+    FV_OPTION_INT,      /* value in .i */
+    FV_OPTION_UINT,     /* value in .u */
+    FV_OPTION_NUMBER,   /* value in .d */
+    FV_OPTION_MOTION,   /* an FvMotion, in .i */
+    FV_OPTION_VARIATION /* a variation index or FV_VARIATION_AUTO, in .i */
+} FvOptionType;
+typedef struct FvOptionValue {
+    int64_t i;
+    uint64_t u;
+    double d;
+} FvOptionValue;
+/* Name of shared option index (0, 1, ...), or NULL past the last. */
+const char *fv_option_name(unsigned index);
+/* FvOptionType of option name, or -ENOENT when there is no such option. */
+int fv_option_type(const char *name);
+/* Parse text as a value of option name: 0, -ENOENT, -EINVAL (grammar) or -ERANGE. */
+int fv_option_parse(const char *name, const char *text, FvOptionValue *out);
+/* What option name takes, for messages ("an integer from -1 to 2147483647 (-1: ...)"):
+ * 0, -ENOENT, or -ENOSPC when buf is too small (it then holds as much as fits). */
+int fv_option_allowed(const char *name, char *buf, size_t size);
+/* Set the field of s that option name stands for (not threads, first-clip, num-clips:
+ * -ENOENT); as fv_option_parse otherwise. */
+int fv_settings_set(FvSettings *s, const char *name, const char *text);
 
 #ifdef __cplusplus
 }

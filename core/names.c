@@ -90,7 +90,7 @@ int fv_settings_validate(const FvSettings *s, const char **field)
     const char *bad = NULL;
     if (!s)
         bad = "settings";
-    else if (s->class_id < -1)
+    else if (s->class_id < -1 || s->class_id > FV_MAX_CLASS)
         bad = "class";
     else if ((int)s->motion < 0 || (int)s->motion >= FV_NUM_MOTIONS)
         bad = "motion";
