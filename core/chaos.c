@@ -101,9 +101,12 @@ uint64_t fv_chaos_lane_ref(const FvSystem *sys, uint64_t sample_key, int lane, u
         double x, y;
         fv_walker_start(sample_key, w, &x, &y);
         uint32_t skip = FV_DISCARD;
-        for (uint64_t i = 0; i < (uint64_t)FV_DISCARD + iters; i++)
+        for (uint64_t i = 0; i < (uint64_t)FV_DISCARD + iters; i++) {
+            if (i % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
+                return inside;
             if (step(sys, walk, reset, i, &x, &y, &skip))
                 inside += (uint64_t)plot(sys, x, y, hist, width, height);
+        }
     }
     return inside;
 }
@@ -212,7 +215,10 @@ lane_kernel(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters, 
     uint8_t choice[BATCH][K];
     uint32_t buf[BATCH * K];
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
+    _Static_assert(FV_CANCEL_ITERS % BATCH == 0, "cancel checks on batch boundaries");
     for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
+        if (i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
+            break;
         const int nb = total - i0 < BATCH ? (int)(total - i0) : BATCH;
         for (int b = 0; b < nb; b++) {
 #pragma GCC unroll 8

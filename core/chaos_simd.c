@@ -279,6 +279,7 @@ static void lane_setup(LaneSetup *s, const FvSystem *sys, uint64_t sample_key, i
 /* Iterations whose plotted pixels are buffered before the histogram increments: the
  * increments then run as one tight scalar loop, away from the vector work. */
 #define BATCH 16
+_Static_assert(FV_CANCEL_ITERS % BATCH == 0, "cancel checks on batch boundaries");
 
 /* ---- AVX2: 4 walkers per vector ---- */
 
@@ -426,6 +427,8 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     uint64_t inside = 0;
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
     for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
+        if (i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
+            break;
         const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
         /* first the batch's map choices: independent of the walkers' points, so long
          * dependency chains of every iteration overlap (making them in the walk loop
@@ -627,6 +630,8 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     uint64_t inside = 0;
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
     for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
+        if (i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
+            break;
         const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
         /* first the batch's map choices: independent of the walkers' points, so long
          * dependency chains of every iteration overlap */

@@ -123,24 +123,45 @@ typedef struct FvRenderer FvRenderer;
 /* A rendered clip (every frame) or one frame of it, tone mapped (G8). */
 typedef struct FvClip FvClip;
 
-/* Open a renderer with threads workers (0 = one per core). */
+/* Open a renderer with threads workers (0 = one per core, at most FV_MAX_THREADS; more is
+ * -EINVAL). */
 int fv_renderer_open(FvRenderer **out, unsigned threads);
 /* Close a renderer and set *r to NULL; NULL is allowed. */
 void fv_renderer_close(FvRenderer **r);
 /* Cancel (on != 0) or allow (on == 0) rendering: while cancelled, fv_render_clip returns
- * -ECANCELED within one lane of one frame, the one running now included. The one call of
- * the library that is safe from another thread while fv_render_clip runs. */
+ * -ECANCELED soon (every long loop looks at the flag every millisecond or so of work, at
+ * any size and density), the render running now included. The one call of the library that
+ * is safe from another thread while fv_render_clip runs (and from a signal handler). */
 void fv_renderer_cancel(FvRenderer *r, int on);
 /* Number of threads the renderer uses. */
 unsigned fv_renderer_threads(const FvRenderer *r);
+/* Clips of frames the renderer's memory budget counts, 1..FV_MAX_BUDGET_CLIPS (default 1):
+ * a player that shows one clip while the next renders (fractalvidsrc) holds 2. */
+int fv_renderer_budget_clips(FvRenderer *r, unsigned clips);
+#define FV_MAX_BUDGET_CLIPS 16
+/* Why the last fv_render_clip on r failed, as a phrase for a message ("a 8192x8192 clip of
+ * 20 frames needs 5.3 GiB of memory (...); 720 MiB is available (RLIMIT_AS)"); "" when it
+ * did not fail. */
+const char *fv_renderer_error(const FvRenderer *r);
+
+/* Bytes a renderer of threads threads (0 = one per core) holds to render clips of s, with
+ * clips of them held at once (see fv_renderer_budget_clips): every clip's frames (the
+ * longest clip s gives), histograms, probe points and scratch. 0 on bad arguments. */
+uint64_t fv_render_memory_need(const FvSettings *s, unsigned threads, unsigned clips);
+/* Bytes this process can still take: the least of the kernel's MemAvailable, the room under
+ * its cgroup's memory limits (v2 memory.max, v1 memory.limit_in_bytes; every level) and
+ * under its address-space limit (RLIMIT_AS). UINT64_MAX when none is known. fv_render_clip
+ * refuses (-ENOMEM) a render whose need does not fit it. */
+uint64_t fv_memory_available(void);
 
 /* A new, empty clip. Its storage grows to the largest clip rendered into it and is reused. */
 int fv_clip_new(FvClip **out);
 /* Free a clip and set *c to NULL; NULL is allowed. */
 void fv_clip_free(FvClip **c);
 
-/* Render clip clip_index of s into out. -EINVAL on bad settings, -ENOMEM when the
- * frames cannot be allocated, -ECANCELED when cancelled (out is then left empty). */
+/* Render clip clip_index of s into out. -EINVAL on bad settings, -ENOMEM when the render
+ * does not fit the memory left (checked before anything is allocated) or allocation fails,
+ * -ECANCELED when cancelled (out is then left empty); fv_renderer_error() says why. */
 int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out);
 /* Render frame frame of clip clip_index of s alone into out, bit-identical to that frame of
  * fv_render_clip: out then holds that frame only, and needs one frame's memory. Needs

@@ -4,6 +4,7 @@
 
 #include "fractalvid.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -211,6 +212,8 @@ typedef struct FvSystem {
     int variation;
     /* world -> pixel: px = x * sx + ox, py = y * sy + oy */
     double sx, ox, sy, oy;
+    /* a lane stops early (its histogram is then thrown away) once this is set; NULL: never */
+    const atomic_int *cancel;
 } FvSystem;
 
 /* One more hit on a histogram counter, saturating at UINT32_MAX: a frame can plot more than
@@ -219,6 +222,14 @@ typedef struct FvSystem {
 static inline void fv_hist_add(uint32_t *counter)
 {
     *counter += *counter != UINT32_MAX;
+}
+
+/* Iterations between a lane's looks at sys->cancel: a millisecond or so of work, so a
+ * cancel is prompt however many points a lane has to plot. */
+#define FV_CANCEL_ITERS 16384
+static inline bool fv_system_cancelled(const FvSystem *sys)
+{
+    return sys->cancel && atomic_load_explicit(sys->cancel, memory_order_relaxed) != 0;
 }
 
 /* Start point of walker w of a sample (same for every frame, G6). */
@@ -300,6 +311,23 @@ void fv_pool_free(FvPool **p);
 int fv_pool_threads(const FvPool *p);
 /* Run fn(ctx, task, thread) for task in 0..ntasks-1 on all threads; returns when all ran. */
 void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx);
+
+/* ---- memory (memory.c) ---- */
+
+/* Bytes the process can still take, and the limit that binds (NULL when none is known). */
+typedef struct FvMemoryRoom {
+    uint64_t bytes;
+    const char *limit; /* "MemAvailable", "cgroup memory.max", "RLIMIT_AS", ... */
+} FvMemoryRoom;
+/* The room by the files under root ("" for the real ones): /proc/meminfo's MemAvailable and
+ * the limits of the cgroups of /proc/self/cgroup, every level, v2 and v1. */
+FvMemoryRoom fv_memory_room_at(const char *root);
+/* The real room, RLIMIT_AS included. */
+FvMemoryRoom fv_memory_room(void);
+/* Histogram copies a renderer holds now (at most one per lane running at once). */
+int fv_renderer_histograms(const FvRenderer *r);
+/* Frames a class draws at most (fv_class_frames: 18..20), for memory needs of clip_frames 0. */
+#define FV_CLASS_MAX_FRAMES 20
 
 /* ---- degenerate classes (render.c, G9) ---- */
 

@@ -6,8 +6,10 @@
 #include "fvmath.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +33,9 @@ enum {
 #define CHECK_SAMPLES 3
 #define CHECK_SAMPLES_SOUND 2
 #define PROBE_KEEP_FRAMES 64
+/* Histogram copies beyond this many bytes (more than 4 at 8192x8192) cost more memory than
+ * their parallel lanes gain; the pixels do not depend on the number of copies. */
+#define HIST_COPIES_BYTES (UINT64_C(1) << 30)
 
 /* A labelled class's check (G9) and the attempt it settled on. */
 typedef struct ClassVerdict {
@@ -53,9 +58,12 @@ struct FvRenderer {
     FvPool *pool;
     int threads;
     atomic_int cancel; /* set from another thread to stop a render early */
-    uint32_t *hist;    /* threads histograms of hist_pixels */
+    uint32_t *hist;    /* hist_copies histograms of hist_pixels: one per lane running at once */
     size_t hist_pixels;
-    uint32_t *boxed;   /* one frame's 3x3 counts, hist_pixels of them */
+    int hist_copies;
+    bool hist_dirty;   /* a cancelled frame left counts in them */
+    uint32_t *boxed;   /* one frame's 3x3 counts, boxed_pixels of them */
+    size_t boxed_pixels;
     double *probe;      /* threads x PROBE_POINTS x 2 */
     double *kept_probe; /* frames x PROBE_POINTS x 2: a job's probe points, kept for lit_task */
     size_t kept_probe_frames;
@@ -77,6 +85,11 @@ struct FvRenderer {
     uint64_t prepared_clip;
     FvClass prepared_class;
     Sample prepared_sample;
+    /* the memory budget: clips of frames held at once (the caller's), the largest clip
+     * storage allocated here (what each of the others is taken to hold) */
+    unsigned clips;
+    uint64_t largest_clip;
+    char error[512]; /* why the last fv_render_clip or fv_render_frame failed */
 };
 
 struct FvClip {
@@ -124,12 +137,13 @@ int fv_renderer_open(FvRenderer **out, unsigned threads)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
     }
-    if (threads > 256)
-        threads = 256;
+    if (threads > FV_MAX_THREADS)
+        return -EINVAL;
     FvRenderer *r = calloc(1, sizeof(*r));
     if (!r)
         return -ENOMEM;
     r->threads = (int)threads;
+    r->clips = 1;
     r->log_lut = malloc(65536 * sizeof(*r->log_lut));
     r->probe = malloc((size_t)r->threads * PROBE_POINTS * 2 * sizeof(double));
     int err = r->log_lut && r->probe ? fv_pool_new(&r->pool, r->threads) : -ENOMEM;
@@ -180,26 +194,206 @@ unsigned fv_renderer_threads(const FvRenderer *r)
     return (unsigned)r->threads;
 }
 
-static double physical_memory(void)
+int fv_renderer_budget_clips(FvRenderer *r, unsigned clips)
 {
-    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-    return pages > 0 && size > 0 ? (double)pages * size : 1e18;
+    if (!r || clips < 1 || clips > FV_MAX_BUDGET_CLIPS)
+        return -EINVAL;
+    r->clips = clips;
+    return 0;
 }
 
-/* Scratch for frames of pixels and clips of frames. Contents are not kept: everything in
- * it is rewritten per frame or per clip. */
-static int reserve(FvRenderer *r, size_t pixels, size_t frames)
+const char *fv_renderer_error(const FvRenderer *r)
 {
-    if (pixels > r->hist_pixels) {
+    return r ? r->error : "";
+}
+
+int fv_renderer_histograms(const FvRenderer *r)
+{
+    return r->hist_copies;
+}
+
+/* ---- the memory budget ---- */
+
+#define PROBE_BYTES ((uint64_t)PROBE_POINTS * 2 * sizeof(double))
+#define FRAME_BYTES                                                                                \
+    ((uint64_t)sizeof(FvSystem) + sizeof(FvBox) + sizeof(int) + 2 * sizeof(double))
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Histogram copies worth having: one per lane that runs at once, within HIST_COPIES_BYTES. */
+static int hist_copies_for(int threads, uint64_t pixels)
+{
+    uint64_t fit = HIST_COPIES_BYTES / (pixels * sizeof(uint32_t));
+    int copies = threads < FV_LANES ? threads : FV_LANES;
+    return (uint64_t)copies > fit ? (fit > 0 ? (int)fit : 1) : copies;
+}
+
+/* Frames whose probe points are kept: a short clip's (longer ones walk them twice). */
+static uint64_t kept_frames_for(uint64_t frames)
+{
+    return frames <= PROBE_KEEP_FRAMES ? frames : 0;
+}
+
+/* What rendering frames of clips of `frames` frames of pixels holds, by kind: held frames of
+ * each of clips clips (a whole clip, or one frame rendered alone). */
+typedef struct Need {
+    uint64_t frames;  /* log codes of every clip held */
+    uint64_t hist;    /* histogram copies */
+    uint64_t scratch; /* 3x3 counts, probe points, per-frame systems, tables */
+} Need;
+
+static Need need_for(int threads, int copies, uint64_t pixels, uint64_t frames, uint64_t held,
+                     unsigned clips)
+{
+    Need n;
+    uint64_t kept = kept_frames_for(frames);
+    n.frames = mul_sat(mul_sat(held, pixels), (uint64_t)clips * sizeof(uint16_t));
+    n.hist = (uint64_t)copies * pixels * sizeof(uint32_t);
+    n.scratch = pixels * sizeof(uint32_t) + ((uint64_t)threads + kept) * PROBE_BYTES +
+                kept * sizeof(int) + frames * FRAME_BYTES + 65536 * sizeof(uint16_t) +
+                (uint64_t)clips * (sizeof(FvClip) + held * sizeof(uint16_t));
+    return n;
+}
+
+static uint64_t need_total(const Need *n)
+{
+    return add_sat(add_sat(n->frames, n->hist), n->scratch);
+}
+
+static uint64_t more(uint64_t need, uint64_t held)
+{
+    return need > held ? need - held : 0;
+}
+
+/* Bytes a render of held frames (of a clip of frames) x pixels with copies histograms adds to
+ * what r and out hold (storage is only replaced by larger storage, so the old is freed
+ * first). */
+static uint64_t growth(const FvRenderer *r, const FvClip *out, int copies, uint64_t pixels,
+                       uint64_t frames, uint64_t held)
+{
+    uint64_t clip = mul_sat(held * pixels, sizeof(uint16_t));
+    uint64_t kept = kept_frames_for(frames);
+    uint64_t g = more(clip, (uint64_t)out->codes_cap * sizeof(uint16_t));
+    /* the caller's other clips, each as large as the largest yet (the ones it holds) */
+    g = add_sat(g, mul_sat(r->clips - 1, more(clip, r->largest_clip)));
+    if (pixels > r->hist_pixels || copies > r->hist_copies)
+        g = add_sat(g, more((uint64_t)copies * pixels * sizeof(uint32_t),
+                            (uint64_t)r->hist_copies * r->hist_pixels * sizeof(uint32_t)));
+    g = add_sat(g, more(pixels * sizeof(uint32_t), r->boxed_pixels * sizeof(uint32_t)));
+    g = add_sat(g, more(frames * FRAME_BYTES, r->frames_cap * FRAME_BYTES));
+    g = add_sat(g, more(kept * (PROBE_BYTES + sizeof(int)),
+                        r->kept_probe_frames * (PROBE_BYTES + sizeof(int))));
+    return g;
+}
+
+uint64_t fv_render_memory_need(const FvSettings *s, unsigned threads, unsigned clips)
+{
+    if (fv_settings_validate(s, NULL) || threads > FV_MAX_THREADS)
+        return 0;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)(n < FV_MAX_THREADS ? n : FV_MAX_THREADS) : 1;
+    }
+    uint64_t pixels = (uint64_t)s->width * s->height;
+    uint64_t frames = s->clip_frames ? s->clip_frames : FV_CLASS_MAX_FRAMES;
+    Need n = need_for((int)threads, hist_copies_for((int)threads, pixels), pixels, frames, frames,
+                      clips);
+    return need_total(&n);
+}
+
+static void format_bytes(char *buf, size_t size, uint64_t bytes)
+{
+    if (bytes >= (UINT64_C(1) << 30))
+        snprintf(buf, size, "%.1f GiB", bytes / (double)(UINT64_C(1) << 30));
+    else if (bytes >= (UINT64_C(1) << 20))
+        snprintf(buf, size, "%.0f MiB", bytes / (double)(UINT64_C(1) << 20));
+    else
+        snprintf(buf, size, "%.0f KiB", bytes / 1024.0);
+}
+
+/* Check the render of held frames (of a clip of frames) x pixels against the memory the
+ * process can still take; *copies is lowered (fewer histogram copies, slower lanes, same
+ * pixels) when that makes it fit. -ENOMEM and r->error naming the need and the limit when
+ * nothing does. */
+static int check_budget(FvRenderer *r, const FvClip *out, const FvSettings *s, uint64_t frames,
+                        uint64_t held, int *copies)
+{
+    const uint64_t pixels = (uint64_t)s->width * s->height;
+    uint64_t g = growth(r, out, *copies, pixels, frames, held);
+    if (g == 0)
+        return 0;
+    FvMemoryRoom room = fv_memory_room();
+    while (g > room.bytes && *copies > 1)
+        g = growth(r, out, --*copies, pixels, frames, held);
+    if (g <= room.bytes)
+        return 0;
+    Need n = need_for(r->threads, *copies, pixels, frames, held, r->clips);
+    char total[32], codes[32], hist[32], scratch[32], extra[32], avail[32];
+    format_bytes(total, sizeof(total), need_total(&n));
+    format_bytes(codes, sizeof(codes), n.frames);
+    format_bytes(hist, sizeof(hist), n.hist);
+    format_bytes(scratch, sizeof(scratch), n.scratch);
+    format_bytes(extra, sizeof(extra), g);
+    format_bytes(avail, sizeof(avail), room.bytes);
+    const char *unit = held < frames ? "frame" : "clip";
+    int at = snprintf(r->error, sizeof(r->error),
+                      held < frames ? "a %ux%u frame (of a clip of %" PRIu64 " frames)"
+                                    : "a %ux%u clip of %" PRIu64 " frames",
+                      s->width, s->height, frames);
+    if (at > 0 && (size_t)at < sizeof(r->error))
+        at += snprintf(r->error + at, sizeof(r->error) - (size_t)at,
+                       " needs %s of memory (%s of frames for %u %s%s, %s of histograms, %s of "
+                       "scratch)",
+                       total, codes, r->clips, unit, r->clips > 1 ? "s" : "", hist, scratch);
+    /* when it already holds a good part (a new size, say), what the rest needs too */
+    if (at > 0 && (size_t)at < sizeof(r->error) && need_total(&n) - g >= (UINT64_C(16) << 20))
+        at += snprintf(r->error + at, sizeof(r->error) - (size_t)at, ", %s more than it holds",
+                       extra);
+    if (at > 0 && (size_t)at < sizeof(r->error))
+        snprintf(r->error + at, sizeof(r->error) - (size_t)at, "; %s is available (%s)", avail,
+                 room.limit ? room.limit : "unknown limit");
+    return -ENOMEM;
+}
+
+/* Scratch for frames of pixels, with copies histograms. Contents are not kept: everything
+ * in it is rewritten per frame. */
+static int reserve_pixels(FvRenderer *r, size_t pixels, int copies)
+{
+    if (pixels > r->hist_pixels || copies > r->hist_copies) {
         free(r->hist);
-        free(r->boxed);
         /* histograms start zeroed and are zeroed again as they are summed */
-        r->hist = calloc(pixels * (size_t)r->threads, sizeof(uint32_t));
-        r->boxed = malloc(pixels * sizeof(uint32_t));
-        r->hist_pixels = r->hist && r->boxed ? pixels : 0;
-        if (!r->hist_pixels)
+        r->hist = calloc(pixels * (size_t)copies, sizeof(uint32_t));
+        r->hist_pixels = r->hist ? pixels : 0;
+        r->hist_copies = r->hist ? copies : 0;
+        r->hist_dirty = false;
+        if (!r->hist)
             return -ENOMEM;
     }
+    if (r->hist_dirty) {
+        memset(r->hist, 0, r->hist_pixels * (size_t)r->hist_copies * sizeof(uint32_t));
+        r->hist_dirty = false;
+    }
+    if (pixels > r->boxed_pixels) {
+        free(r->boxed);
+        r->boxed = malloc(pixels * sizeof(uint32_t));
+        r->boxed_pixels = r->boxed ? pixels : 0;
+        if (!r->boxed)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Scratch for clips of frames, rewritten per clip. */
+static int reserve_frames(FvRenderer *r, size_t frames)
+{
     if (frames > r->frames_cap) {
         free(r->systems);
         free(r->boxes);
@@ -284,6 +478,10 @@ static void probe_task(void *ctx, int task, int thread)
 {
     ProbeJob *job = ctx;
     FvRenderer *r = job->r;
+    if (cancelled(r)) { /* the verdict is thrown away anyway */
+        r->box_ok[task] = 0;
+        return;
+    }
     int f = job->frames ? job->frames[task] : task;
     double *xy = job->keep ? r->kept_probe + (size_t)task * PROBE_POINTS * 2
                            : r->probe + (size_t)thread * PROBE_POINTS * 2;
@@ -301,6 +499,10 @@ static void lit_task(void *ctx, int task, int thread)
 {
     enum { G = FV_LIT_SIZE };
     ProbeJob *job = ctx;
+    if (cancelled(job->r)) {
+        job->r->lit[task] = 0;
+        return;
+    }
     int n;
     const double *xy = task_points(job, task, thread, &n);
     const FvSystem *at = &job->lit_frame;
@@ -395,19 +597,26 @@ typedef struct FrameJob {
     uint32_t iters;
     int width, height;
     int bands;
+    atomic_int next_lane;
     uint64_t inside[FV_LANES];
 } FrameJob;
 
-static void lane_task(void *ctx, int lane, int thread)
+/* Task `copy`: run lanes, whichever are left, into histogram copy `copy`. One task per copy,
+ * so no two threads ever count into one histogram. */
+static void lanes_task(void *ctx, int copy, int thread)
 {
+    (void)thread;
     FrameJob *job = ctx;
-    uint32_t *hist = job->r->hist + (size_t)thread * job->r->hist_pixels;
-    if (cancelled(job->r)) { /* the histogram is thrown away anyway */
-        job->inside[lane] = 0;
-        return;
+    uint32_t *hist = job->r->hist + (size_t)copy * job->r->hist_pixels;
+    int lane;
+    while ((lane = atomic_fetch_add(&job->next_lane, 1)) < FV_LANES) {
+        if (cancelled(job->r)) { /* the histograms are thrown away anyway */
+            job->inside[lane] = 0;
+            continue;
+        }
+        job->inside[lane] = fv_chaos_lane(job->sys, job->sample_key, lane, job->iters, hist,
+                                          job->width, job->height);
     }
-    job->inside[lane] =
-        fv_chaos_lane(job->sys, job->sample_key, lane, job->iters, hist, job->width, job->height);
 }
 
 static void band_rows(const FrameJob *job, int band, int *y0, int *y1)
@@ -416,7 +625,7 @@ static void band_rows(const FrameJob *job, int band, int *y0, int *y1)
     *y1 = (int)((int64_t)job->height * (band + 1) / job->bands);
 }
 
-/* Sum every thread's histogram into the first one, zeroing the others. */
+/* Sum every histogram copy into the first one, zeroing the others. */
 static void reduce_task(void *ctx, int band, int thread)
 {
     (void)thread;
@@ -425,7 +634,7 @@ static void reduce_task(void *ctx, int band, int thread)
     int y0, y1;
     band_rows(job, band, &y0, &y1);
     size_t a = (size_t)y0 * job->width, b = (size_t)y1 * job->width;
-    for (int t = 1; t < r->threads; t++) {
+    for (int t = 1; t < r->hist_copies; t++) {
         uint32_t *h = r->hist + (size_t)t * r->hist_pixels;
         for (size_t i = a; i < b; i++) {
             uint64_t s = (uint64_t)r->hist[i] + h[i];
@@ -444,7 +653,8 @@ static void box_task(void *ctx, int band, int thread)
     fv_box3_rows(job->r->hist, job->r->boxed, job->width, job->height, y0, y1);
 }
 
-/* Run the chaos game of sys into r->boxed (3x3 counts); r->hist is left zeroed. */
+/* Run the chaos game of sys into r->boxed (3x3 counts); r->hist is left zeroed, or dirty when
+ * cancelled (then r->boxed is not written). */
 static uint64_t render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sample_key,
                               uint32_t iters, int width, int height)
 {
@@ -458,8 +668,13 @@ static uint64_t render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sampl
     job.bands = pixels >= 65536 ? 4 * r->threads : 1;
     if (job.bands > height)
         job.bands = height;
-    fv_pool_run(r->pool, FV_LANES, lane_task, &job);
-    if (r->threads > 1)
+    atomic_init(&job.next_lane, 0);
+    fv_pool_run(r->pool, r->hist_copies, lanes_task, &job);
+    if (cancelled(r)) {
+        r->hist_dirty = true;
+        return 0;
+    }
+    if (r->hist_copies > 1)
         fv_pool_run(r->pool, job.bands, reduce_task, &job);
     fv_pool_run(r->pool, job.bands, box_task, &job);
     memset(r->hist, 0, pixels * sizeof(uint32_t));
@@ -483,7 +698,7 @@ static uint32_t iters_per_walker(double density, int width, int height)
 double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion, int variation,
                              int frames, int attempt)
 {
-    if (frames < 1 || reserve(r, (size_t)FV_CHECK_SIZE * FV_CHECK_SIZE, (size_t)frames))
+    if (frames < 1 || reserve_frames(r, (size_t)frames))
         return 0;
     for (int t = 0; t < frames; t++)
         build_system(&r->systems[t], cls, motion, variation, NULL, t, frames);
@@ -649,7 +864,7 @@ int fv_render_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
     if (!r || fv_settings_validate(s, NULL))
         return -EINVAL;
     const int frames = (int)fv_clip_frame_count(s, clip_index);
-    if (reserve(r, (size_t)s->width * s->height, (size_t)frames))
+    if (reserve_frames(r, (size_t)frames))
         return -ENOMEM;
     FvClass cls;
     Sample sample;
@@ -693,6 +908,13 @@ const FvClipInfo *fv_clip_info(const FvClip *c)
     return c && c->valid ? &c->info : NULL;
 }
 
+/* A render's failure with its reason in r->error. */
+static int fail(FvRenderer *r, int err, const char *why)
+{
+    snprintf(r->error, sizeof(r->error), "%s", why);
+    return err;
+}
+
 /* 8-bit value of a log code under denominator d (G8): code / d * 255, rounded. */
 static inline uint8_t tone8(uint32_t code, uint32_t d)
 {
@@ -709,34 +931,39 @@ static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index
     const int frames = (int)fv_clip_frame_count(s, clip_index);
     const bool per_frame = s->normalization == FV_NORMALIZATION_FRAME;
 
-    /* the frames first: the largest allocation, and the likeliest to fail; more than the
-     * machine's memory is refused before asking malloc */
-    if ((size_t)count > SIZE_MAX / sizeof(uint16_t) / pixels ||
-        (double)count * pixels * sizeof(uint16_t) > physical_memory())
-        return -ENOMEM;
+    /* Everything this render will hold, checked against the memory left before any of it
+     * is taken: a render that cannot fit fails now, with the need and the limit named. */
+    int copies = hist_copies_for(r->threads, pixels);
+    int err = check_budget(r, out, s, (uint64_t)frames, (uint64_t)count, &copies);
+    if (err)
+        return err;
+    if ((size_t)count > SIZE_MAX / sizeof(uint16_t) / pixels)
+        return fail(r, -ENOMEM, "the clip's frames exceed the address space");
     size_t want = (size_t)count * pixels;
     if (want > out->codes_cap) {
         free(out->codes);
         out->codes = malloc(want * sizeof(uint16_t));
         out->codes_cap = out->codes ? want : 0;
         if (!out->codes)
-            return -ENOMEM;
+            return fail(r, -ENOMEM, "out of memory for the clip's frames");
+        if (want * sizeof(uint16_t) > r->largest_clip)
+            r->largest_clip = want * sizeof(uint16_t);
     }
     if (per_frame && (size_t)count > out->frame_max_cap) {
         free(out->frame_max);
         out->frame_max = malloc((size_t)count * sizeof(*out->frame_max));
         out->frame_max_cap = out->frame_max ? (size_t)count : 0;
         if (!out->frame_max)
-            return -ENOMEM;
+            return fail(r, -ENOMEM, "out of memory for the clip's frames");
     }
-    if (reserve(r, pixels, (size_t)frames))
-        return -ENOMEM;
+    if (reserve_pixels(r, pixels, copies) || reserve_frames(r, (size_t)frames))
+        return fail(r, -ENOMEM, "out of memory for the renderer's scratch");
 
     FvClass cls;
     Sample sample;
     prepare_clip(r, s, clip_index, frames, &cls, &sample);
     if (cancelled(r))
-        return -ECANCELED;
+        return fail(r, -ECANCELED, "cancelled");
     const uint64_t sample_key = sample.key;
     const int variation = resolve_variation(s, &cls);
 
@@ -745,9 +972,10 @@ static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index
     uint64_t kept = 0;
     uint16_t max_code = 0;
     for (int k = 0; k < count; k++) {
+        r->systems[first + k].cancel = &r->cancel; /* lanes look at it every FV_CANCEL_ITERS */
         kept += render_counts(r, &r->systems[first + k], sample_key, iters, width, height);
         if (cancelled(r))
-            return -ECANCELED;
+            return fail(r, -ECANCELED, "cancelled");
         uint16_t *codes = out->codes + (size_t)k * pixels;
         uint16_t frame_max = 0;
         for (size_t i = 0; i < pixels; i++) {
@@ -795,25 +1023,43 @@ static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index
     return 0;
 }
 
-int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out)
+/* The checks fv_render_clip and fv_render_frame share: 0, or their failure with its reason. */
+static int start_render(FvRenderer *r, const FvSettings *s, FvClip *out)
 {
-    if (!r || !out || fv_settings_validate(s, NULL))
+    const char *field = NULL;
+    if (!r)
         return -EINVAL;
+    r->error[0] = '\0';
+    if (!out)
+        return fail(r, -EINVAL, "no clip to render into");
+    if (fv_settings_validate(s, &field)) {
+        snprintf(r->error, sizeof(r->error), "invalid settings: %s out of range", field);
+        return -EINVAL;
+    }
     out->valid = false;
     if (cancelled(r))
-        return -ECANCELED;
+        return fail(r, -ECANCELED, "cancelled");
+    return 0;
+}
+
+int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out)
+{
+    int err = start_render(r, s, out);
+    if (err)
+        return err;
     return render_frames(r, s, clip_index, 0, (int)fv_clip_frame_count(s, clip_index), out);
 }
 
 int fv_render_frame(FvRenderer *r, const FvSettings *s, uint64_t clip_index, unsigned frame,
                     FvClip *out)
 {
-    if (!r || !out || fv_settings_validate(s, NULL) || s->normalization != FV_NORMALIZATION_FRAME ||
-        frame >= fv_clip_frame_count(s, clip_index))
-        return -EINVAL;
-    out->valid = false;
-    if (cancelled(r))
-        return -ECANCELED;
+    int err = start_render(r, s, out);
+    if (err)
+        return err;
+    if (s->normalization != FV_NORMALIZATION_FRAME)
+        return fail(r, -EINVAL, "one frame alone needs the frame normalization");
+    if (frame >= fv_clip_frame_count(s, clip_index))
+        return fail(r, -EINVAL, "the frame is past the clip's end");
     return render_frames(r, s, clip_index, (int)frame, 1, out);
 }
 

@@ -13,6 +13,7 @@ static inline void kernel_system_class(FvSystem *sys, uint64_t key, int v, int w
     static double xy[2 * FV_PROBE_WALKERS * FV_PROBE_ITERS];
     FvClass cls;
     fv_class_draw(&cls, key, 0);
+    sys->cancel = NULL;
     sys->n = cls.n;
     sys->variation = v;
     fv_class_maps(&cls, FV_MOTION_NONLINEAR, 0, cls.frames, sys->maps);
@@ -37,6 +38,7 @@ static inline void kernel_system_random(FvSystem *sys, FvRng *rng, int v, int wi
      * overflow to infinities and NaN */
     int kind = fv_rng_int(rng, 0, 9);
     static const double scales[3] = {0.8, 2.5, 1e300};
+    sys->cancel = NULL;
     sys->n = n;
     sys->variation = v;
     double w[FV_MAX_MAPS];

@@ -25,6 +25,7 @@ typedef struct Stats {
 static void kernel_system_far(FvSystem *sys, FvRng *rng, int v, int width, int height)
 {
     int n = fv_rng_int(rng, FV_MIN_MAPS, FV_MAX_MAPS);
+    sys->cancel = NULL;
     sys->n = n;
     sys->variation = v;
     double w[FV_MAX_MAPS], reach = ldexp(1.0, fv_rng_int(rng, 20, 30));
