@@ -224,9 +224,11 @@ static inline void fv_hist_add(uint32_t *counter)
     *counter += *counter != UINT32_MAX;
 }
 
-/* Iterations between a lane's looks at sys->cancel: a millisecond or so of work, so a
- * cancel is prompt however many points a lane has to plot. */
-#define FV_CANCEL_ITERS 16384
+/* Iterations between a lane's looks at sys->cancel: a few hundred points, so a cancel is
+ * prompt however many points a lane has to plot, even while every point faults in a page of
+ * a big histogram (tens of microseconds each at the start of a large frame). The look is a
+ * relaxed load, nothing next to the points. */
+#define FV_CANCEL_ITERS 32
 static inline bool fv_system_cancelled(const FvSystem *sys)
 {
     return sys->cancel && atomic_load_explicit(sys->cancel, memory_order_relaxed) != 0;

@@ -632,6 +632,8 @@ static void reduce_task(void *ctx, int band, int thread)
     FrameJob *job = ctx;
     FvRenderer *r = job->r;
     int y0, y1;
+    if (cancelled(r)) /* an 8192x8192 frame's copies are a gigabyte to read */
+        return;
     band_rows(job, band, &y0, &y1);
     size_t a = (size_t)y0 * job->width, b = (size_t)y1 * job->width;
     for (int t = 1; t < r->hist_copies; t++) {
@@ -649,6 +651,8 @@ static void box_task(void *ctx, int band, int thread)
     (void)thread;
     FrameJob *job = ctx;
     int y0, y1;
+    if (cancelled(job->r))
+        return;
     band_rows(job, band, &y0, &y1);
     fv_box3_rows(job->r->hist, job->r->boxed, job->width, job->height, y0, y1);
 }
@@ -670,13 +674,14 @@ static uint64_t render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sampl
         job.bands = height;
     atomic_init(&job.next_lane, 0);
     fv_pool_run(r->pool, r->hist_copies, lanes_task, &job);
-    if (cancelled(r)) {
+    if (!cancelled(r) && r->hist_copies > 1)
+        fv_pool_run(r->pool, job.bands, reduce_task, &job);
+    if (!cancelled(r))
+        fv_pool_run(r->pool, job.bands, box_task, &job);
+    if (cancelled(r)) { /* counts left anywhere: zeroed before the next render */
         r->hist_dirty = true;
         return 0;
     }
-    if (r->hist_copies > 1)
-        fv_pool_run(r->pool, job.bands, reduce_task, &job);
-    fv_pool_run(r->pool, job.bands, box_task, &job);
     memset(r->hist, 0, pixels * sizeof(uint32_t));
     uint64_t inside = 0;
     for (int l = 0; l < FV_LANES; l++)

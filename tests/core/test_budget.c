@@ -345,13 +345,13 @@ static void test_cancel_stops_the_framing_probe(void)
     fv_renderer_close(&run.r);
 }
 
-/* A lane of a billion points (4096x4096 at density 1000) stops at once, and the counts it
- * left behind do not leak into the next render. */
+/* A lane of four billion points (8192x8192 at density 1000, many seconds of work) stops at
+ * once, and the counts it left behind do not leak into the next render. */
 static void test_cancel_stops_a_dense_lane(void)
 {
     CancelRun run = {0};
     fv_default_settings(&run.s);
-    run.s.width = run.s.height = 4096;
+    run.s.width = run.s.height = FV_MAX_SIZE;
     run.s.clip_frames = 1;
     run.s.density = FV_MAX_DENSITY;
     double ms = cancel_after(&run, 1500);
