@@ -66,7 +66,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_fractal_vid_src_debug);
 #define DEFAULT_FIRST_CLIP 0
 #define DEFAULT_DENSITY FV_DEFAULT_DENSITY
 #define DEFAULT_THREADS 0
-#define MAX_THREADS 256
+#define MAX_THREADS FV_MAX_THREADS
 #define DEFAULT_IS_LIVE FALSE
 #define DEFAULT_TIMESTAMP_OFFSET 0
 #define DEFAULT_NORMALIZATION FV_NORMALIZATION_CLIP
@@ -168,6 +168,7 @@ struct _GstFractalVidSrc {
     guint frame_in_clip;
     gboolean reverse;    /* playing backwards (a seek with a negative rate) */
     gboolean past_start; /* reverse: the stream's first frame went out */
+    gboolean clip_done; /* clip_index is the last clip index and it has been played */
     /* A framerate change keeps the time reached: PTS(n) = caps_time + (n - caps_frame) / fps. */
     guint64 caps_frame;
     GstClockTime caps_time;
@@ -322,22 +323,44 @@ static void gst_fractal_vid_src_snapshot_locked(GstFractalVidSrc *src, FvSetting
     s->height = src->have_info ? GST_VIDEO_INFO_HEIGHT(&src->info) : DEFAULT_HEIGHT;
 }
 
-/* Where the stream starts and ends: its first clip and the clip after its last one
- * (G_MAXUINT64 when endless). */
+/* The clips of the stream: count clips from first (endless: to the last clip index there
+ * is). Clip indices do not wrap: a stream that reaches clip G_MAXUINT64 ends with it, so
+ * first-clip=18446744073709551615 num-clips=1 plays that clip, and nothing is a sentinel. */
 typedef struct {
     guint64 first;
-    guint64 end;
+    guint64 count;
+    gboolean endless;
 } ClipRange;
+
+/* TRUE when clip is one of range's. */
+static gboolean gst_fractal_vid_src_range_has(const ClipRange *range, guint64 clip)
+{
+    return clip >= range->first && (range->endless || clip - range->first < range->count);
+}
+
+/* The clip after clip in range, or FALSE when clip is its last. */
+static gboolean gst_fractal_vid_src_range_next(const ClipRange *range, guint64 clip, guint64 *next)
+{
+    if (clip == G_MAXUINT64 || !gst_fractal_vid_src_range_has(range, clip + 1))
+        return FALSE;
+    *next = clip + 1;
+    return TRUE;
+}
 
 static void gst_fractal_vid_src_snapshot(GstFractalVidSrc *src, FvSettings *s, ClipRange *range)
 {
     GST_OBJECT_LOCK(src);
     gst_fractal_vid_src_snapshot_locked(src, s);
     if (range) {
+        /* clip indices after first (all of them, first included, may be 2^64) */
+        const guint64 after_first = G_MAXUINT64 - src->first_clip;
+
         range->first = src->first_clip;
-        range->end = src->num_clips < 0 || src->first_clip > G_MAXUINT64 - src->num_clips
-                         ? G_MAXUINT64
-                         : src->first_clip + src->num_clips;
+        range->endless = src->num_clips < 0;
+        range->count = 0;
+        if (src->num_clips > 0)
+            range->count = (guint64)src->num_clips - 1 > after_first ? after_first + 1
+                                                                     : (guint64)src->num_clips;
     }
     GST_OBJECT_UNLOCK(src);
 }
@@ -365,7 +388,8 @@ static gboolean gst_fractal_vid_src_map_extend_locked(GstFractalVidSrc *src, con
         src->map_first = first;
         src->map_valid = TRUE;
     }
-    if (clips > MAX_MAPPED_CLIPS || first > G_MAXUINT64 - clips)
+    /* clips first .. first + clips - 1 must exist (the last index is a clip too) */
+    if (clips > MAX_MAPPED_CLIPS || (clips > 0 && first > G_MAXUINT64 - (clips - 1)))
         return FALSE;
     while (src->clip_starts->len <= clips) {
         guint64 last = src->clip_starts->len - 1;
@@ -453,8 +477,8 @@ static gboolean gst_fractal_vid_src_total_frames(GstFractalVidSrc *src, guint64 
     num_buffers = GST_BASE_SRC(src)->num_buffers;
     GST_OBJECT_UNLOCK(src);
 
-    if (range.end != G_MAXUINT64 &&
-        gst_fractal_vid_src_frames_between(src, &s, range.first, range.end - range.first, &total))
+    if (!range.endless &&
+        gst_fractal_vid_src_frames_between(src, &s, range.first, range.count, &total))
         bounded = TRUE;
     if (num_buffers >= 0) {
         total = MIN(total, (guint64)num_buffers);
@@ -886,7 +910,8 @@ static gboolean gst_fractal_vid_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
         ClipRange range;
 
         gst_fractal_vid_src_snapshot(src, &s, &range);
-        if (src->clip_index < range.end && fv_settings_validate(&s, NULL) == 0)
+        if (gst_fractal_vid_src_range_has(&range, src->clip_index) &&
+            fv_settings_validate(&s, NULL) == 0)
             gst_fractal_vid_worker_prefetch(src->worker, &s, src->clip_index,
                                             gst_fractal_vid_src_unit_frame(&s, src->frame_in_clip),
                                             TRUE);
@@ -1222,6 +1247,7 @@ static gboolean gst_fractal_vid_src_do_seek(GstBaseSrc *bsrc, GstSegment *segmen
     src->frame_in_clip = frame_in_clip;
     src->reverse = segment->rate < 0;
     src->past_start = past_start;
+    src->clip_done = FALSE;
     src->caps_frame = 0;
     src->caps_time = 0;
     src->resnapshot = TRUE;
@@ -1234,7 +1260,8 @@ static gboolean gst_fractal_vid_src_do_seek(GstBaseSrc *bsrc, GstSegment *segmen
                      frame_in_clip);
 
     /* Start rendering the unit now, while basesrc restarts the streaming thread. */
-    if (src->worker && src->have_info && !past_start && clip_index < range.end)
+    if (src->worker && src->have_info && !past_start &&
+        gst_fractal_vid_src_range_has(&range, clip_index))
         gst_fractal_vid_worker_prefetch(src->worker, &s, clip_index,
                                         gst_fractal_vid_src_unit_frame(&s, frame_in_clip), TRUE);
     return TRUE;
@@ -1422,10 +1449,9 @@ static gboolean gst_fractal_vid_src_walk(GstFractalVidSrc *src, const FvSettings
             break;
         }
         count -= left;
-        (*clip_index)++;
-        *frame_in_clip = 0;
-        if (*clip_index >= range->end)
+        if (!gst_fractal_vid_src_range_next(range, *clip_index, clip_index))
             return FALSE;
+        *frame_in_clip = 0;
     }
     return TRUE;
 }
@@ -1674,7 +1700,7 @@ static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvCli
     if (!src->reverse) {
         same_clip &= src->frame_in_clip + 1 < ci->frames;
         frames_to_next = same_clip ? 1 : ci->frames - src->frame_in_clip;
-        if (!same_clip && ++clip_index >= range->end)
+        if (!same_clip && !gst_fractal_vid_src_range_next(range, clip_index, &clip_index))
             return;
         frame_in_clip = same_clip ? src->frame_in_clip + 1 : 0;
     } else {
@@ -1749,9 +1775,12 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
     const gboolean new_clip =
         !src->have_clip_settings || src->resnapshot || src->settings_clip != src->clip_index;
 
+    /* the stream played clip 2^64 - 1, the last there is */
+    if (src->clip_done)
+        return GST_FLOW_EOS;
     gst_fractal_vid_src_snapshot(src, &fresh, &range);
     if (new_clip) {
-        if (src->clip_index >= range.end || src->clip_index < range.first)
+        if (!gst_fractal_vid_src_range_has(&range, src->clip_index))
             return GST_FLOW_EOS;
         if (fv_settings_validate(&fresh, &bad_field) != 0) {
             GST_ELEMENT_ERROR(src, LIBRARY, SETTINGS,
@@ -1791,20 +1820,30 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
                                              &src->clip, &seconds);
         if (result == -ECANCELED)
             return GST_FLOW_FLUSHING;
-        if (result == -ENOMEM) {
-            GST_ELEMENT_ERROR(src, RESOURCE, NO_SPACE_LEFT,
-                              ("Not enough memory to render a %ux%u fractal %s", wanted.width,
-                               wanted.height,
-                               unit == GST_FRACTAL_VID_WHOLE_CLIP ? "clip" : "frame"),
-                              ("rendering: %s; try a smaller size, fewer clip-frames or "
-                               "normalization=frame",
-                               g_strerror(ENOMEM)));
-            return GST_FLOW_ERROR;
-        }
         if (result != 0) {
-            GST_ELEMENT_ERROR(src, LIBRARY, FAILED,
-                              ("Could not render fractal clip %" G_GUINT64_FORMAT, src->clip_index),
-                              ("rendering: %s", g_strerror(-result)));
+            /* the renderer's own words: for memory, what the units need and the limit */
+            gchar *why = gst_fractal_vid_worker_error(src->worker);
+            const gchar *what = unit == GST_FRACTAL_VID_WHOLE_CLIP ? "clip" : "frame";
+
+            if (result == -ENOMEM && why)
+                GST_ELEMENT_ERROR(src, RESOURCE, NO_SPACE_LEFT,
+                                  ("Not enough memory for the fractal %ss: %s", what, why),
+                                  ("the element holds two %ss (one plays while the next renders); "
+                                   "try a smaller size, fewer clip-frames or normalization=frame",
+                                   what));
+            else if (result == -ENOMEM)
+                GST_ELEMENT_ERROR(src, RESOURCE, NO_SPACE_LEFT,
+                                  ("Not enough memory to render a %ux%u fractal %s", wanted.width,
+                                   wanted.height, what),
+                                  ("rendering: %s; try a smaller size, fewer clip-frames or "
+                                   "normalization=frame",
+                                   g_strerror(ENOMEM)));
+            else
+                GST_ELEMENT_ERROR(src, LIBRARY, FAILED,
+                                  ("Could not render fractal clip %" G_GUINT64_FORMAT ": %s",
+                                   src->clip_index, why ? why : g_strerror(-result)),
+                                  ("rendering: %s", g_strerror(-result)));
+            g_free(why);
             return GST_FLOW_ERROR;
         }
         src->clip_loaded = src->clip_index;
@@ -1915,7 +1954,11 @@ static GstFlowReturn gst_fractal_vid_src_fill(GstPushSrc *psrc, GstBuffer *buffe
     if (!src->reverse) {
         src->frame++;
         if (++src->frame_in_clip >= fv_clip_info(src->clip)->frames) {
-            src->clip_index++;
+            /* after clip 2^64 - 1 there is none: the stream ends there (no wrap to clip 0) */
+            if (src->clip_index == G_MAXUINT64)
+                src->clip_done = TRUE;
+            else
+                src->clip_index++;
             src->frame_in_clip = 0;
         }
     } else if (src->frame == 0) {
@@ -1977,6 +2020,7 @@ static gboolean gst_fractal_vid_src_start(GstBaseSrc *bsrc)
     src->frame_in_clip = 0;
     src->reverse = FALSE;
     src->past_start = FALSE;
+    src->clip_done = FALSE;
     src->caps_frame = 0;
     src->caps_time = 0;
     src->resnapshot = TRUE;

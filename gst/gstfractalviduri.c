@@ -2,6 +2,8 @@
 
 #include "gstfractalviduri.h"
 
+#include "fractalvid.h"
+
 #include <string.h>
 
 static gboolean key_allowed(const gchar *const *keys, const gchar *key)
@@ -9,9 +11,14 @@ static gboolean key_allowed(const gchar *const *keys, const gchar *key)
     return g_strv_contains(keys, key);
 }
 
-/* What a valid value of pspec looks like, for error messages. */
+/* What a valid value of pspec looks like, for error messages: the core's words for the
+ * options every front end shares, the property's range otherwise. */
 static gchar *describe_values(GParamSpec *pspec)
 {
+    gchar shared[1024];
+
+    if (fv_option_allowed(g_param_spec_get_name(pspec), shared, sizeof shared) == 0)
+        return g_strdup(shared);
     if (G_IS_PARAM_SPEC_INT(pspec)) {
         GParamSpecInt *p = G_PARAM_SPEC_INT(pspec);
         return g_strdup_printf("an integer from %d to %d", p->minimum, p->maximum);
@@ -48,24 +55,73 @@ static gchar *describe_values(GParamSpec *pspec)
     return g_strdup("a valid value");
 }
 
-/* Parse text as a value of pspec: GStreamer's own deserialiser, then GLib's range check. */
-static gboolean parse_value(GParamSpec *pspec, const gchar *text, GValue *value, GError **error)
+/* text as a value of pspec, in the core's one grammar (decimal integers and numbers,
+ * true/false, enum names): not GStreamer's deserialisers, which take hex, enum nicks for
+ * numbers ("max", "little_endian") and leading spaces. */
+static gboolean parse_typed(GParamSpec *pspec, const gchar *text, GValue *value)
 {
     GType type = G_PARAM_SPEC_VALUE_TYPE(pspec);
+    gint64 i;
+    guint64 u;
+    gdouble d;
+    gint b;
+
+    if (G_TYPE_IS_ENUM(type)) {
+        /* names only: a number would pick a value by its C value, not its name */
+        GEnumValue *v = g_enum_get_value_by_nick(G_PARAM_SPEC_ENUM(pspec)->enum_class, text);
+        if (v)
+            g_value_set_enum(value, v->value);
+        return v != NULL;
+    }
+    switch (type) {
+    case G_TYPE_BOOLEAN:
+        if (fv_parse_bool(text, &b) != 0)
+            return FALSE;
+        g_value_set_boolean(value, b);
+        return TRUE;
+    case G_TYPE_INT:
+        if (fv_parse_int(text, G_MININT, G_MAXINT, &i) != 0)
+            return FALSE;
+        g_value_set_int(value, (gint)i);
+        return TRUE;
+    case G_TYPE_INT64:
+        if (fv_parse_int(text, G_MININT64, G_MAXINT64, &i) != 0)
+            return FALSE;
+        g_value_set_int64(value, i);
+        return TRUE;
+    case G_TYPE_UINT:
+        if (fv_parse_uint(text, 0, G_MAXUINT, &u) != 0)
+            return FALSE;
+        g_value_set_uint(value, (guint)u);
+        return TRUE;
+    case G_TYPE_UINT64:
+        if (fv_parse_uint(text, 0, G_MAXUINT64, &u) != 0)
+            return FALSE;
+        g_value_set_uint64(value, u);
+        return TRUE;
+    case G_TYPE_DOUBLE:
+        if (fv_parse_number(text, -G_MAXDOUBLE, G_MAXDOUBLE, &d) != 0)
+            return FALSE;
+        g_value_set_double(value, d);
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+/* Parse text as a value of pspec: the core's grammar (and, for the options every front end
+ * shares, the core's range), then GLib's range check of the property. */
+static gboolean parse_value(GParamSpec *pspec, const gchar *text, GValue *value, GError **error)
+{
+    const gchar *name = g_param_spec_get_name(pspec);
+    FvOptionValue shared;
     gboolean ok;
 
-    g_value_init(value, type);
-    /* strtoull() would take "-1" as the largest number; an unsigned key refuses it. */
-    ok = *text != '\0' && !((type == G_TYPE_UINT || type == G_TYPE_UINT64) && strchr(text, '-'));
-    /* Enums by nick only: a number would pick a value by its C value, not its name. */
-    if (ok && G_TYPE_IS_ENUM(type)) {
-        GEnumValue *v = g_enum_get_value_by_nick(G_PARAM_SPEC_ENUM(pspec)->enum_class, text);
-        ok = v != NULL;
-        if (ok)
-            g_value_set_enum(value, v->value);
-    } else if (ok) {
-        ok = gst_value_deserialize(value, text);
-    }
+    g_value_init(value, G_PARAM_SPEC_VALUE_TYPE(pspec));
+    /* one range for every front end: the core's, which the property's repeats */
+    ok = fv_option_type(name) < 0 || fv_option_parse(name, text, &shared) == 0;
+    if (ok)
+        ok = parse_typed(pspec, text, value);
     /* g_param_value_validate() returns TRUE when it had to change the value: out of range. */
     if (ok)
         ok = !g_param_value_validate(pspec, value);

@@ -43,6 +43,8 @@ struct _GstFractalVidWorker {
     ClipKey done_key;
     gint done_result;
     gdouble done_seconds;
+    gchar *done_error; /* the renderer's reason when done_result is not 0 */
+    gchar *taken_error; /* that of the last failed result taken */
 
     /* Storage given back by the element, reused by the next render. */
     FvClip *spare;
@@ -84,6 +86,22 @@ static FvClip *take_storage_locked(GstFractalVidWorker *worker)
     return clip;
 }
 
+/* (Re)open the renderer with threads threads, budgeting for the two clips the element holds
+ * (the one it plays, the one rendered ahead). Called with the lock. */
+static gint gst_fractal_vid_worker_open_locked(GstFractalVidWorker *worker, guint threads)
+{
+    gint result;
+
+    fv_renderer_close(&worker->renderer);
+    result = fv_renderer_open(&worker->renderer, threads);
+    if (result == 0)
+        result = fv_renderer_budget_clips(worker->renderer, 2);
+    if (result != 0)
+        fv_renderer_close(&worker->renderer);
+    worker->threads_open = result == 0 ? threads : G_MAXUINT;
+    return result;
+}
+
 static gpointer gst_fractal_vid_worker_loop(gpointer data)
 {
     GstFractalVidWorker *worker = data;
@@ -116,22 +134,19 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
         threads = worker->threads_wanted;
         worker->busy = TRUE;
         worker->busy_key = key;
+        started = g_get_monotonic_time();
+        /* A new thread count, a new renderer: opened under the lock, before the cancel flag
+         * is reset, so a cancel from another thread (a seek, stop) always reaches the renderer
+         * that renders; none is lost to the one closed. */
+        if (threads != worker->threads_open)
+            result = gst_fractal_vid_worker_open_locked(worker, threads);
         /* a cancel was meant for the render before this one */
         if (!worker->quit)
             fv_renderer_cancel(worker->renderer, 0);
         g_mutex_unlock(&worker->lock);
 
-        started = g_get_monotonic_time();
-        if (!clip)
+        if (result == 0 && !clip)
             result = fv_clip_new(&clip);
-        if (result == 0 && threads != worker->threads_open) {
-            /* under the lock: free() may cancel the renderer from another thread */
-            g_mutex_lock(&worker->lock);
-            fv_renderer_close(&worker->renderer);
-            result = fv_renderer_open(&worker->renderer, threads);
-            worker->threads_open = result == 0 ? threads : G_MAXUINT;
-            g_mutex_unlock(&worker->lock);
-        }
         if (result == 0 && key.frame == GST_FRACTAL_VID_WHOLE_CLIP)
             result = fv_render_clip(worker->renderer, &key.settings, key.clip_index, clip);
         else if (result == 0)
@@ -152,6 +167,10 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
         }
         if (result != 0)
             fv_clip_free(&clip);
+        g_free(worker->done_error);
+        worker->done_error = NULL;
+        if (result != 0 && worker->renderer)
+            worker->done_error = g_strdup(fv_renderer_error(worker->renderer));
         worker->have_done = TRUE;
         worker->done = clip;
         worker->done_key = key;
@@ -170,13 +189,13 @@ GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, gint *err)
     gint result;
 
     /* Opened here, not lazily, so a renderer that cannot start fails the state change. */
-    result = fv_renderer_open(&worker->renderer, threads);
+    result = gst_fractal_vid_worker_open_locked(worker, threads);
     if (result != 0) {
         g_free(worker);
         *err = result;
         return NULL;
     }
-    worker->threads_open = worker->threads_wanted = threads;
+    worker->threads_wanted = threads;
     g_mutex_init(&worker->lock);
     g_cond_init(&worker->cond);
     worker->thread = g_thread_new("fractalvid-render", gst_fractal_vid_worker_loop, worker);
@@ -200,6 +219,8 @@ void gst_fractal_vid_worker_free(GstFractalVidWorker *worker)
     fv_clip_free(&worker->done);
     fv_clip_free(&worker->spare);
     fv_renderer_close(&worker->renderer);
+    g_free(worker->done_error);
+    g_free(worker->taken_error);
     g_cond_clear(&worker->cond);
     g_mutex_clear(&worker->lock);
     g_free(worker);
@@ -290,6 +311,9 @@ gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *
         if (worker->have_done && clip_key_equal(&worker->done_key, settings, clip_index, frame)) {
             /* A failed render is handed over once; asking again renders again. */
             result = worker->done_result;
+            g_free(worker->taken_error);
+            worker->taken_error = worker->done_error;
+            worker->done_error = NULL;
             *seconds = worker->done_seconds;
             *clip = worker->done;
             worker->done = NULL;
@@ -313,6 +337,16 @@ gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 en
             break;
     g_mutex_unlock(&worker->lock);
     return idle;
+}
+
+gchar *gst_fractal_vid_worker_error(GstFractalVidWorker *worker)
+{
+    gchar *error;
+
+    g_mutex_lock(&worker->lock);
+    error = g_strdup(worker->taken_error && *worker->taken_error ? worker->taken_error : NULL);
+    g_mutex_unlock(&worker->lock);
+    return error;
 }
 
 void gst_fractal_vid_worker_give_back(GstFractalVidWorker *worker, FvClip *clip)

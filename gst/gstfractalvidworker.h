@@ -21,7 +21,9 @@ typedef struct _GstFractalVidWorker GstFractalVidWorker;
 #define GST_FRACTAL_VID_WHOLE_CLIP G_MAXUINT
 
 /* Start a worker whose renderer uses threads threads (0 = one per core). NULL and *err set
- * to a negative errno when the renderer cannot be opened. */
+ * to a negative errno when the renderer cannot be opened. Its memory budget counts two
+ * units (clips, or frames rendered alone): the one the element plays and the one rendered
+ * ahead. */
 GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, gint *err);
 
 /* Stop the thread (waiting for a clip being rendered) and free everything; NULL is allowed. */
@@ -54,11 +56,16 @@ gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *
  * is set, or the monotonic time end_time passes. TRUE when idle. */
 gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 end_time);
 
+/* Why the last failed gst_fractal_vid_worker_take() failed, in the renderer's words (e.g.
+ * the memory a clip needs and the limit it passes); NULL if unknown. g_free it. */
+gchar *gst_fractal_vid_worker_error(GstFractalVidWorker *worker);
+
 /* Give back a clip from gst_fractal_vid_worker_take(), so its storage is reused. */
 void gst_fractal_vid_worker_give_back(GstFractalVidWorker *worker, FvClip *clip);
 
 /* While flushing, gst_fractal_vid_worker_take() returns -ECANCELED at once. A unit being
- * rendered is finished all the same, to be taken later. */
+ * rendered is finished all the same, to be taken later, unless another unit is asked for (or
+ * the worker is freed), which cancels it. */
 void gst_fractal_vid_worker_set_flushing(GstFractalVidWorker *worker, gboolean flushing);
 
 /* TRUE when both settings render the same pixels (field by field: no padding compared). */
