@@ -1,9 +1,13 @@
 /* fractalvid-render: a thin command-line front end over the fractalvid core library.
  *
- * Options come from GOptionContext and frame digests from GChecksum (style guide: use GLib
- * outside core/). Clips are rendered and written one at a time, so an output of any length
- * streams in the memory of one clip. Exit status: 0 success, 1 render or I/O failure,
- * 2 usage error (bad option, bad value, unusable output). */
+ * Options come from GOptionContext, their values from the core's one grammar (the same as
+ * the fractal:// URI's), frame digests from GChecksum (style guide: use GLib outside core/).
+ * Clips are rendered and written one at a time, so an output of any length streams in the
+ * memory of one clip. A file is written under a temporary name in its folder and renamed
+ * when complete: an interrupted or failed run leaves no partial file (and an older file of
+ * that name untouched). Exit status: 0 success, 1 render or I/O failure (a reader that
+ * closes the pipe of -o - included), 2 usage error (bad option, bad value, unusable
+ * output), 128 + N when signal N (SIGINT, SIGTERM, SIGHUP) ends the run. */
 
 #include "fractalvid.h"
 
@@ -11,25 +15,31 @@
 #include <glib/gstdio.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <locale.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
-#define MAX_THREADS 1024u
 #define DEFAULT_SIZE 256u
+
+/* The partial output file to remove when a signal ends the run: the one thing the signal
+ * handler needs to know, so it is the one global. Set and cleared with the signals blocked. */
+static char *volatile partial_output;
 
 typedef enum OutputKind { OUTPUT_Y4M, OUTPUT_MD5 } OutputKind;
 
 /* Everything the command line decides; filled by the option callbacks, owned by main(). */
 typedef struct RenderOptions {
     FvSettings settings;
-    uint64_t clips;
+    int64_t clips; /* -1: endless (to stdout only) */
     uint64_t first_clip;
     unsigned threads;
     unsigned fps_num, fps_den;
@@ -44,8 +54,11 @@ typedef struct Output {
     OutputKind kind;
     FILE *file;
     const char *name;   /* as the user spelled it, for messages */
+    char *target;       /* the file made at the end: name, or the file its symlink names */
+    char *temp;         /* written meanwhile, in target's folder; NULL when writing straight
+                         * to name (stdout, a FIFO, a device) */
     gboolean is_stdout; /* stdout is never closed or removed */
-    gboolean wrote_header;
+    gboolean failed;    /* a write failed and was reported: once is enough */
 } Output;
 
 /* Every usage message has the same shape so a user (and a test) finds the option name first. */
@@ -57,112 +70,103 @@ static gboolean bad_value(GError **error, const char *option, const char *value,
     return FALSE;
 }
 
-/* Strict unsigned parse: decimal digits only, whole string, within [min, max]. */
-static gboolean parse_u64(const char *value, uint64_t min, uint64_t max, uint64_t *out)
+/* value as the core's shared option key (the grammar and range of the fractal:// URI, the
+ * server and the Python binding); a usage error naming flag and what key takes otherwise. */
+static gboolean parse_shared(const char *flag, const char *key, const char *value,
+                             FvOptionValue *out, GError **error)
 {
-    guint64 v;
-    /* g_ascii_string_to_unsigned accepts a leading '+' or '-0'; insist on digits. */
-    if (value[0] < '0' || value[0] > '9')
-        return FALSE;
-    if (!g_ascii_string_to_unsigned(value, 10, min, max, &v, NULL))
-        return FALSE;
-    *out = v;
-    return TRUE;
+    char allowed[1024];
+    if (fv_option_parse(key, value, out) == 0)
+        return TRUE;
+    fv_option_allowed(key, allowed, sizeof(allowed));
+    return bad_value(error, flag, value, allowed);
 }
 
 static gboolean on_class(const gchar *option, const gchar *value, gpointer data, GError **error)
 {
     RenderOptions *o = data;
-    gint64 v;
-    if (!g_ascii_string_to_signed(value, 10, -1, G_MAXINT64, &v, NULL))
-        return bad_value(error, option, value,
-                         "a class number >= 0, or -1 for unlabeled (a new class every clip)");
-    o->settings.class_id = v;
+    FvOptionValue v;
+    if (!parse_shared(option, "class", value, &v, error))
+        return FALSE;
+    o->settings.class_id = v.i;
     return TRUE;
 }
 
 static gboolean on_seed(const gchar *option, const gchar *value, gpointer data, GError **error)
 {
     RenderOptions *o = data;
-    uint64_t v;
-    if (!parse_u64(value, 0, G_MAXUINT64, &v))
-        return bad_value(error, option, value,
-                         "an unsigned 64-bit integer (0..18446744073709551615)");
     /* One callback serves both seeds; the option name says which one. */
-    if (strcmp(option, "--class-seed") == 0)
-        o->settings.class_seed = v;
+    const gboolean class_seed = strcmp(option, "--class-seed") == 0;
+    FvOptionValue v;
+    if (!parse_shared(option, class_seed ? "class-seed" : "seed", value, &v, error))
+        return FALSE;
+    if (class_seed)
+        o->settings.class_seed = v.u;
     else
-        o->settings.seed = v;
+        o->settings.seed = v.u;
     return TRUE;
 }
 
 static gboolean on_motion(const gchar *option, const gchar *value, gpointer data, GError **error)
 {
     RenderOptions *o = data;
-    if (fv_motion_from_name(value, &o->settings.motion) != 0)
-        return bad_value(error, option, value, "static, naive, linear or nonlinear");
+    FvOptionValue v;
+    if (!parse_shared(option, "motion", value, &v, error))
+        return FALSE;
+    o->settings.motion = (FvMotion)v.i;
     return TRUE;
 }
 
 static gboolean on_variation(const gchar *option, const gchar *value, gpointer data, GError **error)
 {
     RenderOptions *o = data;
-    if (fv_variation_from_name(value, &o->settings.variation) == 0)
-        return TRUE;
-    /* The list is short enough to print in full, which saves a round trip to --list-variations. */
-    GString *allowed = g_string_new("auto");
-    for (int i = 0; i < FV_NUM_VARIATIONS; i++) {
-        const char *name = fv_variation_name(i);
-        if (name)
-            g_string_append_printf(allowed, ", %s", name);
-    }
-    bad_value(error, option, value, allowed->str);
-    g_string_free(allowed, TRUE);
-    return FALSE;
+    FvOptionValue v;
+    /* The message lists every name, which saves a round trip to --list-variations. */
+    if (!parse_shared(option, "variation", value, &v, error))
+        return FALSE;
+    o->settings.variation = (int)v.i;
+    return TRUE;
 }
 
 static gboolean on_size(const gchar *option, const gchar *value, gpointer data, GError **error)
 {
     RenderOptions *o = data;
     gboolean ok = FALSE;
-    uint64_t w = 0, h = 0;
+    FvOptionValue w, h;
     char **parts = g_strsplit_set(value, "xX", -1);
     if (g_strv_length(parts) == 2)
-        ok = parse_u64(parts[0], FV_MIN_SIZE, FV_MAX_SIZE, &w) &&
-             parse_u64(parts[1], FV_MIN_SIZE, FV_MAX_SIZE, &h);
+        ok = fv_option_parse("width", parts[0], &w) == 0 &&
+             fv_option_parse("height", parts[1], &h) == 0;
     g_strfreev(parts);
     if (!ok) {
-        char *allowed =
-            g_strdup_printf("WIDTHxHEIGHT, each %d..%d (e.g. 256x256)", FV_MIN_SIZE, FV_MAX_SIZE);
+        char *allowed = g_strdup_printf("WIDTHxHEIGHT, each an integer from %d to %d (e.g. 256x256)",
+                                        FV_MIN_SIZE, FV_MAX_SIZE);
         bad_value(error, option, value, allowed);
         g_free(allowed);
         return FALSE;
     }
-    o->settings.width = (unsigned)w;
-    o->settings.height = (unsigned)h;
+    o->settings.width = (unsigned)w.u;
+    o->settings.height = (unsigned)h.u;
     return TRUE;
 }
 
 static gboolean on_frames(const gchar *option, const gchar *value, gpointer data, GError **error)
 {
     RenderOptions *o = data;
-    uint64_t v;
-    if (!parse_u64(value, 0, FV_MAX_CLIP_FRAMES, &v)) {
-        char *allowed = g_strdup_printf("0..%d frames per clip (0 = as the class draws it, 18..20)",
-                                        FV_MAX_CLIP_FRAMES);
-        bad_value(error, option, value, allowed);
-        g_free(allowed);
+    FvOptionValue v;
+    if (!parse_shared(option, "clip-frames", value, &v, error))
         return FALSE;
-    }
-    o->settings.clip_frames = (unsigned)v;
+    o->settings.clip_frames = (unsigned)v.u;
     return TRUE;
 }
 
 static gboolean on_clips(const gchar *option, const gchar *value, gpointer data, GError **error)
 {
     RenderOptions *o = data;
-    if (!parse_u64(value, 1, G_MAXUINT64, &o->clips))
-        return bad_value(error, option, value, "a number of clips >= 1");
+    FvOptionValue v;
+    if (!parse_shared(option, "num-clips", value, &v, error))
+        return FALSE;
+    o->clips = v.i;
     return TRUE;
 }
 
@@ -170,41 +174,31 @@ static gboolean on_first_clip(const gchar *option, const gchar *value, gpointer 
                               GError **error)
 {
     RenderOptions *o = data;
-    if (!parse_u64(value, 0, G_MAXUINT64, &o->first_clip))
-        return bad_value(error, option, value, "a clip index >= 0");
+    FvOptionValue v;
+    if (!parse_shared(option, "first-clip", value, &v, error))
+        return FALSE;
+    o->first_clip = v.u;
     return TRUE;
 }
 
 static gboolean on_threads(const gchar *option, const gchar *value, gpointer data, GError **error)
 {
     RenderOptions *o = data;
-    uint64_t v;
-    if (!parse_u64(value, 0, MAX_THREADS, &v)) {
-        char *allowed = g_strdup_printf("0..%u (0 = one per core)", MAX_THREADS);
-        bad_value(error, option, value, allowed);
-        g_free(allowed);
+    FvOptionValue v;
+    if (!parse_shared(option, "threads", value, &v, error))
         return FALSE;
-    }
-    o->threads = (unsigned)v;
+    o->threads = (unsigned)v.u;
     return TRUE;
 }
 
 static gboolean on_density(const gchar *option, const gchar *value, gpointer data, GError **error)
 {
     RenderOptions *o = data;
-    char *end = NULL;
-    errno = 0;
-    /* g_ascii_strtod: the decimal point is '.' whatever the locale. */
-    double d = g_ascii_strtod(value, &end);
-    if (end == value || *end != '\0' || errno != 0 || !isfinite(d) || d < FV_MIN_DENSITY ||
-        d > FV_MAX_DENSITY) {
-        char *allowed = g_strdup_printf("plotted points per pixel per frame, %g..%g (default %.2f)",
-                                        FV_MIN_DENSITY, FV_MAX_DENSITY, FV_DEFAULT_DENSITY);
-        bad_value(error, option, value, allowed);
-        g_free(allowed);
+    FvOptionValue v;
+    /* decimal, '.' as the point whatever the locale: 14.26, 0.5, 1e3 */
+    if (!parse_shared(option, "density", value, &v, error))
         return FALSE;
-    }
-    o->settings.density = d;
+    o->settings.density = v.d;
     return TRUE;
 }
 
@@ -216,9 +210,9 @@ static gboolean on_fps(const gchar *option, const gchar *value, gpointer data, G
     char **parts = g_strsplit(value, "/", -1);
     guint n = g_strv_length(parts);
     if (n == 1 || n == 2) {
-        ok = parse_u64(parts[0], 1, G_MAXINT32, &num);
+        ok = fv_parse_uint(parts[0], 1, G_MAXINT32, &num) == 0;
         if (ok && n == 2)
-            ok = parse_u64(parts[1], 1, G_MAXINT32, &den);
+            ok = fv_parse_uint(parts[1], 1, G_MAXINT32, &den) == 0;
     }
     g_strfreev(parts);
     if (!ok)
@@ -235,9 +229,8 @@ static const char *option_for_field(const char *field)
     static const struct {
         const char *field, *option;
     } map[] = {
-        {"class_id", "--class"},      {"class_seed", "--class-seed"},
-        {"seed", "--seed"},           {"motion", "--motion"},
-        {"variation", "--variation"}, {"clip_frames", "--frames"},
+        {"class", "--class"},         {"motion", "--motion"},
+        {"variation", "--variation"}, {"clip-frames", "--frames"},
         {"density", "--density"},     {"width", "--size"},
         {"height", "--size"},
     };
@@ -251,7 +244,8 @@ static GOptionContext *make_option_context(RenderOptions *o)
 {
     const GOptionEntry entries[] = {
         {"class", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_class,
-         "Class to render; -1 = unlabeled, a new class every clip (default 0)", "N"},
+         "Class to render, 0..2147483647; -1 = unlabeled, a new class every clip (default 0)",
+         "N"},
         {"seed", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_seed,
          "Which samples of the class: clip k is sample (seed, k) (default 0)", "S"},
         {"class-seed", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_seed,
@@ -265,11 +259,13 @@ static GOptionContext *make_option_context(RenderOptions *o)
         {"frames", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_frames,
          "Frames per clip; 0 = as the class draws it, 18..20 (default 0)", "N"},
         {"clips", 'n', 0, G_OPTION_ARG_CALLBACK, (void *)on_clips,
-         "Number of clips, written back to back (default 1)", "N"},
+         "Number of clips, written back to back (default 1); -1 = endless, with --output -",
+         "N"},
         {"first-clip", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_first_clip,
          "Index of the first clip, to split a long run into parts (default 0)", "K"},
         {"threads", 't', 0, G_OPTION_ARG_CALLBACK, (void *)on_threads,
-         "Worker threads; 0 = one per core (default 0). Output does not depend on it", "N"},
+         "Worker threads, 0..256; 0 = one per core (default 0). Output does not depend on it",
+         "N"},
         {"density", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_density,
          "Plotted points per pixel per frame (default 14.26, the paper's)", "D"},
         {"fps", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_fps,
@@ -301,8 +297,84 @@ static GOptionContext *make_option_context(RenderOptions *o)
              "  fractalvid-render --variation horseshoe --motion static --frames 1 -o still.y4m\n"
              "  fractalvid-render --size 64x64 --frames 3 --threads 1 -o frames.md5\n"
              "\n"
-             "Exit status: 0 success, 1 render or write failure, 2 usage error.\n");
+             "Values: decimal integers (no +, spaces or hex), decimal numbers (0.5, 1e3), names;\n"
+             "the same grammar as fractal:// URIs.\n"
+             "A file is written under a temporary name and renamed when complete: an\n"
+             "interrupted run leaves none behind.\n"
+             "\n"
+             "Exit status: 0 success, 1 render or write failure (or the reader of - closed the\n"
+             "pipe), 2 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).\n");
     return ctx;
+}
+
+/* Signals that end a run: the handler removes the partial output and exits 128 + N. */
+static const int ending_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void on_ending_signal(int sig)
+{
+    char *path = partial_output;
+    /* unlink and _exit are async-signal-safe; stdio buffers die with the process */
+    if (path)
+        unlink(path);
+    _exit(128 + sig);
+}
+
+static void block_ending_signals(gboolean block)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < G_N_ELEMENTS(ending_signals); i++)
+        sigaddset(&set, ending_signals[i]);
+    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_ending_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < G_N_ELEMENTS(ending_signals); i++)
+        sigaction(ending_signals[i], &sa, NULL);
+    /* a reader that goes away is a write error (EPIPE) with a message, not a silent death */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Create the temporary file next to out->target; FALSE and a message when it cannot be. */
+static gboolean output_open_temp(Output *out)
+{
+    char *dir = g_path_get_dirname(out->target), *base = g_path_get_basename(out->target);
+    char *tmpl = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+    g_free(dir);
+    g_free(base);
+    /* blocked: a signal between creating the file and noting it would leave it behind */
+    block_ending_signals(TRUE);
+    /* 0666 less the umask, as any new file: it is renamed into place as it is */
+    int fd = g_mkstemp_full(tmpl, O_WRONLY | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+        out->temp = tmpl;
+        partial_output = tmpl;
+    }
+    block_ending_signals(FALSE);
+    if (fd < 0) {
+        g_printerr("fractalvid-render: --output: cannot write '%s': %s\n", out->name,
+                   g_strerror(errno));
+        g_free(tmpl);
+        return FALSE;
+    }
+    out->file = fdopen(fd, "wb");
+    return out->file != NULL;
+}
+
+/* Remove the temporary file (a run that failed or was cut short). */
+static void output_discard_temp(Output *out)
+{
+    block_ending_signals(TRUE);
+    if (out->temp)
+        g_unlink(out->temp);
+    partial_output = NULL;
+    block_ending_signals(FALSE);
+    g_clear_pointer(&out->temp, g_free);
 }
 
 /* Open the destination named by --output; FALSE and a message on stderr when it is unusable. */
@@ -338,11 +410,27 @@ static gboolean output_open(Output *out, const char *name)
         }
         out->file = stdout;
     } else {
-        out->file = g_fopen(name, "wb");
-        if (!out->file) {
-            g_printerr("fractalvid-render: --output: cannot write '%s': %s\n", name,
-                       g_strerror(errno));
-            return FALSE;
+        GStatBuf st;
+        gboolean exists = g_stat(name, &st) == 0;
+        if (exists && !S_ISREG(st.st_mode)) {
+            /* a FIFO or a device: written as it goes, there is nothing to rename */
+            out->file = g_fopen(name, "wb");
+            if (!out->file) {
+                g_printerr("fractalvid-render: --output: cannot write '%s': %s\n", name,
+                           g_strerror(errno));
+                return FALSE;
+            }
+        } else {
+            /* a symlink to a file: the file is replaced, the link kept */
+            char *real = exists && g_file_test(name, G_FILE_TEST_IS_SYMLINK)
+                             ? realpath(name, NULL)
+                             : NULL;
+            out->target = real ? g_strdup(real) : g_strdup(name);
+            free(real);
+            if (!output_open_temp(out)) {
+                g_clear_pointer(&out->target, g_free);
+                return FALSE;
+            }
         }
     }
     /* Frames are large, writes are few: a big buffer keeps syscalls rare on pipes. */
@@ -350,44 +438,69 @@ static gboolean output_open(Output *out, const char *name)
     return TRUE;
 }
 
-/* Close the destination; FALSE (with a message) if buffered data could not be written. */
-static gboolean output_close(Output *out, gboolean remove_file)
+/* Report a failed write once, in one line. */
+static void output_write_failed(Output *out)
 {
-    gboolean ok = TRUE;
+    if (out->failed)
+        return;
+    out->failed = TRUE;
+    if (errno == EPIPE)
+        g_printerr("fractalvid-render: the reader of '%s' closed it (broken pipe); stopped\n",
+                   out->name);
+    else
+        g_printerr("fractalvid-render: writing '%s' failed: %s\n", out->name,
+                   g_strerror(errno));
+}
+
+/* Close the destination; complete (the run succeeded): the temporary file, flushed to disk,
+ * becomes the target; else it is removed. FALSE (with a message) if data could not be
+ * written. */
+static gboolean output_close(Output *out, gboolean complete)
+{
+    gboolean ok = !out->failed;
     if (!out->file)
         return TRUE;
     if (fflush(out->file) != 0) {
-        g_printerr("fractalvid-render: writing '%s' failed: %s\n", out->name, g_strerror(errno));
+        output_write_failed(out);
         ok = FALSE;
     }
-    if (!out->is_stdout) {
-        if (fclose(out->file) != 0 && ok) {
-            g_printerr("fractalvid-render: writing '%s' failed: %s\n", out->name,
-                       g_strerror(errno));
-            ok = FALSE;
-        }
-        /* A truncated file looks valid to the next program in line; do not leave one behind. */
-        if (remove_file || !ok)
-            g_remove(out->name);
+    /* on disk before the rename: a crash then leaves the old file or the new, never a hole */
+    if (ok && complete && out->temp && fsync(fileno(out->file)) != 0) {
+        output_write_failed(out);
+        ok = FALSE;
+    }
+    if (!out->is_stdout && fclose(out->file) != 0 && ok) {
+        output_write_failed(out);
+        ok = FALSE;
     }
     out->file = NULL;
+    if (out->temp) {
+        if (ok && complete) {
+            block_ending_signals(TRUE);
+            if (g_rename(out->temp, out->target) == 0) {
+                partial_output = NULL;
+                g_clear_pointer(&out->temp, g_free);
+            } else {
+                g_printerr("fractalvid-render: cannot rename the finished output to '%s': %s\n",
+                           out->name, g_strerror(errno));
+                ok = FALSE;
+            }
+            block_ending_signals(FALSE);
+        }
+        if (out->temp)
+            output_discard_temp(out);
+    }
+    g_clear_pointer(&out->target, g_free);
     return ok;
 }
 
 /* Write every frame of a rendered clip; frame is scratch of width*height bytes. */
-static gboolean output_write_clip(Output *out, const RenderOptions *o, const FvClip *clip,
-                                  uint8_t *frame, GChecksum *md5)
+static gboolean output_write_clip(Output *out, const FvClip *clip, uint8_t *frame,
+                                  GChecksum *md5)
 {
     const FvClipInfo *info = fv_clip_info(clip);
     const size_t frame_bytes = (size_t)info->width * info->height;
 
-    if (out->kind == OUTPUT_Y4M && !out->wrote_header) {
-        /* Cmono: 8-bit luma only, which ffmpeg reads as gray. One header for all clips. */
-        if (fprintf(out->file, "YUV4MPEG2 W%u H%u F%u:%u Ip A1:1 Cmono\n", info->width,
-                    info->height, o->fps_num, o->fps_den) < 0)
-            goto write_failed;
-        out->wrote_header = TRUE;
-    }
     for (unsigned f = 0; f < info->frames; f++) {
         int err = fv_clip_write_gray8(clip, f, frame, (ptrdiff_t)info->width);
         if (err != 0) {
@@ -409,7 +522,7 @@ static gboolean output_write_clip(Output *out, const RenderOptions *o, const FvC
     return TRUE;
 
 write_failed:
-    g_printerr("fractalvid-render: writing '%s' failed: %s\n", out->name, g_strerror(errno));
+    output_write_failed(out);
     return FALSE;
 }
 
@@ -430,7 +543,8 @@ static void print_clip_summary(const FvClipInfo *info, double ms)
                kept, ms);
 }
 
-/* Render and write clips first..first+count-1, one at a time. */
+/* Render and write clips first..first+count-1 (or on and on: count -1), one at a time. Clip
+ * indices end at 2^64 - 1: a run that reaches it ends there, as fractalvidsrc's stream. */
 static int render_all(const RenderOptions *o, Output *out)
 {
     FvRenderer *renderer = NULL;
@@ -456,15 +570,27 @@ static int render_all(const RenderOptions *o, Output *out)
         goto done;
     }
 
+    /* Cmono: 8-bit luma only, which ffmpeg reads as gray. One header for all clips. */
+    if (out->kind == OUTPUT_Y4M &&
+        fprintf(out->file, "YUV4MPEG2 W%u H%u F%u:%u Ip A1:1 Cmono\n", o->settings.width,
+                o->settings.height, o->fps_num, o->fps_den) < 0) {
+        output_write_failed(out);
+        goto done;
+    }
+
     const gint64 start = g_get_monotonic_time();
-    uint64_t frames_total = 0;
-    for (uint64_t k = 0; k < o->clips; k++) {
+    uint64_t frames_total = 0, k;
+    for (k = 0; o->clips < 0 || k < (uint64_t)o->clips; k++) {
         const uint64_t index = o->first_clip + k;
+        if (k > 0 && index == 0)
+            break; /* past the last clip index */
         const gint64 t0 = g_get_monotonic_time();
         err = fv_render_clip(renderer, &o->settings, index, clip);
         if (err != 0) {
+            /* the renderer's own words: for memory, what the clip needs and the limit */
+            const char *why = fv_renderer_error(renderer);
             g_printerr("fractalvid-render: rendering clip %" PRIu64 " failed: %s\n", index,
-                       g_strerror(-err));
+                       *why ? why : g_strerror(-err));
             goto done;
         }
         const double ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
@@ -475,21 +601,19 @@ static int render_all(const RenderOptions *o, Output *out)
         }
         if (!o->quiet)
             print_clip_summary(info, ms);
-        if (!output_write_clip(out, o, clip, frame, md5))
+        if (!output_write_clip(out, clip, frame, md5))
             goto done;
         /* Hand each finished clip to the reader now (a pipe to ffplay or a training job),
          * not when the stdio buffer happens to fill. */
         if (fflush(out->file) != 0) {
-            g_printerr("fractalvid-render: writing '%s' failed: %s\n", out->name,
-                       g_strerror(errno));
+            output_write_failed(out);
             goto done;
         }
         frames_total += info->frames;
     }
-    if (!o->quiet && o->clips > 1)
-        g_printerr("%" PRIu64 " clips, %" PRIu64 " frames, %.2f s, %u threads\n", o->clips,
-                   frames_total, (double)(g_get_monotonic_time() - start) / 1e6,
-                   fv_renderer_threads(renderer));
+    if (!o->quiet && k > 1)
+        g_printerr("%" PRIu64 " clips, %" PRIu64 " frames, %.2f s, %u threads\n", k, frames_total,
+                   (double)(g_get_monotonic_time() - start) / 1e6, fv_renderer_threads(renderer));
     status = EXIT_SUCCESS;
 
 done:
@@ -551,26 +675,30 @@ int main(int argc, char **argv)
         g_free(o.output);
         return EXIT_USAGE;
     }
-    if (o.first_clip > G_MAXUINT64 - (o.clips - 1)) {
-        g_printerr("fractalvid-render: --first-clip: K + N - 1 (N from --clips) must not exceed "
-                   "%" PRIu64 ", the last clip index\n",
-                   (uint64_t)G_MAXUINT64);
-        g_free(o.output);
-        return EXIT_USAGE;
-    }
     if (!o.output) {
         g_printerr("fractalvid-render: --output is required: FILE.y4m (grayscale video), "
                    "FILE.md5 (one MD5 per frame) or - (y4m on stdout) (see --help)\n");
         return EXIT_USAGE;
     }
 
+    if (o.clips < 0 && strcmp(o.output, "-") != 0) {
+        g_printerr("fractalvid-render: --clips: invalid value '-1' (endless) with --output '%s'; "
+                   "allowed: -1 with --output - only (a file is made when complete, an endless "
+                   "run never is)\n",
+                   o.output);
+        g_free(o.output);
+        return EXIT_USAGE;
+    }
+
+    /* before the output exists: a signal from now on removes what was written */
+    install_signal_handlers();
     Output out;
     if (!output_open(&out, o.output)) {
         g_free(o.output);
         return EXIT_USAGE;
     }
     int status = render_all(&o, &out);
-    if (!output_close(&out, status != EXIT_SUCCESS))
+    if (!output_close(&out, status == EXIT_SUCCESS))
         status = EXIT_FAILED;
     g_free(o.output);
     return status;

@@ -30,7 +30,28 @@ BAD = [
     (["--density", "2x"], "--density"),
     (["--threads", "-3"], "--threads"),
     (["--threads", "100000"], "--threads"),
-    (["--clips", "0"], "--clips"),
+    (["--clips", "-2"], "--clips"),
+    # one strict grammar (the fractal:// URI's): no '+', spaces, hex, hex floats, names
+    (["--class", "+1"], "--class"),
+    (["--class", "0x10"], "--class"),
+    (["--class", " 1"], "--class"),
+    (["--class", "1 "], "--class"),
+    (["--class", "max"], "--class"),
+    (["--class", "2147483648"], "--class"),  # one class range with the element
+    (["--seed", "0x10"], "--seed"),
+    (["--seed", "+5"], "--seed"),
+    (["--density", " 1"], "--density"),
+    (["--density", "0x1p3"], "--density"),
+    (["--density", "inf"], "--density"),
+    (["--density", "1e4"], "--density"),
+    (["--frames", "+3"], "--frames"),
+    (["--size", " 64x64"], "--size"),
+    (["--size", "0x40x64"], "--size"),
+    (["--threads", "257"], "--threads"),  # one thread range with the element
+    (["--fps", "0x10"], "--fps"),
+    (["--motion", "2"], "--motion"),
+    (["--first-clip", "-1"], "--first-clip"),
+    (["--clips", "-1"], "--clips"),  # endless: only to stdout, a file is made when complete
     (["--fps", "0/1"], "--fps"),
     (["--fps", "12/"], "--fps"),
     (["--output", "clip.png"], "--output"),
@@ -38,6 +59,17 @@ BAD = [
     ([], "--output"),  # no destination given
     (["stray-word"], "stray-word"),
 ]
+
+# The ranges the messages name: the same words as the fractal:// URI's errors.
+RANGES = {
+    "--class": "allowed: an integer from -1 to 2147483647",
+    "--seed": "allowed: an integer from 0 to 18446744073709551615",
+    "--density": "allowed: a decimal number from 0.01 to 1000",
+    "--threads": "allowed: an integer from 0 to 256",
+    "--frames": "allowed: an integer from 0 to 100000",
+    "--clips": "allowed: ",
+    "--motion": "allowed: one of static, naive, linear, nonlinear",
+}
 
 with tmpdir() as d:
     for args, needle in BAD:
@@ -52,6 +84,9 @@ with tmpdir() as d:
               or "unexpected" in err or "cannot write" in err,
               "%s: message does not say what is allowed: %r" % (full, err))
         check(len(err.split("\n")) == 1, "%s: want one message line, got %r" % (full, err))
+        if args and args[0] in RANGES:
+            check(RANGES[args[0]] in err, "%s: message does not say %r: %r"
+                  % (full, RANGES[args[0]], err))
         check(p.stdout == b"", "%s: wrote to stdout" % full)
         check(not os.path.exists(out), "%s: left %s behind" % (full, out))
 
@@ -63,6 +98,17 @@ with tmpdir() as d:
         err = p.stderr.decode(errors="replace")
         check(p.returncode == 1, "write to /dev/full: exit %d, want 1 (%s)" % (p.returncode, err))
         check("full.y4m" in err, "write failure message does not name the file: %r" % err)
+
+    # The values the element takes, the CLI takes: the ends of the ranges, leading zeros.
+    for args in (["--class", "2147483647"], ["--seed", "18446744073709551615"],
+                 ["--threads", "256"], ["--density", "1e-2"], ["--class", "007"],
+                 ["--clips", "0"]):
+        out = path(d, "ok.md5")
+        p = run(["--size", "16x16", "--frames", "1", "--density", "0.5", "-q"] + args
+                + ["-o", out])
+        check(p.returncode == 0, "%s refused: %s" % (args, p.stderr.decode(errors="replace")))
+        check(os.path.exists(out), "%s: no output" % args)
+        os.remove(out)
 
     p = run(["--help"])
     text = p.stdout.decode()
