@@ -24,7 +24,15 @@ if launch is None:
 for line in PIPELINES:
     proc = subprocess.Popen([launch, "-e"] + line.split(), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    time.sleep(1.5)  # rendering is under way
+    # gst-launch-1.0 handles SIGINT from the moment it sets the pipeline going (before that,
+    # a SIGINT kills it, as any program): wait for that, then let rendering get under way
+    said = b""
+    while b"Setting pipeline to PAUSED" not in said:
+        chunk = proc.stdout.readline()
+        if not chunk:
+            break
+        said += chunk
+    time.sleep(1.5)
     if proc.poll() is not None:
         print("FAIL: %s ended before the interrupt: %s" % (line, proc.stdout.read().decode()))
         sys.exit(1)
@@ -32,6 +40,7 @@ for line in PIPELINES:
     proc.send_signal(signal.SIGINT)
     try:
         out, _ = proc.communicate(timeout=60)
+        out = said + out
     except subprocess.TimeoutExpired:
         proc.kill()
         print("FAIL: %s still running 60 s after SIGINT" % line)

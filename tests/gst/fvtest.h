@@ -22,8 +22,13 @@
 #endif
 #endif
 
-/* How long a pipeline may take to reach EOS or an error before the test fails. */
+/* How long a pipeline may take to reach EOS or an error before the test fails (ThreadSanitizer
+ * makes rendering many times slower). */
+#if defined(__SANITIZE_THREAD__)
+#define FV_TEST_TIMEOUT (300 * GST_SECOND)
+#else
 #define FV_TEST_TIMEOUT (60 * GST_SECOND)
+#endif
 
 /* Settings as fractalvidsrc builds them from its properties. */
 static inline FvSettings fv_test_settings(gint64 class_id, guint64 seed, guint width, guint height,

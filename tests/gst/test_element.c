@@ -647,7 +647,7 @@ GST_START_TEST(test_live_frames_follow_the_clock_with_one_frame_latency)
     gst_harness_play(h);
 
     for (guint n = 0; n < 8; n++) {
-        GstClockID id;
+        GstClockID id, processed;
         GstClockTime pts = n * GST_SECOND / 10;
         GstBuffer *buf;
 
@@ -656,7 +656,9 @@ GST_START_TEST(test_live_frames_follow_the_clock_with_one_frame_latency)
         fail_unless_equals_uint64(gst_clock_id_get_time(id), pts);
         fail_unless_equals_int(gst_harness_buffers_received(h), n);
         gst_test_clock_set_time(clock, pts);
-        fail_unless(gst_test_clock_process_next_clock_id(clock) == id);
+        processed = gst_test_clock_process_next_clock_id(clock); /* a reference of its own */
+        fail_unless(processed == id);
+        gst_clock_id_unref(processed);
         gst_clock_id_unref(id);
         buf = gst_harness_pull(h);
         fail_unless_equals_uint64(GST_BUFFER_PTS(buf), pts);
@@ -705,7 +707,7 @@ GST_START_TEST(test_live_skips_late_frames_and_says_so_in_qos)
 
     for (guint i = 0; i < G_N_ELEMENTS(offsets); i++) {
         const GstClockTime pts = offsets[i] * period;
-        GstClockID id;
+        GstClockID id, next;
         GstBuffer *buf;
         FvClip *clip = fv_test_render(&s, offsets[i] / 4);
         guint8 *gray = fv_test_gray8(clip, offsets[i] % 4);
@@ -716,7 +718,9 @@ GST_START_TEST(test_live_skips_late_frames_and_says_so_in_qos)
         /* After frame 2, the clock jumps to 10.5 s: frame 10 is due. */
         gst_test_clock_set_time(clock, i == 2 ? 10 * period + period / 2
                                               : MAX(pts, gst_clock_get_time(GST_CLOCK(clock))));
-        fail_unless(gst_test_clock_process_next_clock_id(clock) == id);
+        next = gst_test_clock_process_next_clock_id(clock); /* a reference of its own */
+        fail_unless(next == id);
+        gst_clock_id_unref(next);
         gst_clock_id_unref(id);
         buf = gst_harness_pull(h);
         fail_unless_equals_uint64(GST_BUFFER_PTS(buf), pts);
