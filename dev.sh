@@ -20,13 +20,17 @@ read -r -a MESON_EXTRA <<<"${MESON_ARGS:-}"
 
 # Everything a fresh Debian 12 machine needs to build, test and try the project. One list, so
 # adding a dependency is a one-word change. libc6-dev is only a Recommends of gcc, and we
-# install without recommends to keep CI fast.
+# install without recommends to keep CI fast. clang and libclang-rt-dev (libFuzzer) build the
+# fuzz targets, llvm's llvm-symbolizer names the frames sanitizer reports and suppressions
+# match, locales gives localedef the sources of a decimal-comma locale for a parser test.
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-x
   ffmpeg python3
-  python3-dev python3-numpy python3-torch python3-av python3-gi python3-gst-1.0 gir1.2-gst-plugins-base-1.0"
+  python3-dev python3-numpy python3-torch python3-av python3-gi python3-gst-1.0 gir1.2-gst-plugins-base-1.0
+  clang libclang-rt-dev llvm
+  locales"
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
 
