@@ -295,6 +295,60 @@ static void test_budget_counts_every_clip_held(void)
     fv_renderer_close(&r);
 }
 
+/* Under the frame normalization a frame is rendered alone (the element's live streams hold
+ * two frames, not two clips): its budget counts the frames held, not the clip's. */
+static void test_budget_counts_frames_rendered_alone(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    g_test_skip("sanitizers reserve terabytes of address space");
+    return;
+#endif
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT);
+        g_test_trap_assert_passed();
+        return;
+    }
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = s.height = 1024;
+    s.clip_frames = 100; /* 200 MiB of frames per clip, 2 MiB per frame */
+    s.density = FV_MIN_DENSITY;
+    s.normalization = FV_NORMALIZATION_FRAME;
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 2), ==, 0);
+    g_assert_cmpint(fv_renderer_budget_clips(r, 2), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    const uint64_t clip = UINT64_C(100) * 1024 * 1024 * sizeof(uint16_t);
+    struct rlimit cap = {.rlim_cur = mapped_bytes() + clip / 2, .rlim_max = RLIM_INFINITY};
+    g_assert_cmpint(setrlimit(RLIMIT_AS, &cap), ==, 0);
+
+    /* two whole clips do not fit; two frames do, one after the other */
+    g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, -ENOMEM);
+    g_test_message("%s", fv_renderer_error(r));
+    g_assert_nonnull(strstr(fv_renderer_error(r), "a 1024x1024 clip of 100 frames needs"));
+    g_assert_nonnull(strstr(fv_renderer_error(r), "for 2 clips"));
+    for (unsigned f = 0; f < 3; f++) {
+        g_assert_cmpint(fv_render_frame(r, &s, 0, f, c), ==, 0);
+        g_assert_cmpuint(fv_clip_info(c)->frames_held, ==, 1);
+    }
+
+    /* with no room left even a frame is refused, and the message says it is one frame */
+    FvClip *more;
+    g_assert_cmpint(fv_clip_new(&more), ==, 0);
+    s.width = s.height = 4096; /* 32 MiB a frame, 64 MiB of histograms and sums */
+    cap.rlim_cur = mapped_bytes() + clip / 8;
+    g_assert_cmpint(setrlimit(RLIMIT_AS, &cap), ==, 0);
+    g_assert_cmpint(fv_render_frame(r, &s, 0, 0, more), ==, -ENOMEM);
+    g_test_message("%s", fv_renderer_error(r));
+    g_assert_nonnull(
+        strstr(fv_renderer_error(r), "a 4096x4096 frame (of a clip of 100 frames) needs"));
+    g_assert_nonnull(strstr(fv_renderer_error(r), "for 2 frames"));
+    fv_clip_free(&more);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
 /* ---- cancel ---- */
 
 /* Milliseconds a cancel may take: the promise is a second; the machine is shared, and
@@ -395,6 +449,8 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/budget-refuses-what-does-not-fit",
                     test_budget_refuses_what_does_not_fit);
     g_test_add_func("/memory/budget-counts-every-clip-held", test_budget_counts_every_clip_held);
+    g_test_add_func("/memory/budget-counts-frames-rendered-alone",
+                    test_budget_counts_frames_rendered_alone);
     g_test_add_func("/cancel/stops-the-framing-probe", test_cancel_stops_the_framing_probe);
     g_test_add_func("/cancel/stops-a-dense-lane", test_cancel_stops_a_dense_lane);
     return g_test_run();
