@@ -17,6 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A number of the library's header as text, for messages. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 /* The core caps its pool at 256 threads; say so instead of capping silently. */
 #define MAX_THREADS 256
 
@@ -209,8 +213,10 @@ static int settings_from_args(const ClipArgs *a, FvSettings *s, uint64_t *clip)
     s->width = s->height = 256;
     *clip = 0;
     if (a->class_id &&
-        parse_int(a->class_id, "class_id", -1, INT64_MAX,
-                  "a class number >= 0, or -1 for unlabeled (a new class every clip)", &v))
+        parse_int(a->class_id, "class_id", -1, FV_MAX_CLASS,
+                  "a class number 0.." STR(FV_MAX_CLASS) ", or -1 for unlabeled (a new class "
+                                                        "every clip)",
+                  &v))
         return -1;
     if (a->class_id)
         s->class_id = v;
@@ -468,6 +474,7 @@ static PyObject *render_with(RendererObject *self, const FvSettings *s, uint64_t
     fv_renderer_cancel(self->renderer, 0);
     self->rendering = 1;
     int err;
+    char why[512] = "";
     FvRenderer *renderer = self->renderer;
     FvClip *clip = self->clip;
     FvClipInfo info = {.class_id = 0};
@@ -480,6 +487,8 @@ static PyObject *render_with(RendererObject *self, const FvSettings *s, uint64_t
     /* Copied under the lock: the next render() reuses clip. */
     if (!err)
         info = *fv_clip_info(clip);
+    else /* what the memory budget says, say: the need and the limit */
+        snprintf(why, sizeof why, "%s", fv_renderer_error(renderer));
     PyEval_RestoreThread(rendering);
     self->rendering = 0;
     self->users--;
@@ -490,6 +499,8 @@ static PyObject *render_with(RendererObject *self, const FvSettings *s, uint64_t
         Py_DECREF(array);
         if (err == -ECANCELED)
             PyErr_SetString(st->cancelled, "render cancelled by Renderer.cancel()");
+        else if (err == -ENOMEM && why[0])
+            PyErr_Format(PyExc_MemoryError, "not enough memory: %s", why);
         else if (err == -ENOMEM)
             PyErr_Format(PyExc_MemoryError,
                          "not enough memory to render a %zdx%zd clip of %zd frames", w, h, t);

@@ -1,5 +1,8 @@
 """A bad value raises ValueError (out of range) or TypeError (wrong kind), naming the keyword
 and what it allows; nothing is rendered and the renderer keeps working."""
+import subprocess
+import sys
+
 import numpy
 
 import fractalvid
@@ -7,8 +10,9 @@ from fvpy import SMALL, check
 
 # (keywords, exception, words the message must contain)
 cases = [
-    (dict(class_id=-2), ValueError, ["class_id", "-2", ">= 0", "-1 for unlabeled"]),
-    (dict(class_id=2**63), ValueError, ["class_id", ">= 0"]),
+    (dict(class_id=-2), ValueError, ["class_id", "-2", "0..2147483647", "-1 for unlabeled"]),
+    (dict(class_id=2**31), ValueError, ["class_id", "2147483648", "0..2147483647"]),
+    (dict(class_id=2**63), ValueError, ["class_id", "0..2147483647"]),
     (dict(class_id=1.5), TypeError, ["class_id", "1.5"]),
     (dict(class_id="3"), TypeError, ["class_id", "'3'"]),
     (dict(seed=-1), ValueError, ["seed", "-1", "0..18446744073709551615"]),
@@ -94,3 +98,24 @@ except TypeError as e:
 a = fractalvid.render(1, **SMALL)[0]
 check(numpy.array_equal(a, fractalvid.Renderer().render(1, **SMALL)[0]), "after errors")
 print("ok: %d bad values" % len(cases))
+
+# A render that does not fit the memory left is a MemoryError in the library's words: what it
+# needs and the limit. In a child process, under an address-space limit with room for the
+# array (one byte a pixel) and not for the library's frames (two bytes a pixel).
+child = r"""
+import resource, fractalvid
+r = fractalvid.Renderer(threads=1)
+mapped = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+clip = 100 * 2048 * 2048
+resource.setrlimit(resource.RLIMIT_AS, (mapped + clip + clip // 2, resource.RLIM_INFINITY))
+try:
+    r.render(0, size=2048, frames=100, density=0.01)
+    print("rendered")
+except MemoryError as e:
+    print(e)
+"""
+said = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                      check=True).stdout.strip()
+check(said.startswith("not enough memory: a 2048x2048 clip of 100 frames needs"), said)
+check("(RLIMIT_AS)" in said, said)
+print("ok: memory errors name the need and the limit")
