@@ -168,7 +168,7 @@ struct _GstFractalVidSrc {
     guint frame_in_clip;
     gboolean reverse;    /* playing backwards (a seek with a negative rate) */
     gboolean past_start; /* reverse: the stream's first frame went out */
-    gboolean clip_done; /* clip_index is the last clip index and it has been played */
+    gboolean clip_done;  /* clip_index is the last clip index and it has been played */
     /* A framerate change keeps the time reached: PTS(n) = caps_time + (n - caps_frame) / fps. */
     guint64 caps_frame;
     GstClockTime caps_time;

@@ -43,7 +43,7 @@ struct _GstFractalVidWorker {
     ClipKey done_key;
     gint done_result;
     gdouble done_seconds;
-    gchar *done_error; /* the renderer's reason when done_result is not 0 */
+    gchar *done_error;  /* the renderer's reason when done_result is not 0 */
     gchar *taken_error; /* that of the last failed result taken */
 
     /* Storage given back by the element, reused by the next render. */

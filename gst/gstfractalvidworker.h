@@ -49,8 +49,7 @@ void gst_fractal_vid_worker_update_prefetch(GstFractalVidWorker *worker,
  * when flushing, or the core's negative errno. *seconds is set to the wall time the render
  * took. */
 gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *settings,
-                                 guint64 clip_index, guint frame, FvClip **clip,
-                                 gdouble *seconds);
+                                 guint64 clip_index, guint frame, FvClip **clip, gdouble *seconds);
 
 /* Wait until nothing is asked for or being rendered (what was asked is then done), flushing
  * is set, or the monotonic time end_time passes. TRUE when idle. */

@@ -162,9 +162,8 @@ GST_START_TEST(test_duration_of_a_stream_at_the_last_clip_index)
     fail_unless(gst_element_get_state(pipeline, NULL, NULL, FV_TEST_TIMEOUT) ==
                 GST_STATE_CHANGE_SUCCESS);
     fail_unless(gst_element_query_duration(pipeline, GST_FORMAT_TIME, &duration));
-    fail_unless_equals_int64(duration,
-                             gst_util_uint64_scale(fv_clip_frame_count(&s, G_MAXUINT64),
-                                                   GST_SECOND, 12));
+    fail_unless_equals_int64(
+        duration, gst_util_uint64_scale(fv_clip_frame_count(&s, G_MAXUINT64), GST_SECOND, 12));
     gst_element_set_state(pipeline, GST_STATE_NULL);
     gst_object_unref(pipeline);
 }

@@ -228,16 +228,14 @@ GST_END_TEST;
 /* Wait for the end of the pipeline, and count the frames live source src skipped from its
  * QoS messages on the way (the last one counts them all): waiting for EOS alone would
  * throw them away. */
-static GstMessage *wait_end_counting_skips(GstElement *pipeline, GstElement *src,
-                                           guint64 *skipped)
+static GstMessage *wait_end_counting_skips(GstElement *pipeline, GstElement *src, guint64 *skipped)
 {
     GstBus *bus = gst_element_get_bus(pipeline);
     GstMessage *msg;
 
     *skipped = 0;
-    while ((msg = gst_bus_timed_pop_filtered(bus, FV_TEST_TIMEOUT,
-                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR |
-                                                 GST_MESSAGE_QOS)) &&
+    while ((msg = gst_bus_timed_pop_filtered(
+                bus, FV_TEST_TIMEOUT, GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_QOS)) &&
            GST_MESSAGE_TYPE(msg) == GST_MESSAGE_QOS) {
         if (GST_MESSAGE_SRC(msg) == GST_OBJECT(src))
             gst_message_parse_qos_stats(msg, NULL, NULL, skipped);
