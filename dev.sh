@@ -28,7 +28,8 @@ PACKAGES="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-x
   ffmpeg python3
-  python3-dev python3-numpy python3-torch python3-av python3-gi python3-gst-1.0 gir1.2-gst-plugins-base-1.0
+  python3-dev python3-numpy python3-torch python3-av python3-gi python3-gst-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gstreamer-1.0
+  slurm-wlm munge python3-yaml
   clang libclang-rt-dev llvm
   locales"
 
