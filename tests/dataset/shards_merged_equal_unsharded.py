@@ -26,7 +26,8 @@ with tmpdir() as tmp:
     moved = os.path.join(tmp, "manifest-1-of-2.jsonl")
     shutil.move(os.path.join(parts, "manifest-1-of-2.jsonl"), moved)
     p = run(["merge", parts])
-    check(p.returncode == 1 and "missing" in p.stderr and "train/00001/" in p.stderr, p.stderr)
+    check(p.returncode == 1 and "missing" in p.stderr and "train/00001/" in p.stderr
+          and "--shard 1/2" in p.stderr, p.stderr)
     shutil.move(moved, os.path.join(parts, "manifest-1-of-2.jsonl"))
     # A clip in two parts: another split of the same dataset overlaps.
     make(parts, "--shard", "2/3", "--classes", "3", "--per-class", "4")
