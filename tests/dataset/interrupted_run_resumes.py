@@ -41,12 +41,12 @@ def stop_midway(out, what, sig, total):
 
 
 with tmpdir() as tmp:
-    # 128x128 clips at the default density: long enough to stop a run mid-way.
-    cases = [("mp4", ["--classes", "4", "--per-class", "10"], 40),
-             ("webdataset", ["--classes", "4", "--per-class", "8", "--format", "webdataset",
-                             "--clips-per-tar", "4"], 32)]
+    # 96x96 clips at the default density: long enough to stop a run mid-way.
+    cases = [("mp4", ["--classes", "3", "--per-class", "8"], 24),
+             ("webdataset", ["--classes", "3", "--per-class", "6", "--format", "webdataset",
+                             "--clips-per-tar", "4"], 18)]
     for name, what, total in cases:
-        what = ["--size", "128x128"] + what
+        what = ["--size", "96x96"] + what
         ref = os.path.join(tmp, name + "-ref")
         run_ok(["make", "--out", ref, "--quiet"] + what)
         ref_files = tree(ref)
