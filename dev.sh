@@ -31,7 +31,9 @@ PACKAGES="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev
   python3-dev python3-numpy python3-torch python3-av python3-gi python3-gst-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gstreamer-1.0
   slurm-wlm munge python3-yaml
   clang libclang-rt-dev llvm
-  locales"
+  locales
+  libgstrtspserver-1.0-dev gstreamer1.0-rtsp libsrt-gnutls-dev glib-networking openssl
+  gstreamer1.0-plugins-base-apps"
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
 
