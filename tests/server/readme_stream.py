@@ -1,0 +1,170 @@
+"""The README's "Stream it" commands run as written, with free ports in place of the fixed
+ones (other servers may run on this machine) and a sink that ends in place of the screen:
+the servers start, the gst-launch-1.0 clients decode frames, the recording is a video of the
+size asked, the RTP/UDP and SRT sender/receiver pairs carry frames. The players that need a
+screen are checked on the same URL: ffplay and VLC with ffprobe, gst-play-1.0 with a fake
+video sink."""
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+README = os.path.abspath(sys.argv[1])
+del sys.argv[1]  # fvserver.exe() is the next argument
+from fvserver import check, exe, fail, log, run, spawn  # noqa: E402
+
+SERVER = "build/tools/fractalvid-server"
+SCREEN_SINK = "autovideosink"
+ENDING_SINK = "identity eos-after=10 ! fakesink"
+
+
+def free_port(kind):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+text = open(README, encoding="utf-8").read()
+section = text[text.index("## Stream it"):]
+section = section[:section.index("\n## ", 1)]
+commands = [line for block in re.findall(r"```sh\n(.*?)```", section, re.S)
+            for line in block.splitlines() if line.strip() and not line.startswith("#")]
+check(commands and commands[0] == "./dev.sh setup && export GST_PLUGIN_PATH=$PWD/build/gst",
+      "the section starts with the setup line: %r" % commands[:1])
+commands = commands[1:]  # the test environment points at the build tree already
+
+# The README's ports, each replaced by a free one.
+ports = {"8554": free_port(socket.SOCK_STREAM), "8890": free_port(socket.SOCK_DGRAM),
+         "5000": free_port(socket.SOCK_DGRAM), "8891": free_port(socket.SOCK_DGRAM)}
+
+
+def as_run(cmd, server_port=None):
+    """The command with this build's server, free ports and a sink that ends."""
+    for old, new in ports.items():
+        cmd = re.sub(r"(?<=[:= ])%s\b" % old, str(new), cmd)
+    if server_port:
+        cmd = cmd.replace(":%d/" % ports["8554"], ":%d/" % server_port)
+    cmd = cmd.replace(SERVER, shlex.quote(exe()))
+    return cmd.replace(SCREEN_SINK, ENDING_SINK)
+
+
+tmp = tempfile.TemporaryDirectory(prefix="fv-readme-stream-")
+
+
+def bash(cmd, timeout=60):
+    p = run(["bash", "-c", "set -euo pipefail\n" + cmd], timeout=timeout, cwd=tmp.name)
+    check(p.returncode == 0, "README command failed (%d): %s\n%s\n%s"
+          % (p.returncode, cmd, p.stdout[-1500:], p.stderr[-1500:]))
+    return p
+
+
+class Background:
+    """A command left running; its output kept (read as it comes, so it never blocks)."""
+
+    def __init__(self, cmd):
+        self.cmd = cmd
+        self.proc = spawn(["bash", "-c", "exec " + cmd], cwd=tmp.name, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+        self.lines = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def wait_line(self, pattern, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                m = re.search(pattern, line)
+                if m:
+                    return m
+            if self.proc.poll() is not None and not any(re.search(pattern, l)
+                                                        for l in self.lines):
+                break
+            time.sleep(0.05)
+        fail("%s: no line matching %r in:\n%s" % (self.cmd, pattern, "".join(self.lines[-20:])))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                return self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return self.proc.wait()
+
+
+def ffprobe_video(url_args, seconds=1):
+    p = run(["ffprobe", "-v", "error", "-count_frames", "-read_intervals", "%%+%d" % seconds,
+             "-select_streams", "v:0", "-show_entries", "stream=width,height,nb_read_frames",
+             "-of", "csv=p=0"] + url_args, timeout=60)
+    check(p.returncode == 0, "ffprobe %s: %s" % (url_args, p.stderr[-1000:]))
+    # MPEG-TS lists the stream under its program too: the first line is enough.
+    return [int(v) for v in p.stdout.strip().splitlines()[0].split(",")]
+
+
+ran = 0
+servers = []
+server_port = None
+pending = list(commands)
+while pending:
+    cmd = pending.pop(0)
+    if cmd.startswith(SERVER):
+        server = Background(as_run(cmd) + (" --port 0" if "--port" not in cmd else ""))
+        server_port = int(server.wait_line(r"serving rtsps?://[^ ]+:(\d+)/").group(1))
+        servers.append(server)
+        log("server: %s (port %d)" % (cmd, server_port))
+    elif cmd.startswith("ffplay ") or cmd.startswith("vlc "):
+        args = shlex.split(as_run(cmd, server_port))[1:]
+        width, height, frames = ffprobe_video(args)
+        check((width, height) == (640, 360) and frames >= 10, "%s: %dx%d, %d frames"
+              % (cmd, width, height, frames))
+    elif cmd.startswith("gst-play-1.0 "):
+        args = shlex.split(as_run(cmd, server_port))
+        player = Background(" ".join(shlex.quote(a) for a in
+                                     [args[0], "--videosink=fakesink"] + args[1:]))
+        # It connected and asked for the stream, and still plays a while later.
+        query = args[-1].split("?", 1)[1]
+        deadline = time.monotonic() + 30
+        while not any(re.search(r"connected: /fractal\?" + re.escape(query) + "$", line)
+                      for line in servers[-1].lines):
+            check(player.proc.poll() is None and time.monotonic() < deadline,
+                  "gst-play-1.0 did not connect:\n" + "".join(player.lines))
+            time.sleep(0.1)
+        time.sleep(3)
+        check(player.proc.poll() is None, "gst-play-1.0 stopped:\n" + "".join(player.lines))
+        player.stop()
+    elif cmd.startswith("ffmpeg ") and " -t 10 " in cmd:
+        bash(as_run(cmd, server_port).replace(" -t 10 ", " -t 2 "))
+        out = cmd.split()[-1]
+        width, height, frames = ffprobe_video([os.path.join(tmp.name, out)], seconds=10)
+        check((width, height) == (640, 360) and 40 <= frames <= 75,
+              "the recording: %dx%d, %d frames (2 s at 30 fps)" % (width, height, frames))
+    elif cmd.startswith("gst-launch-1.0 fractalvidsrc"):
+        # A sender: its receiver is the next command.
+        receiver = pending.pop(0)
+        check(receiver.startswith("gst-launch-1.0 ") and SCREEN_SINK in receiver,
+              "a receiver follows the sender: %r" % receiver)
+        sender = Background(as_run(cmd))
+        time.sleep(1)
+        bash("exec " + as_run(receiver))
+        sender.stop()
+        ran += 1
+    elif cmd.startswith("ffprobe ") or cmd.startswith("gst-launch-1.0 ") or \
+            cmd.startswith("printf ") or cmd.startswith("openssl "):
+        bash(as_run(cmd, server_port))
+    else:
+        fail("the test does not know how to run: %s" % cmd)
+    ran += 1
+    log("ok: %s" % cmd)
+
+for server in servers:
+    check(server.stop() == 0, "a server did not exit 0: %s" % server.cmd)
+check(ran == len(commands), "ran %d of %d commands" % (ran, len(commands)))
+log("ok: %d README commands ran" % ran)
