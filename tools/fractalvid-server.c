@@ -160,10 +160,10 @@ static gboolean on_shared(G_GNUC_UNUSED const gchar *name, const gchar *value, g
 /* ---- Per-connection state ---- */
 
 typedef struct ClientData {
-    gchar *peer;     /* address:port */
-    gchar *query;    /* the first stream it asked for (DESCRIBE or SETUP), for the log */
-    gchar *key;      /* that stream's key: one stream per connection */
-    gint64 since;    /* monotonic, us */
+    gchar *peer;      /* address:port */
+    gchar *query;     /* the first stream it asked for (DESCRIBE or SETUP), for the log */
+    gchar *key;       /* that stream's key: one stream per connection */
+    gint64 since;     /* monotonic, us */
     gboolean counted; /* holds one of --max-clients */
     /* The reply to the request being handled, when it is an error we can explain better
      * than gst-rtsp-server's generic one: its status and reason phrase. */
@@ -291,13 +291,13 @@ static gboolean fv_media_handle_message(GstRTSPMedia *media, GstMessage *message
         /* While it starts, the client waiting for it gets the reason: a format the encoder
          * refused is the query's fault; anything else is ours. */
         if (client && !g_atomic_int_get(&self->prepared)) {
-            gboolean query_fault = err->domain == GST_STREAM_ERROR ||
-                                   (err->domain == GST_CORE_ERROR &&
-                                    err->code == GST_CORE_ERROR_NEGOTIATION);
+            gboolean query_fault =
+                err->domain == GST_STREAM_ERROR ||
+                (err->domain == GST_CORE_ERROR && err->code == GST_CORE_ERROR_NEGOTIATION);
             gchar *reason = g_strdup_printf("Stream failed to start: %s", err->message);
-            set_pending_error(client, query_fault ? GST_RTSP_STS_BAD_REQUEST
-                                                  : GST_RTSP_STS_INTERNAL_SERVER_ERROR,
-                              reason);
+            set_pending_error(
+                client, query_fault ? GST_RTSP_STS_BAD_REQUEST : GST_RTSP_STS_INTERNAL_SERVER_ERROR,
+                reason);
             g_free(reason);
         }
         g_clear_object(&client);
@@ -555,7 +555,6 @@ static gboolean is_stream_path(const GstRTSPUrl *url)
                    g_strcmp0(url->abspath, MOUNT_PATH "/") == 0);
 }
 
-
 static void log_connected(ClientData *cd, const GstRTSPUrl *url)
 {
     if (cd->query)
@@ -589,8 +588,7 @@ static GstRTSPStatusCode on_pre_request(GstRTSPClient *client, G_GNUC_UNUSED Gst
 
 /* A DESCRIBE: logged; refused if the connection already streams another query. The query
  * itself is checked when its pipeline is made (create_element()), after authentication. */
-static GstRTSPStatusCode on_pre_describe(GstRTSPClient *client, GstRTSPContext *ctx,
-                                         Server *server)
+static GstRTSPStatusCode on_pre_describe(GstRTSPClient *client, GstRTSPContext *ctx, Server *server)
 {
     ClientData *cd = client_data(client);
     FvStream *stream;
@@ -875,10 +873,9 @@ static gboolean setup_auth(Server *server, GError **error)
         gst_rtsp_auth_set_tls_certificate(auth, cert);
         g_object_unref(cert);
     }
-    gst_rtsp_media_factory_add_role(GST_RTSP_MEDIA_FACTORY(server->factory), "viewer",
-                                    GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
-                                    GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE,
-                                    NULL);
+    gst_rtsp_media_factory_add_role(
+        GST_RTSP_MEDIA_FACTORY(server->factory), "viewer", GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
+        G_TYPE_BOOLEAN, TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, NULL);
     gst_rtsp_server_set_auth(server->rtsp, auth);
     gst_rtsp_token_unref(token);
     g_object_unref(auth);
@@ -968,8 +965,8 @@ int main(int argc, char **argv)
          "Users and passwords from a file of user:realm:MD5(user:realm:password) lines "
          "(Apache's htdigest)",
          "FILE"},
-        {"realm", 0, 0, G_OPTION_ARG_STRING, &o.realm,
-         "Authentication realm (default fractalvid)", "REALM"},
+        {"realm", 0, 0, G_OPTION_ARG_STRING, &o.realm, "Authentication realm (default fractalvid)",
+         "REALM"},
         {"auth-method", 0, 0, G_OPTION_ARG_STRING, &o.auth_method,
          "basic, digest or both (default)", "METHOD"},
         {"no-auth", 0, 0, G_OPTION_ARG_NONE, &o.no_auth,
@@ -978,8 +975,7 @@ int main(int argc, char **argv)
          "FILE"},
         {"key", 0, 0, G_OPTION_ARG_FILENAME, &o.key, "TLS private key (PEM)", "FILE"},
         {"srt-passphrase", 0, 0, G_OPTION_ARG_STRING, &o.srt_passphrase,
-         "SRT callers must know this passphrase (10..79 characters); encrypts the stream",
-         "PASS"},
+         "SRT callers must know this passphrase (10..79 characters); encrypts the stream", "PASS"},
         G_OPTION_ENTRY_NULL,
     };
     GOptionContext *context;
@@ -1073,9 +1069,9 @@ int main(int argc, char **argv)
         g_printerr("fractalvid-server: cannot listen on %s port %d\n", o.address, o.port);
         return EXIT_FAILED;
     }
-    fv_log("serving %s://%s:%d" MOUNT_PATH " (%s pipelines, at most %d)",
-           o.cert ? "rtsps" : "rtsp", o.address, gst_rtsp_server_get_bound_port(server.rtsp),
-           o.shared ? "shared" : "unshared", o.max_pipelines);
+    fv_log("serving %s://%s:%d" MOUNT_PATH " (%s pipelines, at most %d)", o.cert ? "rtsps" : "rtsp",
+           o.address, gst_rtsp_server_get_bound_port(server.rtsp), o.shared ? "shared" : "unshared",
+           o.max_pipelines);
 
     if (o.srt_port >= 0) {
         FvSrtConfig srt = {

@@ -359,8 +359,7 @@ static Feed *feed_new(FvSrtServer *srt, const FvStream *stream, guint id, GError
 
     bus = gst_element_get_bus(pipeline);
     feed->bus_watch = gst_bus_create_watch(bus);
-    g_source_set_callback(feed->bus_watch, (GSourceFunc)(void (*)(void))on_bus_message, feed,
-                          NULL);
+    g_source_set_callback(feed->bus_watch, (GSourceFunc)(void (*)(void))on_bus_message, feed, NULL);
     g_source_attach(feed->bus_watch, srt->context);
     gst_object_unref(bus);
 
@@ -383,8 +382,8 @@ static Feed *feed_new(FvSrtServer *srt, const FvStream *stream, guint id, GError
 static void log_refusal(FvSrtServer *srt, const gchar *who, int reason, const gchar *text)
 {
     const gchar *port = strrchr(who, ':');
-    gchar *what = g_strdup_printf("%.*s (%d): %s", port ? (int)(port - who) : (int)strlen(who),
-                                  who, reason, text);
+    gchar *what = g_strdup_printf("%.*s (%d): %s", port ? (int)(port - who) : (int)strlen(who), who,
+                                  reason, text);
     gint64 now = g_get_monotonic_time();
 
     if (srt->last_refusal && strcmp(what, srt->last_refusal) == 0 &&

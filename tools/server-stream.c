@@ -8,7 +8,10 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK(fv-stream-error-quark, fv_stream_error)
+GQuark fv_stream_error_quark(void)
+{
+    return g_quark_from_static_string("fv-stream-error-quark");
+}
 
 /* ---- The stream's own keys, as GObject properties ----
  *
@@ -42,8 +45,8 @@ enum {
 };
 
 /* In the order the canonical key lists them. "fps" is another name for framerate. */
-static const gchar *const stream_keys[] = {"codec",  "bitrate", "gop",       "quality", "format",
-                                           "width",  "height",  "framerate", NULL};
+static const gchar *const stream_keys[] = {"codec", "bitrate", "gop",       "quality", "format",
+                                           "width", "height",  "framerate", NULL};
 
 #define FV_TYPE_STREAM_OPTIONS (fv_stream_options_get_type())
 G_DECLARE_FINAL_TYPE(FvStreamOptions, fv_stream_options, FV, STREAM_OPTIONS, GObject)
@@ -186,37 +189,35 @@ static void fv_stream_options_class_init(FvStreamOptionsClass *klass)
     gobject_class->set_property = fv_stream_options_set_property;
     gobject_class->get_property = fv_stream_options_get_property;
 
-    g_object_class_install_property(
-        gobject_class, PROP_CODEC,
-        g_param_spec_enum("codec", "Codec", "The video codec", fv_codec_get_type(),
-                          DEFAULT_CODEC, flags));
-    g_object_class_install_property(
-        gobject_class, PROP_BITRATE,
-        g_param_spec_uint("bitrate", "Bitrate", "Target bitrate in kbit/s (h264, h265, vp8)",
-                          1, MAX_BITRATE, DEFAULT_BITRATE, flags));
+    g_object_class_install_property(gobject_class, PROP_CODEC,
+                                    g_param_spec_enum("codec", "Codec", "The video codec",
+                                                      fv_codec_get_type(), DEFAULT_CODEC, flags));
+    g_object_class_install_property(gobject_class, PROP_BITRATE,
+                                    g_param_spec_uint("bitrate", "Bitrate",
+                                                      "Target bitrate in kbit/s (h264, h265, vp8)",
+                                                      1, MAX_BITRATE, DEFAULT_BITRATE, flags));
     g_object_class_install_property(
         gobject_class, PROP_GOP,
-        g_param_spec_uint("gop", "GOP", "Frames from one key frame to the next; 0: one second",
-                          0, MAX_GOP, DEFAULT_GOP, flags));
-    g_object_class_install_property(
-        gobject_class, PROP_QUALITY,
-        g_param_spec_uint("quality", "Quality", "JPEG quality (mjpeg)", 1, 100, DEFAULT_QUALITY,
-                          flags));
+        g_param_spec_uint("gop", "GOP", "Frames from one key frame to the next; 0: one second", 0,
+                          MAX_GOP, DEFAULT_GOP, flags));
+    g_object_class_install_property(gobject_class, PROP_QUALITY,
+                                    g_param_spec_uint("quality", "Quality", "JPEG quality (mjpeg)",
+                                                      1, 100, DEFAULT_QUALITY, flags));
     g_object_class_install_property(
         gobject_class, PROP_FORMAT,
         g_param_spec_enum("format", "Format", "Raw format the encoder is given",
                           fv_raw_format_get_type(), DEFAULT_FORMAT, flags));
-    g_object_class_install_property(gobject_class, PROP_WIDTH,
-                                    g_param_spec_int("width", "Width", "Frame width", 1,
-                                                     MAX_SIZE, DEFAULT_WIDTH, flags));
-    g_object_class_install_property(gobject_class, PROP_HEIGHT,
-                                    g_param_spec_int("height", "Height", "Frame height", 1,
-                                                     MAX_SIZE, DEFAULT_HEIGHT, flags));
+    g_object_class_install_property(
+        gobject_class, PROP_WIDTH,
+        g_param_spec_int("width", "Width", "Frame width", 1, MAX_SIZE, DEFAULT_WIDTH, flags));
+    g_object_class_install_property(
+        gobject_class, PROP_HEIGHT,
+        g_param_spec_int("height", "Height", "Frame height", 1, MAX_SIZE, DEFAULT_HEIGHT, flags));
     /* A stream needs time to pass: no 0/1 still frame here. */
     g_object_class_install_property(
         gobject_class, PROP_FRAMERATE,
-        gst_param_spec_fraction("framerate", "Frame rate", "Frames per second (also: fps)", 1,
-                                1000, 1000, 1, DEFAULT_FPS_N, DEFAULT_FPS_D, flags));
+        gst_param_spec_fraction("framerate", "Frame rate", "Frames per second (also: fps)", 1, 1000,
+                                1000, 1, DEFAULT_FPS_N, DEFAULT_FPS_D, flags));
 }
 
 static void fv_stream_options_init(G_GNUC_UNUSED FvStreamOptions *o)
@@ -258,9 +259,9 @@ static gboolean is_stream_key(const gchar *key)
     return g_strv_contains(stream_keys, key);
 }
 
-/* Split query into the element's pairs and the stream's, both as fractal:// URIs (escapes
- * left for the parser). given collects the stream keys named. */
-static gboolean split_query(const gchar *query, GString *element_uri, GString *stream_uri,
+/* Split query into the element's key=value pairs and the stream's (escapes left for the
+ * parser); given collects the stream keys named, and is-live. */
+static gboolean split_query(const gchar *query, GPtrArray *element_pairs, GPtrArray *stream_pairs,
                             GHashTable *given, GError **error)
 {
     gchar **pairs = g_strsplit(query ? query : "", "&", -1);
@@ -269,32 +270,43 @@ static gboolean split_query(const gchar *query, GString *element_uri, GString *s
     for (gchar **pair = pairs; ok && *pair; pair++) {
         const gchar *eq = strchr(*pair, '=');
         gchar *key = eq ? g_uri_unescape_segment(*pair, eq, NULL) : NULL;
-        const gchar *name = key;
+        const gchar *name = key && strcmp(key, "fps") == 0 ? "framerate" : key;
 
         if (**pair == '\0') {
             /* "a=1&&b=2": nothing between the separators */
-        } else if (key && (strcmp(key, "fps") == 0 || is_stream_key(key))) {
-            if (strcmp(key, "fps") == 0)
-                name = "framerate";
+        } else if (name && is_stream_key(name)) {
             if (g_hash_table_contains(given, name)) {
-                g_set_error(error, FV_STREAM_ERROR, FV_STREAM_ERROR_BAD_QUERY,
-                            "%s is given twice (fps and framerate are one key)", name);
+                g_set_error(
+                    error, FV_STREAM_ERROR, FV_STREAM_ERROR_BAD_QUERY, "%s is given twice%s", name,
+                    strcmp(name, "framerate") == 0 ? " (fps and framerate are one key)" : "");
                 ok = FALSE;
             } else {
                 g_hash_table_add(given, g_strdup(name));
-                g_string_append_printf(stream_uri, "%s%s%s", stream_uri->str[10] ? "&" : "",
-                                       name, eq);
+                g_ptr_array_add(stream_pairs, g_strconcat(name, eq, NULL));
             }
         } else {
             /* The element's key, or an unknown one: the element's parser says which. */
-            if (key && strcmp(key, "is-live") == 0)
-                g_hash_table_add(given, g_strdup(key));
-            g_string_append_printf(element_uri, "%s%s", element_uri->str[10] ? "&" : "", *pair);
+            if (name && strcmp(name, "is-live") == 0)
+                g_hash_table_add(given, g_strdup(name));
+            g_ptr_array_add(element_pairs, g_strdup(*pair));
         }
         g_free(key);
     }
     g_strfreev(pairs);
     return ok;
+}
+
+/* fractal://pairs joined by '&'. */
+static gchar *uri_of_pairs(GPtrArray *pairs)
+{
+    gchar *joined, *uri;
+
+    g_ptr_array_add(pairs, NULL);
+    joined = g_strjoinv("&", (gchar **)pairs->pdata);
+    g_ptr_array_remove_index(pairs, pairs->len - 1);
+    uri = g_strconcat(GST_FRACTAL_VID_URI_SCHEME "://", joined, NULL);
+    g_free(joined);
+    return uri;
 }
 
 static gboolean apply_element_keys(const gchar *uri, gboolean is_live_given, gchar **element_uri,
@@ -333,19 +345,22 @@ static gboolean apply_element_keys(const gchar *uri, gboolean is_live_given, gch
 
 FvStream *fv_stream_parse(const gchar *query, GError **error)
 {
-    GString *element_query = g_string_new(GST_FRACTAL_VID_URI_SCHEME "://");
-    GString *stream_query = g_string_new(GST_FRACTAL_VID_URI_SCHEME "://");
+    GPtrArray *element_pairs = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *stream_pairs = g_ptr_array_new_with_free_func(g_free);
     GHashTable *given = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     FvStreamOptions *o = g_object_new(FV_TYPE_STREAM_OPTIONS, NULL);
     FvStream *stream = g_new0(FvStream, 1);
+    gchar *element_uri = NULL, *stream_uri = NULL;
     GError *parse_error = NULL;
-    gboolean ok;
+    gboolean ok = split_query(query, element_pairs, stream_pairs, given, error);
 
-    ok = split_query(query, element_query, stream_query, given, error) &&
-         apply_element_keys(element_query->str, g_hash_table_contains(given, "is-live"),
-                            &stream->element_uri, error);
-    if (ok && !gst_fractal_vid_uri_apply(G_OBJECT(o), stream_query->str, stream_keys,
-                                         &parse_error)) {
+    if (ok) {
+        element_uri = uri_of_pairs(element_pairs);
+        stream_uri = uri_of_pairs(stream_pairs);
+        ok = apply_element_keys(element_uri, g_hash_table_contains(given, "is-live"),
+                                &stream->element_uri, error);
+    }
+    if (ok && !gst_fractal_vid_uri_apply(G_OBJECT(o), stream_uri, stream_keys, &parse_error)) {
         set_query_error(error, FV_STREAM_ERROR_BAD_QUERY, parse_error, FALSE);
         g_error_free(parse_error);
         ok = FALSE;
@@ -376,10 +391,9 @@ FvStream *fv_stream_parse(const gchar *query, GError **error)
         stream->gop = o->gop;
         stream->quality = o->quality;
         stream->caps = gst_caps_new_simple(
-            "video/x-raw", "format", G_TYPE_STRING, gst_video_format_to_string(o->format),
-            "width", G_TYPE_INT, o->width, "height", G_TYPE_INT, o->height, "framerate",
-            GST_TYPE_FRACTION, o->fps_n, o->fps_d, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1,
-            1, NULL);
+            "video/x-raw", "format", G_TYPE_STRING, gst_video_format_to_string(o->format), "width",
+            G_TYPE_INT, o->width, "height", G_TYPE_INT, o->height, "framerate", GST_TYPE_FRACTION,
+            o->fps_n, o->fps_d, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
         /* Every stream key in the key, so defaults and explicit defaults are one stream. */
         stream_part = gst_fractal_vid_uri_build(G_OBJECT(o), stream_keys, stream_keys);
         stream->key = g_strdup_printf("%s&%s", stream->element_uri + strlen("fractal://"),
@@ -389,8 +403,10 @@ FvStream *fv_stream_parse(const gchar *query, GError **error)
 
     g_object_unref(o);
     g_hash_table_unref(given);
-    g_string_free(element_query, TRUE);
-    g_string_free(stream_query, TRUE);
+    g_ptr_array_unref(element_pairs);
+    g_ptr_array_unref(stream_pairs);
+    g_free(element_uri);
+    g_free(stream_uri);
     if (!ok) {
         fv_stream_free(stream);
         return NULL;
@@ -435,8 +451,7 @@ static GstElement *make_encoder(const FvStream *s, GError **error)
             /* One slice per frame: with a slice per thread, the parameter sets the payloader
              * repeats before each IDR slice make some decoders (FFmpeg's) split a key frame
              * in two. */
-            g_object_set(enc, "bitrate", s->bitrate, "key-int-max", s->gop, "threads", 1,
-                         NULL);
+            g_object_set(enc, "bitrate", s->bitrate, "key-int-max", s->gop, "threads", 1, NULL);
         }
         break;
     case FV_CODEC_H265:
@@ -511,8 +526,8 @@ static gboolean check_caps(const FvStream *s, GstElement *src, GstElement *enc,
                     "fractalvidsrc cannot make %s (it makes %s)", asked, offered);
     } else if ((offered = caps_mismatch(enc, "sink", s->caps))) {
         g_set_error(error, FV_STREAM_ERROR, FV_STREAM_ERROR_CAPS,
-                    "codec=%s (%s) cannot take %s (it takes %s)", codec_name(s->codec),
-                    enc_name, asked, offered);
+                    "codec=%s (%s) cannot take %s (it takes %s)", codec_name(s->codec), enc_name,
+                    asked, offered);
     } else if (!gst_video_info_from_caps(&info, s->caps)) {
         g_set_error(error, FV_STREAM_ERROR, FV_STREAM_ERROR_CAPS, "%s are not raw video caps",
                     asked);
@@ -523,7 +538,8 @@ static gboolean check_caps(const FvStream *s, GstElement *src, GstElement *enc,
         /* x264 and x265 code whole chroma samples only. */
         g_set_error(error, FV_STREAM_ERROR, FV_STREAM_ERROR_CAPS,
                     "codec=%s needs a width%s divisible by 2 for format=%s (asked %dx%d)",
-                    codec_name(s->codec), GST_VIDEO_FORMAT_INFO_H_SUB(info.finfo, 1) ? " and height" : "",
+                    codec_name(s->codec),
+                    GST_VIDEO_FORMAT_INFO_H_SUB(info.finfo, 1) ? " and height" : "",
                     GST_VIDEO_INFO_NAME(&info), info.width, info.height);
     } else if (s->codec == FV_CODEC_MJPEG && packaging == FV_PACKAGING_RTP &&
                !(GST_VIDEO_INFO_IS_YUV(&info) && GST_VIDEO_FORMAT_INFO_W_SUB(info.finfo, 1) == 1)) {
@@ -552,17 +568,14 @@ static void drop_floating(GstElement *element)
         gst_object_unref(gst_object_ref_sink(element));
 }
 
-GstElement *fv_stream_build(const FvStream *s, GstBin *bin, FvPackaging packaging,
-                            GError **error)
+GstElement *fv_stream_build(const FvStream *s, GstBin *bin, FvPackaging packaging, GError **error)
 {
-    GstElement *src = NULL, *filter = NULL, *queue = NULL, *enc = NULL, *parse = NULL,
-               *last = NULL;
+    GstElement *src = NULL, *filter = NULL, *queue = NULL, *enc = NULL, *parse = NULL, *last = NULL;
     GError *uri_error = NULL;
 
     if (!(src = make("fractalvidsrc", "source", "fractalvid", error)) ||
         !(filter = make("capsfilter", NULL, "gstreamer1.0-plugins-base", error)) ||
-        !(queue = make("queue", NULL, "gstreamer1.0", error)) ||
-        !(enc = make_encoder(s, error)))
+        !(queue = make("queue", NULL, "gstreamer1.0", error)) || !(enc = make_encoder(s, error)))
         goto failed;
     if (!gst_uri_handler_set_uri(GST_URI_HANDLER(src), s->element_uri, &uri_error)) {
         set_query_error(error, FV_STREAM_ERROR_BAD_QUERY, uri_error, FALSE);
@@ -589,8 +602,8 @@ GstElement *fv_stream_build(const FvStream *s, GstBin *bin, FvPackaging packagin
     g_object_set(filter, "caps", s->caps, NULL);
     /* The encoder works in its own thread while the element renders the next frames; a
      * few frames at most wait between them. */
-    g_object_set(queue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
-                 (guint64)0, NULL);
+    g_object_set(queue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time", (guint64)0,
+                 NULL);
     gst_bin_add_many(bin, src, filter, queue, enc, NULL);
     if (parse)
         gst_bin_add(bin, parse);
@@ -631,8 +644,8 @@ void fv_stream_request_key_frame(GstBin *bin)
         return;
     /* An upstream event sent to the encoder's source pad reaches the encoder itself. */
     pad = gst_element_get_static_pad(enc, "src");
-    gst_pad_send_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
-                                                                        TRUE, 0));
+    gst_pad_send_event(pad,
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
     gst_object_unref(pad);
     gst_object_unref(enc);
 }

@@ -29,9 +29,9 @@ typedef enum FvPackaging {
 GQuark fv_stream_error_quark(void);
 
 typedef enum FvStreamError {
-    FV_STREAM_ERROR_BAD_QUERY,   /* an unknown key, a bad value, keys that do not go together */
-    FV_STREAM_ERROR_CAPS,        /* a size, rate or format the element or encoder cannot do */
-    FV_STREAM_ERROR_MISSING,     /* an element that is not installed */
+    FV_STREAM_ERROR_BAD_QUERY, /* an unknown key, a bad value, keys that do not go together */
+    FV_STREAM_ERROR_CAPS,      /* a size, rate or format the element or encoder cannot do */
+    FV_STREAM_ERROR_MISSING,   /* an element that is not installed */
 } FvStreamError;
 
 typedef struct FvStream {
