@@ -165,6 +165,9 @@ typedef struct ClientData {
     gchar *key;       /* that stream's key: one stream per connection */
     gint64 since;     /* monotonic, us */
     gboolean counted; /* holds one of --max-clients */
+    /* The shared media the request being handled will join, held prepared until its reply
+     * is sent (see fv_media_factory_gen_key()). */
+    GstRTSPMedia *pinned;
     /* The reply to the request being handled, when it is an error we can explain better
      * than gst-rtsp-server's generic one: its status and reason phrase. */
     GMutex lock;
@@ -179,6 +182,10 @@ static GQuark client_data_quark(void)
 
 static void client_data_free(ClientData *cd)
 {
+    if (cd->pinned) {
+        gst_rtsp_media_unprepare(cd->pinned);
+        g_object_unref(cd->pinned);
+    }
     g_free(cd->peer);
     g_free(cd->query);
     g_free(cd->key);
@@ -376,11 +383,18 @@ static GQuark stream_key_quark(void)
 }
 
 /* Queries naming the same stream share one pipeline: the key is the stream's, not the
- * URL's. A bad query has no key (nothing cached); create_element() then refuses it. */
+ * URL's. A bad query has no key (nothing cached); create_element() then refuses it.
+ *
+ * gst-rtsp-server looks a shared media up, then prepares it; if its last client leaves in
+ * between, it is unprepared and cannot be prepared again: the new client would be refused.
+ * So the media a request will join is prepared here already (held until the reply), and one
+ * that is going is replaced: its stream's key moves on to a new generation. */
 static gchar *fv_media_factory_gen_key(GstRTSPMediaFactory *factory, const GstRTSPUrl *url)
 {
     FvMediaFactory *self = FV_MEDIA_FACTORY(factory);
     FvStream *stream = fv_stream_parse(url->query, NULL);
+    GstRTSPClient *client = current_client();
+    ClientData *cd = client ? client_data(client) : NULL;
     FvMedia *serving;
     guint generation;
     gchar *key;
@@ -389,13 +403,28 @@ static gchar *fv_media_factory_gen_key(GstRTSPMediaFactory *factory, const GstRT
         return NULL;
     g_mutex_lock(&self->lock);
     serving = g_hash_table_lookup(self->current, stream->key);
+    if (serving)
+        g_object_ref(serving);
+    g_mutex_unlock(&self->lock);
+
+    /* Only a media prepared once is held (a new one is being prepared by its first client;
+     * one unprepared since refuses, safely, with the prepare count unchanged). */
+    if (serving && cd && !cd->pinned && g_atomic_int_get(&serving->prepared) &&
+        !g_atomic_int_get(&serving->dying) &&
+        gst_rtsp_media_prepare(GST_RTSP_MEDIA(serving), NULL)) {
+        cd->pinned = GST_RTSP_MEDIA(g_object_ref(serving));
+    }
+
+    g_mutex_lock(&self->lock);
     generation = GPOINTER_TO_UINT(g_hash_table_lookup(self->generations, stream->key));
-    if (serving && g_atomic_int_get(&serving->dying)) {
+    if (serving && g_atomic_int_get(&serving->dying) &&
+        g_hash_table_lookup(self->current, stream->key) == serving) {
         g_hash_table_insert(self->generations, g_strdup(stream->key),
                             GUINT_TO_POINTER(++generation));
         g_hash_table_remove(self->current, stream->key);
     }
     g_mutex_unlock(&self->lock);
+    g_clear_object(&serving);
     key = g_strdup_printf("%s#%u", stream->key, generation);
     fv_stream_free(stream);
     return key;
@@ -654,6 +683,11 @@ static void on_send_message(GstRTSPClient *client, G_GNUC_UNUSED GstRTSPContext 
 
     if (!cd || message->type != GST_RTSP_MESSAGE_RESPONSE)
         return;
+    /* The request joined the media it held, or failed: either way, let go of it. */
+    if (cd->pinned) {
+        gst_rtsp_media_unprepare(cd->pinned);
+        g_clear_object(&cd->pinned);
+    }
     g_mutex_lock(&cd->lock);
     reason = cd->pending_reason;
     code = cd->pending_code;
