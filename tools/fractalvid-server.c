@@ -214,6 +214,21 @@ static void set_pending_error(GstRTSPClient *client, GstRTSPStatusCode code, con
     g_mutex_unlock(&cd->lock);
 }
 
+static void set_pending_error_unless_set(GstRTSPClient *client, GstRTSPStatusCode code,
+                                         const gchar *reason)
+{
+    ClientData *cd = client_data(client);
+    gboolean set;
+
+    if (!cd)
+        return;
+    g_mutex_lock(&cd->lock);
+    set = cd->pending_reason != NULL;
+    g_mutex_unlock(&cd->lock);
+    if (!set)
+        set_pending_error(client, code, reason);
+}
+
 /* ---- Pipelines ----
  *
  * A token counts one pipeline against --max-pipelines from the moment its elements are made
@@ -329,6 +344,15 @@ static void fv_media_on_unprepared(GstRTSPMedia *media)
     FvMedia *self = FV_MEDIA(media);
 
     g_atomic_int_set(&self->dying, 1);
+    /* Unprepared before it was ever prepared: it failed to start without an error of its
+     * own (gst-rtsp-server gave up waiting for its first frame). */
+    if (!g_atomic_int_get(&self->prepared)) {
+        GstRTSPClient *client = g_weak_ref_get(&self->client);
+        if (client)
+            set_pending_error_unless_set(client, GST_RTSP_STS_SERVICE_UNAVAILABLE,
+                                         "Service Unavailable: the stream did not start in time");
+        g_clear_object(&client);
+    }
     if (self->token)
         token_release(self->token);
 }
