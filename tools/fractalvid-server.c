@@ -1042,6 +1042,7 @@ int main(int argc, char **argv)
     Server server = {.options = &o};
     GstRTSPMountPoints *mounts;
     GstRTSPThreadPool *threads;
+    gchar *host;
     int status = 0;
 
     setlocale(LC_ALL, "");
@@ -1127,8 +1128,10 @@ int main(int argc, char **argv)
         g_printerr("fractalvid-server: cannot listen on %s port %d\n", o.address, o.port);
         return EXIT_FAILED;
     }
+    /* An IPv6 address is bracketed in a URL. */
+    host = strchr(o.address, ':') ? g_strdup_printf("[%s]", o.address) : g_strdup(o.address);
     fv_log("serving %s://%s:%d" MOUNT_PATH " (%s pipelines, at most %d)", o.cert ? "rtsps" : "rtsp",
-           o.address, gst_rtsp_server_get_bound_port(server.rtsp), o.shared ? "shared" : "unshared",
+           host, gst_rtsp_server_get_bound_port(server.rtsp), o.shared ? "shared" : "unshared",
            o.max_pipelines);
 
     if (o.srt_port >= 0) {
@@ -1145,7 +1148,7 @@ int main(int argc, char **argv)
             g_error_free(error);
             return EXIT_FAILED;
         }
-        fv_log("serving srt://%s:%u (streamid: the query)", o.address,
+        fv_log("serving srt://%s:%u (streamid: the query)", host,
                fv_srt_server_get_port(server.srt));
     }
 
@@ -1159,6 +1162,7 @@ int main(int argc, char **argv)
     g_object_unref(server.rtsp);
     g_main_loop_unref(server.loop);
     g_mutex_clear(&server.limits.lock);
+    g_free(host);
     g_free(o.address);
     g_free(o.user);
     g_free(o.password);

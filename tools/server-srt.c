@@ -572,9 +572,17 @@ FvSrtServer *fv_srt_server_start(const FvSrtConfig *config, GError **error)
     gboolean ok;
 
     if (!ia) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "SRT: \"%s\" is not a numeric address", config->address);
-        return NULL;
+        /* A host name: its first address, as the RTSP side binds. */
+        GResolver *resolver = g_resolver_get_default();
+        GList *addrs = g_resolver_lookup_by_name(resolver, config->address, NULL, error);
+
+        g_object_unref(resolver);
+        if (!addrs) {
+            g_prefix_error(error, "SRT: ");
+            return NULL;
+        }
+        ia = g_object_ref(addrs->data);
+        g_resolver_free_addresses(addrs);
     }
     sa = g_inet_socket_address_new(ia, (guint16)config->port);
     ok = g_socket_address_to_native(sa, &native, sizeof native, error);
@@ -586,7 +594,7 @@ FvSrtServer *fv_srt_server_start(const FvSrtConfig *config, GError **error)
 
     srt_startup();
     /* Our log says why a caller was refused; libsrt's own warnings would repeat it. */
-    srt_setloglevel(LOG_ERR);
+    srt_setloglevel(LOG_CRIT);
     srt = g_atomic_rc_box_new0(FvSrtServer);
     srt->config = *config;
     srt->address = g_strdup(config->address);
