@@ -238,7 +238,10 @@ def rtsp_request(port, method, url, headers=None, host="127.0.0.1", timeout=20):
 # ---- Clients receiving frames ----
 
 class Received:
-    """Frames a client decoded: caps and gray pixels (width*height bytes per frame)."""
+    """Frames a client decoded: caps, and each frame's luma plane (width*height bytes).
+
+    The luma is the fractal (the element's chroma is neutral): compared as it comes out of
+    the decoder, in the range the stream carries, with the element's own luma."""
 
     def __init__(self, width, height, framerate, pts, frames):
         self.width, self.height, self.framerate = width, height, framerate
@@ -246,11 +249,18 @@ class Received:
         self.frames = frames
 
 
+def luma_planes(data, width, height):
+    """The Y planes of back-to-back I420 frames."""
+    y = width * height
+    size = y + 2 * ((width + 1) // 2) * ((height + 1) // 2)
+    return [data[i:i + y] for i in range(0, len(data) - size + 1, size)]
+
+
 def _parse_gst_verbose(text):
     caps = []
     for line in re.findall(r"identity0\.GstPad:sink: caps = (video/x-raw.*)", text):
         fields = dict(re.findall(r"([a-z-]+)=\([a-z]+\)([^,]+)", line))
-        if fields.get("format") == "GRAY8":
+        if fields.get("format") == "I420":
             fn, fd = fields["framerate"].split("/")
             caps.append((fields["width"], fields["height"], fn, fd))
     pts = [_gst_time(t) for t in re.findall(r"chain .*?pts: ([0-9:.]+)", text)]
@@ -263,13 +273,13 @@ def _gst_time(text):
 
 
 def gst_receive(src, frames, timeout=60, extra_env=None):
-    """gst-launch-1.0 SRC ! decodebin ! GRAY8 frames: the first `frames` decoded ones.
+    """gst-launch-1.0 SRC ! decodebin ! I420: the first `frames` decoded frames.
 
     src is the source part of the pipeline, e.g. 'rtspsrc location=... latency=100'."""
     with tempfile.TemporaryDirectory(prefix="fv-server-test-") as tmp:
-        out = os.path.join(tmp, "frames.gray")
+        out = os.path.join(tmp, "frames.yuv")
         cmd = ["gst-launch-1.0", "-v"] + src.split() + [
-            "!", "decodebin", "!", "videoconvert", "!", "video/x-raw,format=GRAY8", "!",
+            "!", "decodebin", "!", "videoconvert", "!", "video/x-raw,format=I420", "!",
             # identity's end of stream can cost the last frames (dropped, or one decoded
             # from an unfinished picture): two more are asked for and left out.
             "identity", "eos-after=%d" % (frames + 2), "silent=false", "!",
@@ -279,12 +289,10 @@ def gst_receive(src, frames, timeout=60, extra_env=None):
         check(p.returncode == 0, "%s exited %d:\n%s\n%s"
               % (" ".join(cmd), p.returncode, p.stdout[-1500:], p.stderr[-1500:]))
         caps, pts = _parse_gst_verbose(p.stdout)
-        check(caps, "no GRAY8 caps in gst-launch output:\n" + p.stdout[-2000:])
+        check(caps, "no I420 caps in gst-launch output:\n" + p.stdout[-2000:])
         w, h, fn, fd = (int(x) for x in caps[-1])
         data = open(out, "rb").read()
-    size = w * h
-    got = [data[i:i + size] for i in range(0, len(data) - size + 1, size)]
-    return Received(w, h, (fn, fd), pts[:frames], got[:frames])
+    return Received(w, h, (fn, fd), pts[:frames], luma_planes(data, w, h)[:frames])
 
 
 class Viewer:
@@ -334,13 +342,16 @@ class Viewer:
 
 
 def rtspsrc(url, extra=""):
-    return ("rtspsrc location=%s latency=200 %s" % (url, extra)).strip()
+    # rtspsrc gives up on UDP after 5 s without a packet and starts again over TCP; on a
+    # busy machine a new pipeline can take that long to send its first frame.
+    return ("rtspsrc location=%s latency=200 timeout=30000000 %s" % (url, extra)).strip()
 
 
 def ffmpeg_receive(url, frames, width, height, timeout=60, input_args=()):
-    """ffmpeg decodes `frames` frames of url to raw gray bytes."""
+    """ffmpeg decodes `frames` frames of url (4:2:0, left in the range it carries): their
+    luma planes."""
     cmd = ["ffmpeg", "-nostdin", "-v", "error"] + list(input_args) + [
-        "-i", url, "-frames:v", str(frames), "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+        "-i", url, "-frames:v", str(frames), "-f", "rawvideo", "-"]
     p = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         out, err = p.communicate(timeout=timeout)
@@ -350,8 +361,7 @@ def ffmpeg_receive(url, frames, width, height, timeout=60, input_args=()):
         fail("ffmpeg timed out on %s: %s" % (url, err.decode(errors="replace")[-1000:]))
     check(p.returncode == 0, "ffmpeg exited %d on %s: %s"
           % (p.returncode, url, err.decode(errors="replace")[-1500:]))
-    size = width * height
-    return [out[i:i + size] for i in range(0, len(out) - size + 1, size)]
+    return luma_planes(out, width, height)
 
 
 def ffprobe(url, seconds=2, timeout=60, input_args=()):
@@ -372,22 +382,22 @@ def ffprobe(url, seconds=2, timeout=60, input_args=()):
 # ---- What the element itself renders ----
 
 def element_frames(props, width, height, fps, count):
-    """GRAY8 frames 0..count-1 of fractalvidsrc with props (gst-launch property syntax)."""
+    """The luma of frames 0..count-1 of fractalvidsrc with props (gst-launch property
+    syntax), in I420 as the server gives the encoder."""
     with tempfile.TemporaryDirectory(prefix="fv-server-test-") as tmp:
-        out = os.path.join(tmp, "ref.gray")
+        out = os.path.join(tmp, "ref.yuv")
         cmd = (["gst-launch-1.0", "-q", "fractalvidsrc"] + props.split() +
                ["num-buffers=%d" % count, "!",
-                "video/x-raw,format=GRAY8,width=%d,height=%d,framerate=%s" % (width, height, fps),
+                "video/x-raw,format=I420,width=%d,height=%d,framerate=%s" % (width, height, fps),
                 "!", "filesink", "location=" + out])
         p = run(cmd, timeout=120)
         check(p.returncode == 0, "reference render failed: %s" % p.stderr[-1500:])
         data = open(out, "rb").read()
-    size = width * height
-    return [data[i:i + size] for i in range(0, len(data), size)]
+    return luma_planes(data, width, height)
 
 
 def psnr(a, b, step=1):
-    """PSNR in dB of two gray frames of equal size (every step-th pixel)."""
+    """PSNR in dB of two luma planes of equal size (every step-th pixel)."""
     aa, bb = a[::step], b[::step]
     se = sum((x - y) * (x - y) for x, y in zip(aa, bb))
     if se == 0:
