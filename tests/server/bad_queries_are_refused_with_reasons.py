@@ -2,7 +2,7 @@
 unknown key, a value out of range, caps the element or encoder cannot make, keys that do not
 go together. Real clients show it (rtspsrc's error, ffprobe's status). The server keeps
 serving good requests in between."""
-from fvserver import SMALL, Server, check, gst_receive, log, rtsp_request, rtspsrc, run
+from fvserver import SMALL, Server, Viewer, check, log, rtsp_request, rtspsrc, run
 
 CASES = [
     # query, status, words the reason must contain
@@ -25,6 +25,9 @@ CASES = [
 ]
 
 with Server() as server:
+    # A client watching all along: bad requests around it disturb nothing.
+    viewer = Viewer(rtspsrc(server.url("class=3&" + SMALL)))
+    viewer.wait_frames(3)
     for query, status, words in CASES:
         url = server.url(query)
         code, reason, headers, body = rtsp_request(server.port, "DESCRIBE", url)
@@ -52,7 +55,11 @@ with Server() as server:
     check(p.returncode != 0 and "400" in p.stderr, "ffprobe: %s" % p.stderr)
     log("ok: rtspsrc shows the reason, ffprobe the status")
 
-    got = gst_receive(rtspsrc(server.url("class=3&" + SMALL)), 5)
-    check(len(got.frames) >= 4, "no frames after the bad requests")
+    before = viewer.frames
+    viewer.wait_frames(before + 3)
+    check(server.count(r"pipeline \d+ started") == 1, "the good requests joined one pipeline")
     check(server.count("refused 400") == len(CASES) + 2, "a refusal line per bad request")
+    log("ok: the watching client went on (%d frames), one pipeline served every good request"
+        % viewer.frames)
+    viewer.stop()
     check(server.stop() == 0, "server did not exit 0")

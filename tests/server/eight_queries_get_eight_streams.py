@@ -9,9 +9,20 @@ from fvserver import (Server, check, element_frames, gst_receive, log, match_fra
 SIZE = "density=2&width=96&height=64&fps=12&bitrate=3000"
 SEEDS = range(1, 9)
 
-references = {s: element_frames("class=4 seed=%d density=2" % s, 96, 64, "12/1", 50)
-              for s in SEEDS}
+references = {}
 results = {}
+
+
+def render(seed):
+    references[seed] = element_frames("class=4 seed=%d density=2" % seed, 96, 64, "12/1", 40)
+
+
+renders = [threading.Thread(target=render, args=(s,)) for s in SEEDS]
+for t in renders:
+    t.start()
+for t in renders:
+    t.join()
+check(len(references) == 8, "references not rendered")
 
 with Server("--max-pipelines", "8") as server:
     def watch(seed):

@@ -6,7 +6,7 @@ import time
 from fvserver import Server, Viewer, check, log, rtspsrc
 
 QUERY = "class=5&seed=%d&width=320&height=240&fps=15&density=2"
-ROUNDS = 4
+ROUNDS = 3
 
 
 def kill_round(server, seed):
@@ -48,7 +48,7 @@ with Server("--shared=no") as server:
 
     # Back to the baseline: threads exactly (idle pool threads may take a while to go), memory
     # within allocator noise: less than half of what one pipeline holds, where the pipelines
-    # of the killed clients, leaked, would hold four times that.
+    # of the killed clients, leaked, would hold three times that.
     margin = max(footprint // 2, 2048)
     deadline = time.monotonic() + 30
     while True:

@@ -109,18 +109,10 @@ def ffprobe_video(url_args, seconds=1):
     return [int(v) for v in p.stdout.strip().splitlines()[0].split(",")]
 
 
-ran = 0
-servers = []
-server_port = None
-pending = list(commands)
-while pending:
-    cmd = pending.pop(0)
-    if cmd.startswith(SERVER):
-        server = Background(as_run(cmd) + (" --port 0" if "--port" not in cmd else ""))
-        server_port = int(server.wait_line(r"serving rtsps?://[^ ]+:(\d+)/").group(1))
-        servers.append(server)
-        log("server: %s (port %d)" % (cmd, server_port))
-    elif cmd.startswith("ffplay ") or cmd.startswith("vlc "):
+def watch(cmd, server, server_port):
+    """A client of the README's server: a player checked on its URL, a recording, a
+    gst-launch-1.0 receiver or ffprobe."""
+    if cmd.startswith("ffplay ") or cmd.startswith("vlc "):
         args = shlex.split(as_run(cmd, server_port))[1:]
         width, height, frames = ffprobe_video(args)
         check((width, height) == (640, 360) and frames >= 10, "%s: %dx%d, %d frames"
@@ -132,8 +124,9 @@ while pending:
         # It connected and asked for the stream, and still plays a while later.
         query = args[-1].split("?", 1)[1]
         deadline = time.monotonic() + 30
+        before = len(server.lines)
         while not any(re.search(r"connected: /fractal\?" + re.escape(query) + "$", line)
-                      for line in servers[-1].lines):
+                      for line in server.lines[before:]):
             check(player.proc.poll() is None and time.monotonic() < deadline,
                   "gst-play-1.0 did not connect:\n" + "".join(player.lines))
             time.sleep(0.1)
@@ -146,23 +139,77 @@ while pending:
         width, height, frames = ffprobe_video([os.path.join(tmp.name, out)], seconds=10)
         check((width, height) == (640, 360) and 40 <= frames <= 75,
               "the recording: %dx%d, %d frames (2 s at 30 fps)" % (width, height, frames))
+    elif cmd.startswith("ffprobe ") or cmd.startswith("gst-launch-1.0 "):
+        bash(as_run(cmd, server_port))
+    else:
+        fail("the test does not know how to run: %s" % cmd)
+
+
+def send_and_receive(sender_cmd, receiver_cmd):
+    """A gst-launch-1.0 sender, then its receiver, which must end with frames."""
+    sender = Background(as_run(sender_cmd))
+    time.sleep(1)
+    bash("exec " + as_run(receiver_cmd))
+    sender.stop()
+
+
+# Clients of one server, and sender/receiver pairs, run side by side (as users would, in
+# several terminals); setup steps and servers in order.
+batch = []
+
+
+def run_batch():
+    failures = []
+
+    def job(fn, args, cmds):
+        try:
+            fn(*args)
+            for c in cmds:
+                log("ok: %s" % c)
+        except SystemExit:
+            failures.append(cmds[0])
+
+    threads = [threading.Thread(target=job, args=item) for item in batch]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    batch.clear()
+    check(not failures, "README commands failed: %s" % failures)
+
+
+ran = 0
+servers = []
+server_port = None
+pending = list(commands)
+while pending:
+    cmd = pending.pop(0)
+    if cmd.startswith(SERVER):
+        run_batch()
+        server = Background(as_run(cmd) + (" --port 0" if "--port" not in cmd else ""))
+        server_port = int(server.wait_line(r"serving rtsps?://[^ ]+:(\d+)/").group(1))
+        servers.append(server)
+        log("ok: %s (port %d)" % (cmd, server_port))
+    elif cmd.startswith("printf ") or cmd.startswith("openssl "):
+        run_batch()
+        bash(as_run(cmd, server_port))
+        log("ok: %s" % cmd)
     elif cmd.startswith("gst-launch-1.0 fractalvidsrc"):
         # A sender: its receiver is the next command.
         receiver = pending.pop(0)
         check(receiver.startswith("gst-launch-1.0 ") and SCREEN_SINK in receiver,
               "a receiver follows the sender: %r" % receiver)
-        sender = Background(as_run(cmd))
-        time.sleep(1)
-        bash("exec " + as_run(receiver))
-        sender.stop()
+        batch.append((send_and_receive, (cmd, receiver), [cmd, receiver]))
         ran += 1
-    elif cmd.startswith("ffprobe ") or cmd.startswith("gst-launch-1.0 ") or \
-            cmd.startswith("printf ") or cmd.startswith("openssl "):
-        bash(as_run(cmd, server_port))
+    elif cmd.startswith("gst-play-1.0 "):
+        # Checked by its connection in the server's log: alone, so no other client's counts.
+        run_batch()
+        batch.append((watch, (cmd, servers[-1], server_port), [cmd]))
+        run_batch()
     else:
-        fail("the test does not know how to run: %s" % cmd)
+        batch.append((watch, (cmd, servers[-1], server_port), [cmd]))
     ran += 1
-    log("ok: %s" % cmd)
+run_batch()
 
 for server in servers:
     check(server.stop() == 0, "a server did not exit 0: %s" % server.cmd)
