@@ -119,12 +119,12 @@ def watch(cmd, server, server_port):
               % (cmd, width, height, frames))
     elif cmd.startswith("gst-play-1.0 "):
         args = shlex.split(as_run(cmd, server_port))
+        before = len(server.lines)
         player = Background(" ".join(shlex.quote(a) for a in
                                      [args[0], "--videosink=fakesink"] + args[1:]))
         # It connected and asked for the stream, and still plays a while later.
         query = args[-1].split("?", 1)[1]
         deadline = time.monotonic() + 30
-        before = len(server.lines)
         while not any(re.search(r"connected: /fractal\?" + re.escape(query) + "$", line)
                       for line in server.lines[before:]):
             check(player.proc.poll() is None and time.monotonic() < deadline,
