@@ -145,7 +145,7 @@ static gboolean on_shared(G_GNUC_UNUSED const gchar *name, const gchar *value, g
 {
     Options *o = data;
 
-    if (!value || g_ascii_strcasecmp(value, "yes") == 0 || g_ascii_strcasecmp(value, "true") == 0)
+    if (g_ascii_strcasecmp(value, "yes") == 0 || g_ascii_strcasecmp(value, "true") == 0)
         o->shared = TRUE;
     else if (g_ascii_strcasecmp(value, "no") == 0 || g_ascii_strcasecmp(value, "false") == 0)
         o->shared = FALSE;
@@ -1006,7 +1006,7 @@ int main(int argc, char **argv)
          "PORT"},
         {"srt-port", 0, 0, G_OPTION_ARG_INT, &o.srt_port,
          "Also serve MPEG-TS over SRT on this UDP port (0: any free port)", "PORT"},
-        {"shared", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, on_shared,
+        {"shared", 0, 0, G_OPTION_ARG_CALLBACK, on_shared,
          "Clients of the same query share one pipeline (default yes)", "yes|no"},
         {"max-clients", 0, 0, G_OPTION_ARG_INT, &o.max_clients,
          "Most clients at once; more are answered 503 (default 64; 0: no limit)", "N"},
