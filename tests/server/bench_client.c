@@ -12,6 +12,7 @@
 #include <gst/gst.h>
 #include <gst/rtsp/gstrtspmessage.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +154,7 @@ static int watch(const gchar *url, int clients, double seconds)
         return 1;
     }
     g_print("all-connected\n");
+    fflush(stdout); /* the benchmark starts measuring now */
     /* Count from a second later: the start of each stream is the first-frame figure's. */
     start = g_get_monotonic_time();
     while (g_get_monotonic_time() - start < G_USEC_PER_SEC) {

@@ -20,6 +20,7 @@ FIRST_FRAME_QUERY = "class=3&seed=7&motion=linear&width=640&height=360&fps=30"
 LOAD_QUERY = "class=3&seed=7"
 RUNS = 10
 SECONDS = 6
+CLIENTS = (1, 8, 32)
 
 
 def client(*args, timeout=120):
@@ -53,16 +54,16 @@ print("\nServer CPU and memory, clients of one query at 256x256, 12 fps (%d s ea
 print("%-9s %7s %10s %10s %12s %14s" % ("mode", "clients", "pipelines", "CPU %", "peak RSS",
                                          "fps/client"))
 for shared in (True, False):
-    for clients in (1, 8, 32):
+    for clients in CLIENTS:
         args = ["--max-pipelines", "32", "--max-clients", "64"]
         if not shared:
             args.append("--shared=no")
         with Server(*args) as server:
             idle_rss = server.rss_kib()
-                    watcher = spawn([CLIENT, "watch", server.url(LOAD_QUERY), str(clients), str(SECONDS)],
+            watcher = spawn([CLIENT, "watch", server.url(LOAD_QUERY), str(clients), str(SECONDS)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            check(watcher.stdout.readline().strip() == "all-connected",
-                  "clients did not connect: %s" % watcher.stderr.read())
+            if watcher.stdout.readline().strip() != "all-connected":
+                check(False, "clients did not connect: %s" % watcher.stderr.read())
             cpu0, t0 = server.cpu_seconds(), time.monotonic()
             peak = [server.rss_kib()]
 
@@ -79,7 +80,7 @@ for shared in (True, False):
             fps = [float(line.split()[1]) for line in out.splitlines()
                    if line.startswith("client-fps")]
             pipelines = server.count(r"pipeline \d+ started")
-            print("%-9s %7d %10d %10.0f %9.1f MiB %8.1f..%.1f"
+            print("%-9s %7d %10d %10.1f %9.1f MiB %8.1f..%.1f"
                   % ("shared" if shared else "unshared", clients, pipelines, cpu,
                      max(peak) / 1024, min(fps), max(fps)), flush=True)
 print("(idle server: %.1f MiB)" % (idle_rss / 1024))
