@@ -34,7 +34,7 @@ PACKAGES="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev
   locales
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp libsrt-gnutls-dev glib-networking openssl
   gstreamer1.0-plugins-base-apps
-  vlc-bin vlc-plugin-base vlc-plugin-access-extra"
+  vlc-bin vlc-plugin-base vlc-plugin-access-extra apache2-utils"
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
 

@@ -10,6 +10,7 @@
  * the connection log, and a clean stop on SIGINT/SIGTERM. Exit status: 0 after a signal,
  * 1 when the server cannot start, 2 for a bad command line. */
 
+#include "server-auth.h"
 #include "server-srt.h"
 #include "server-stream.h"
 #include "server.h"
@@ -132,6 +133,7 @@ typedef struct Options {
     gchar *user;
     gchar *password;
     gchar *htdigest;
+    gchar *htpasswd;
     gchar *realm;
     gchar *auth_method;
     gboolean no_auth;
@@ -874,14 +876,20 @@ static gboolean find_element(void)
 static gboolean setup_auth(Server *server, GError **error)
 {
     Options *o = server->options;
+    FvAuth *fv_auth;
     GstRTSPAuth *auth;
     GstRTSPToken *token;
     GstRTSPAuthMethod methods;
-    gboolean credentials = o->user || o->htdigest;
+    gboolean credentials = o->user || o->htdigest || o->htpasswd;
 
     if (!credentials && !o->cert)
         return TRUE;
-    if (!o->auth_method || strcmp(o->auth_method, "both") == 0)
+    /* By default, the methods the credentials can be checked by: a client given both picks
+     * Digest, which an htpasswd file cannot check. */
+    if (!o->auth_method)
+        methods = (o->user || o->htpasswd ? GST_RTSP_AUTH_BASIC : 0) |
+                  (o->user || o->htdigest ? GST_RTSP_AUTH_DIGEST : 0);
+    else if (strcmp(o->auth_method, "both") == 0)
         methods = GST_RTSP_AUTH_BASIC | GST_RTSP_AUTH_DIGEST;
     else if (strcmp(o->auth_method, "basic") == 0)
         methods = GST_RTSP_AUTH_BASIC;
@@ -898,8 +906,14 @@ static gboolean setup_auth(Server *server, GError **error)
                     "--htdigest needs Digest authentication (--auth-method digest or both)");
         return FALSE;
     }
+    if (o->htpasswd && !(methods & GST_RTSP_AUTH_BASIC)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--htpasswd needs Basic authentication (--auth-method basic or both)");
+        return FALSE;
+    }
 
-    auth = gst_rtsp_auth_new();
+    fv_auth = fv_auth_new();
+    auth = GST_RTSP_AUTH(fv_auth);
     token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, "viewer", NULL);
     gst_rtsp_auth_set_supported_methods(auth, methods);
     gst_rtsp_auth_set_realm(auth, o->realm);
@@ -913,6 +927,12 @@ static gboolean setup_auth(Server *server, GError **error)
     if (o->htdigest && !gst_rtsp_auth_parse_htdigest(auth, o->htdigest, token)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                     "--htdigest %s: cannot read it as user:realm:md5 lines", o->htdigest);
+        gst_rtsp_token_unref(token);
+        g_object_unref(auth);
+        return FALSE;
+    }
+    if (o->htpasswd && !fv_auth_load_htpasswd(fv_auth, o->htpasswd, token, error)) {
+        g_prefix_error(error, "--htpasswd: ");
         gst_rtsp_token_unref(token);
         g_object_unref(auth);
         return FALSE;
@@ -971,11 +991,11 @@ static gboolean check_options(Options *o, GError **error)
         return FALSE;
     }
     loopback = is_loopback_only(o->address);
-    if (!loopback && !o->no_auth && !o->user && !o->htdigest) {
+    if (!loopback && !o->no_auth && !o->user && !o->htdigest && !o->htpasswd) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "refusing to serve %s, reachable from other machines, to anyone: give "
-                    "--user and --password or --htdigest, or --no-auth to serve without "
-                    "credentials",
+                    "--user and --password, --htpasswd or --htdigest, or --no-auth to serve "
+                    "without credentials",
                     o->address);
         return FALSE;
     }
@@ -1023,6 +1043,8 @@ int main(int argc, char **argv)
          "Users and passwords from a file of user:realm:MD5(user:realm:password) lines "
          "(Apache's htdigest)",
          "FILE"},
+        {"htpasswd", 0, 0, G_OPTION_ARG_FILENAME, &o.htpasswd,
+         "Users and password hashes from an Apache htpasswd file (Basic)", "FILE"},
         {"realm", 0, 0, G_OPTION_ARG_STRING, &o.realm, "Authentication realm (default fractalvid)",
          "REALM"},
         {"auth-method", 0, 0, G_OPTION_ARG_STRING, &o.auth_method,
@@ -1167,6 +1189,7 @@ int main(int argc, char **argv)
     g_free(o.user);
     g_free(o.password);
     g_free(o.htdigest);
+    g_free(o.htpasswd);
     g_free(o.realm);
     g_free(o.auth_method);
     g_free(o.cert);
