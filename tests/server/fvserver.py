@@ -342,9 +342,11 @@ class Viewer:
 
 
 def rtspsrc(url, extra=""):
-    # rtspsrc gives up on UDP after 5 s without a packet and starts again over TCP; on a
-    # busy machine a new pipeline can take that long to send its first frame.
-    return ("rtspsrc location=%s latency=200 timeout=30000000 %s" % (url, extra)).strip()
+    # rtspsrc gives up on UDP after 5 s without a packet and starts again over TCP, and on a
+    # reply after 20 s; on a busy machine a new pipeline can take that long to send its first
+    # frame (the DESCRIBE that starts it is answered then), several starting at once longer.
+    return ("rtspsrc location=%s latency=200 timeout=30000000 tcp-timeout=90000000 %s"
+            % (url, extra)).strip()
 
 
 def ffmpeg_receive(url, frames, width, height, timeout=60, input_args=()):
