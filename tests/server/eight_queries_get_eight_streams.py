@@ -27,7 +27,7 @@ check(len(references) == 8, "references not rendered")
 with Server("--max-pipelines", "8") as server:
     def watch(seed):
         results[seed] = gst_receive(rtspsrc(server.url("class=4&seed=%d&%s" % (seed, SIZE))), 9,
-                                    timeout=120)
+                                    timeout=120, retry_unavailable=2)
     threads = [threading.Thread(target=watch, args=(s,)) for s in SEEDS]
     for t in threads:
         t.start()

@@ -272,10 +272,13 @@ def _gst_time(text):
     return int(h) * 3600 + int(m) * 60 + float(s)
 
 
-def gst_receive(src, frames, timeout=60, extra_env=None):
+def gst_receive(src, frames, timeout=60, extra_env=None, retry_unavailable=0):
     """gst-launch-1.0 SRC ! decodebin ! I420: the first `frames` decoded frames.
 
-    src is the source part of the pipeline, e.g. 'rtspsrc location=... latency=100'."""
+    src is the source part of the pipeline, e.g. 'rtspsrc location=... latency=100'. With
+    retry_unavailable, a request answered "503 ... did not start in time" (gst-rtsp-server
+    waits 20 s for a new pipeline's first frame, which several pipelines starting at once on a
+    busy machine can take) is made again, at most that many times."""
     with tempfile.TemporaryDirectory(prefix="fv-server-test-") as tmp:
         out = os.path.join(tmp, "frames.yuv")
         cmd = ["gst-launch-1.0", "-v"] + src.split() + [
@@ -286,6 +289,11 @@ def gst_receive(src, frames, timeout=60, extra_env=None):
             "filesink", "location=" + out]
         env = dict(os.environ, **(extra_env or {}))
         p = run(cmd, timeout=timeout, env=env)
+        while (p.returncode != 0 and retry_unavailable > 0 and
+               "did not start in time" in p.stdout + p.stderr):
+            log("a pipeline did not start in time (a busy machine): asking again")
+            retry_unavailable -= 1
+            p = run(cmd, timeout=timeout, env=env)
         check(p.returncode == 0, "%s exited %d:\n%s\n%s"
               % (" ".join(cmd), p.returncode, p.stdout[-1500:], p.stderr[-1500:]))
         caps, pts = _parse_gst_verbose(p.stdout)
