@@ -1,4 +1,4 @@
-"""Helpers shared by the fractalvid-server tests (Python 3 standard library only).
+"""What the fractalvid-server tests share (Python 3 standard library only).
 
 Every test script takes the path of the fractalvid-server executable as its first argument
 (meson passes the build target). Every process a test starts is started here, bounded in
