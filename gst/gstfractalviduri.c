@@ -52,6 +52,11 @@ static gchar *describe_values(GParamSpec *pspec)
             g_string_append_printf(names, "%s%s", i ? ", " : "", klass->values[i].value_nick);
         return g_string_free(names, FALSE);
     }
+    if (GST_IS_PARAM_SPEC_FRACTION(pspec)) {
+        GstParamSpecFraction *p = GST_PARAM_SPEC_FRACTION(pspec);
+        return g_strdup_printf("N or N/D, from %d/%d to %d/%d", p->min_num, p->min_den, p->max_num,
+                               p->max_den);
+    }
     return g_strdup("a valid value");
 }
 
@@ -105,8 +110,22 @@ static gboolean parse_typed(GParamSpec *pspec, const gchar *text, GValue *value)
         g_value_set_double(value, d);
         return TRUE;
     default:
-        return FALSE;
+        break;
     }
+    /* A fraction (a frame rate): N or N/D, each an integer of the grammar. */
+    if (type == GST_TYPE_FRACTION) {
+        const gchar *slash = strchr(text, '/');
+        gchar *num = slash ? g_strndup(text, (gsize)(slash - text)) : g_strdup(text);
+        gint64 n, d = 1;
+        gboolean ok = fv_parse_int(num, 0, G_MAXINT, &n) == 0 &&
+                      (!slash || fv_parse_int(slash + 1, 1, G_MAXINT, &d) == 0);
+
+        g_free(num);
+        if (ok)
+            gst_value_set_fraction(value, (gint)n, (gint)d);
+        return ok;
+    }
+    return FALSE;
 }
 
 /* Parse text as a value of pspec: the core's grammar (and, for the options every front end
