@@ -22,6 +22,13 @@ CASES = [
     ("fps=12&framerate=12", 400, ["given twice"]),
     ("is-live=false", 400, ["is-live", "live"]),
     ("class=3&seed=1%zz", 400, ["escape"]),
+    # One value grammar for the element's keys and the stream's: decimal only, no sign on
+    # unsigned values, no spaces, fractions as N or N/D.
+    ("seed=0x10", 400, ['"0x10"', "seed"]),
+    ("bitrate=%2B900", 400, ['"+900"', "bitrate"]),
+    ("density=%201", 400, ['" 1"', "density"]),
+    ("fps=30/0", 400, ['"30/0"', "framerate", "N/D"]),
+    ("fps=0x1e", 400, ['"0x1e"', "framerate"]),
 ]
 
 with Server() as server:
@@ -61,5 +68,11 @@ with Server() as server:
     check(server.count("refused 400") == len(CASES) + 2, "a refusal line per bad request")
     log("ok: the watching client went on (%d frames), one pipeline served every good request"
         % viewer.frames)
+
+    # Frame rates as N and as N/D are good values.
+    for query in ("fps=30&" + SMALL.replace("fps=12&", ""),
+                  "fps=30000/1001&" + SMALL.replace("fps=12&", "")):
+        code, reason, _, _ = rtsp_request(server.port, "DESCRIBE", server.url(query))
+        check(code == 200, "%s: %d %s" % (query, code, reason))
     viewer.stop()
     check(server.stop() == 0, "server did not exit 0")
