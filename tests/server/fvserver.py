@@ -8,6 +8,7 @@ real ones: gst-launch-1.0 with rtspsrc or srtsrc, ffmpeg and ffprobe."""
 import atexit
 import math
 import os
+import random
 import re
 import signal
 import socket
@@ -293,6 +294,8 @@ def gst_receive(src, frames, timeout=60, extra_env=None, retry_unavailable=0):
                "did not start in time" in p.stdout + p.stderr):
             log("a pipeline did not start in time (a busy machine): asking again")
             retry_unavailable -= 1
+            # Clients refused together ask again apart, so their pipelines start apart.
+            time.sleep(random.uniform(0, 15))
             p = run(cmd, timeout=timeout, env=env)
         check(p.returncode == 0, "%s exited %d:\n%s\n%s"
               % (" ".join(cmd), p.returncode, p.stdout[-1500:], p.stderr[-1500:]))
