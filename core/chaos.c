@@ -49,8 +49,8 @@ static inline bool runaway(double x, double y)
 static inline int plot(const FvSystem *sys, double x, double y, uint32_t *hist, int width,
                        int height)
 {
-    double px = x * sys->sx + sys->ox, py = y * sys->sy + sys->oy;
-    if (px >= 0 && px < width && py >= 0 && py < height) {
+    double px, py;
+    if (fv_plot_point(sys, x, y, width, height, &px, &py)) {
         fv_hist_add(&hist[(size_t)(int)py * (size_t)width + (size_t)(int)px]);
         return 1;
     }
@@ -177,7 +177,7 @@ int fv_probe_points(const FvSystem *sys, uint64_t sample_key, double *xy, int ma
 
 static inline __attribute__((always_inline)) uint64_t
 lane_kernel(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters, uint32_t *hist,
-            int width, int height, const int variation)
+            int width, int height, const int variation, const bool warped)
 {
     enum { K = FV_WALKERS_PER_LANE, BATCH = SCALAR_BATCH };
     double x[K], y[K];
@@ -255,8 +255,15 @@ lane_kernel(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters, 
                     continue;
                 }
                 /* buffered without a branch: the slot is written always, kept when inside */
-                double px = nx * sx + ox, py = ny * sy + oy;
-                bool in = (px >= 0) & (px < fw) & (py >= 0) & (py < fh);
+                double px, py;
+                bool in;
+                if (warped) {
+                    in = fv_plot_point(sys, nx, ny, width, height, &px, &py);
+                } else {
+                    px = nx * sx + ox;
+                    py = ny * sy + oy;
+                    in = (px >= 0) & (px < fw) & (py >= 0) & (py < fh);
+                }
                 int ix = (int)(in ? px : 0.0), iy = (int)(in ? py : 0.0);
                 buf[pos] = (uint32_t)iy * (uint32_t)width + (uint32_t)ix;
                 pos += in;
@@ -272,11 +279,12 @@ lane_kernel(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters, 
 static uint64_t scalar_lane(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                             uint32_t *hist, int width, int height)
 {
-    /* one copy of the loop per variation, each with its variation inlined */
+    /* one copy of the loop per variation and plotting rule, each with both inlined */
     switch (sys->variation) {
 #define LANE_CASE(V)                                                                               \
     case V:                                                                                        \
-        return lane_kernel(sys, sample_key, lane, iters, hist, width, height, V);
+        return sys->warped ? lane_kernel(sys, sample_key, lane, iters, hist, width, height, V, true) \
+                           : lane_kernel(sys, sample_key, lane, iters, hist, width, height, V, false);
         FV_FOR_EACH_VARIATION(LANE_CASE)
 #undef LANE_CASE
     default:

@@ -240,8 +240,8 @@ static __attribute__((noinline, cold)) void fix_up(const FvSystem *sys, int lane
             skip[l]--;
             continue;
         }
-        double px = nx[l] * sys->sx + sys->ox, py = ny[l] * sys->sy + sys->oy;
-        if (px >= 0 && px < width && py >= 0 && py < height) {
+        double px, py;
+        if (fv_plot_point(sys, nx[l], ny[l], width, height, &px, &py)) {
             fv_hist_add(&hist[(size_t)(int)py * (size_t)width + (size_t)(int)px]);
             (*inside)++;
         }
@@ -281,6 +281,59 @@ static void lane_setup(LaneSetup *s, const FvSystem *sys, uint64_t sample_key, i
 #define BATCH 16
 _Static_assert(FV_CANCEL_ITERS % BATCH == 0, "cancel checks on batch boundaries");
 
+/* The warp of a warped system (fv_plot_point) written once for any vector width, as
+ * DEFINE_VARIATION is: V the vector type, M its comparison mask type, SET1 a broadcast, GE and
+ * LT comparisons giving masks, AND of masks, DIV exact division. Per lane the operations of
+ * fv_plot_point, in its order, so the same bits. */
+/* clang-format off */
+#define DEFINE_WARP(INLINE, name, V, M, SET1, GE, LT, AND, DIV)                                    \
+    typedef struct name##_consts {                                                             \
+        int windows;                                                                               \
+        bool projective;                                                                           \
+        V win[FV_MAX_WINDOWS][8];                                                                  \
+        V m[9];                                                                                    \
+        V zero, fw, fh;                                                                            \
+    } name##_consts;                                                                               \
+    INLINE void name##_init(name##_consts *k, const FvSystem *sys, int width, int height)          \
+    {                                                                                              \
+        const FvWarp *w = &sys->warp;                                                              \
+        k->windows = w->windows;                                                                   \
+        k->projective = w->projective;                                                             \
+        for (int i = 0; i < w->windows && i < FV_MAX_WINDOWS; i++) {                               \
+            const FvWindow *q = &w->window[i];                                                     \
+            const double c[8] = {q->a, q->b, q->c, q->d, q->e, q->f, q->w, q->h};                  \
+            for (int j = 0; j < 8; j++)                                                            \
+                k->win[i][j] = SET1(c[j]);                                                         \
+        }                                                                                          \
+        for (int j = 0; j < 9; j++)                                                                \
+            k->m[j] = SET1(w->m[j]);                                                               \
+        k->zero = SET1(0.0);                                                                       \
+        k->fw = SET1((double)width);                                                               \
+        k->fh = SET1((double)height);                                                              \
+    }                                                                                              \
+    /* (u, v) the plain pixels in, the warped pixels out; the mask of those inside */              \
+    INLINE M name(const name##_consts *k, V *pu, V *pv)                                            \
+    {                                                                                              \
+        V u = *pu, v = *pv;                                                                        \
+        M in = AND(AND(GE(u, k->zero), LT(u, k->fw)), AND(GE(v, k->zero), LT(v, k->fh)));          \
+        for (int i = 0; i < k->windows; i++) {                                                     \
+            const V *q = k->win[i];                                                                \
+            V a = q[0] * u + q[1] * v + q[4], b = q[2] * u + q[3] * v + q[5];                      \
+            in = AND(in, AND(AND(GE(a, k->zero), LT(a, q[6])), AND(GE(b, k->zero), LT(b, q[7])))); \
+        }                                                                                          \
+        V X = k->m[0] * u + k->m[1] * v + k->m[2];                                                 \
+        V Y = k->m[3] * u + k->m[4] * v + k->m[5];                                                 \
+        if (k->projective) {                                                                       \
+            V rz = DIV(SET1(1.0), k->m[6] * u + k->m[7] * v + k->m[8]);                            \
+            X = X * rz;                                                                            \
+            Y = Y * rz;                                                                            \
+        }                                                                                          \
+        *pu = X;                                                                                   \
+        *pv = Y;                                                                                   \
+        return AND(in, AND(AND(GE(X, k->zero), LT(X, k->fw)), AND(GE(Y, k->zero), LT(Y, k->fh)))); \
+    }
+/* clang-format on */
+
 /* ---- AVX2: 4 walkers per vector ---- */
 
 #define AVX2 __attribute__((target("avx2,popcnt")))
@@ -302,6 +355,11 @@ AVX2_INLINE __m256d nz4(__m256d v)
 
 DEFINE_VARIATION(AVX2_INLINE, variation4, __m256d, 4, _mm256_min_pd, _mm256_max_pd, _mm256_sqrt_pd,
                  abs4, nz4)
+
+#define GE4(a, b) _mm256_cmp_pd(a, b, _CMP_GE_OQ)
+#define LT4(a, b) _mm256_cmp_pd(a, b, _CMP_LT_OQ)
+DEFINE_WARP(AVX2_INLINE, warp4, __m256d, __m256d, _mm256_set1_pd, GE4, LT4, _mm256_and_pd,
+            _mm256_div_pd)
 
 /* Low 64 bits of v * c: AVX2 multiplies only 32 x 32 -> 64 bits. */
 AVX2_INLINE __m256i mullo64(__m256i v, __m256i c_lo, __m256i c_hi)
@@ -369,7 +427,7 @@ AVX2_INLINE __m256i choose4(__m256i *z, const Choice4 *k)
 
 AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                            uint32_t *hist, int width, int height, const int variation,
-                           const bool wide)
+                           const bool wide, const bool warped)
 {
     enum { K = FV_WALKERS_PER_LANE, G = K / 4 };
     _Static_assert(K % 4 == 0, "whole AVX2 vectors of walkers");
@@ -411,6 +469,9 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     const __m256d sx = _mm256_set1_pd(sys->sx), ox = _mm256_set1_pd(sys->ox);
     const __m256d sy = _mm256_set1_pd(sys->sy), oy = _mm256_set1_pd(sys->oy);
     const __m256d fw = _mm256_set1_pd(width), fh = _mm256_set1_pd(height);
+    warp4_consts wk;
+    if (warped)
+        warp4_init(&wk, sys, width, height);
 
     __m256i z[G], skip[G];
     __m256d x[G], y[G];
@@ -485,10 +546,14 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                 y[g] = ny;
                 __m256d px = _mm256_add_pd(_mm256_mul_pd(nx, sx), ox);
                 __m256d py = _mm256_add_pd(_mm256_mul_pd(ny, sy), oy);
-                __m256d in = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(px, zero, _CMP_GE_OQ),
-                                                         _mm256_cmp_pd(px, fw, _CMP_LT_OQ)),
-                                           _mm256_and_pd(_mm256_cmp_pd(py, zero, _CMP_GE_OQ),
-                                                         _mm256_cmp_pd(py, fh, _CMP_LT_OQ)));
+                __m256d in;
+                if (warped)
+                    in = warp4(&wk, &px, &py);
+                else
+                    in = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(px, zero, _CMP_GE_OQ),
+                                                     _mm256_cmp_pd(px, fw, _CMP_LT_OQ)),
+                                       _mm256_and_pd(_mm256_cmp_pd(py, zero, _CMP_GE_OQ),
+                                                     _mm256_cmp_pd(py, fh, _CMP_LT_OQ)));
                 if (__builtin_expect(skipping[g], 0)) {
                     /* plot where skip is 0, count skip down elsewhere */
                     __m256i plot = _mm256_cmpeq_epi64(skip[g], zeroi);
@@ -519,9 +584,11 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     uint64_t lane4_##v(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,         \
                        uint32_t *hist, int width, int height)                                      \
     {                                                                                              \
+        if (sys->warped)                                                                           \
+            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true, true);        \
         if (sys->alias.n > 4)                                                                      \
-            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true);              \
-        return lane4(sys, sample_key, lane, iters, hist, width, height, v, false);                 \
+            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true, false);       \
+        return lane4(sys, sample_key, lane, iters, hist, width, height, v, false, false);          \
     }
 SIMD_VARIATIONS(AVX2_KERNEL)
 
@@ -561,6 +628,12 @@ AVX512_INLINE __m512d nz8(__m512d v)
 DEFINE_VARIATION(AVX512_INLINE, variation8, __m512d, 8, _mm512_min_pd, _mm512_max_pd,
                  _mm512_sqrt_pd, abs8, nz8)
 
+#define GE8(a, b) _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ)
+#define LT8(a, b) _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ)
+#define AND8(a, b) ((__mmask8)((a) & (b)))
+DEFINE_WARP(AVX512_INLINE, warp8, __m512d, __mmask8, _mm512_set1_pd, GE8, LT8, AND8,
+            _mm512_div_pd)
+
 /* fv_mix64, with AVX512DQ's 64-bit multiply */
 AVX512_INLINE __m512i mix8(__m512i z)
 {
@@ -591,7 +664,8 @@ AVX512_INLINE __m512i choose8(__m512i *z, const Choice8 *k)
 }
 
 AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
-                             uint32_t *hist, int width, int height, const int variation)
+                             uint32_t *hist, int width, int height, const int variation,
+                             const bool warped)
 {
     enum { K = FV_WALKERS_PER_LANE, G = K / 8 };
     _Static_assert(K % 8 == 0, "whole AVX-512 vectors of walkers");
@@ -614,6 +688,9 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     const __m512d lim = _mm512_set1_pd(FV_RUNAWAY);
     const __m512d sx = _mm512_set1_pd(sys->sx), ox = _mm512_set1_pd(sys->ox);
     const __m512d sy = _mm512_set1_pd(sys->sy), oy = _mm512_set1_pd(sys->oy);
+    warp8_consts wk;
+    if (warped)
+        warp8_init(&wk, sys, width, height);
 
     __m512i z[G], skip[G];
     __m512d x[G], y[G];
@@ -695,6 +772,8 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                  * then it is (int)px */
                 __m512d px = _mm512_add_pd(_mm512_mul_pd(nx, sx), ox);
                 __m512d py = _mm512_add_pd(_mm512_mul_pd(ny, sy), oy);
+                if (warped)
+                    plot &= warp8(&wk, &px, &py);
                 __m512i fx =
                     _mm512_cvt_roundpd_epi64(px, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
                 __m512i fy =
@@ -718,7 +797,9 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     uint64_t lane8_##v(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,         \
                        uint32_t *hist, int width, int height)                                      \
     {                                                                                              \
-        return lane8(sys, sample_key, lane, iters, hist, width, height, v);                        \
+        if (sys->warped)                                                                           \
+            return lane8(sys, sample_key, lane, iters, hist, width, height, v, true);              \
+        return lane8(sys, sample_key, lane, iters, hist, width, height, v, false);                 \
     }
 SIMD_VARIATIONS(AVX512_KERNEL)
 

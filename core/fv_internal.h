@@ -204,6 +204,26 @@ static inline int fv_alias_choose(const FvAlias *t, uint64_t r)
 #define FV_RESET_DISCARD 20
 #define FV_RUNAWAY 1e10
 
+/* A window a warped point must lie in (G10): (a, b) = (wa u + wb v + we, wc u + wd v + wf)
+ * inside [0, w) x [0, h), where (u, v) is the point's pixel in the plain frame. */
+typedef struct FvWindow {
+    double a, b, c, d, e, f;
+    double w, h;
+} FvWindow;
+#define FV_MAX_WINDOWS 2
+
+/* Where a warped point lands (G10: scale, placement, shifts, perspective, pan, zoom and shake
+ * as one map of the plotted points). Its pixel (u, v) in the plain frame must lie inside the
+ * plain frame and inside every window; it is then plotted at (X / Z, Y / Z), with
+ * X = m[0] u + m[1] v + m[2], Y = m[3] u + m[4] v + m[5], Z = m[6] u + m[7] v + m[8]. An
+ * affine warp (m[6] = m[7] = 0, m[8] = 1) skips the division: X / 1 is X, the same bits. */
+typedef struct FvWarp {
+    int windows;
+    FvWindow window[FV_MAX_WINDOWS];
+    double m[9];
+    bool projective;
+} FvWarp;
+
 /* One frame's system, ready for the chaos game. */
 typedef struct FvSystem {
     int n;
@@ -214,7 +234,42 @@ typedef struct FvSystem {
     double sx, ox, sy, oy;
     /* a lane stops early (its histogram is then thrown away) once this is set; NULL: never */
     const atomic_int *cancel;
+    /* the pixel then goes through warp (effects, G10); false for plain clips */
+    bool warped;
+    FvWarp warp;
 } FvSystem;
+
+/* The pixel of world point (x, y) of sys in a width x height image: true, and *px, *py, when
+ * it lands inside (the plain frame's test, or the warp's, G10). The plotting rule of every
+ * chaos-game kernel. */
+static inline __attribute__((always_inline)) bool fv_plot_point(const FvSystem *sys, double x,
+                                                                 double y, int width, int height,
+                                                                 double *px, double *py)
+{
+    double u = x * sys->sx + sys->ox, v = y * sys->sy + sys->oy;
+    bool in = u >= 0 && u < width && v >= 0 && v < height;
+    if (sys->warped) {
+        const FvWarp *w = &sys->warp;
+        for (int k = 0; k < w->windows; k++) {
+            const FvWindow *q = &w->window[k];
+            double a = q->a * u + q->b * v + q->e, b = q->c * u + q->d * v + q->f;
+            in = in && a >= 0 && a < q->w && b >= 0 && b < q->h;
+        }
+        double X = w->m[0] * u + w->m[1] * v + w->m[2];
+        double Y = w->m[3] * u + w->m[4] * v + w->m[5];
+        if (w->projective) {
+            double rz = 1.0 / (w->m[6] * u + w->m[7] * v + w->m[8]);
+            X = X * rz;
+            Y = Y * rz;
+        }
+        u = X;
+        v = Y;
+        in = in && u >= 0 && u < width && v >= 0 && v < height;
+    }
+    *px = u;
+    *py = v;
+    return in;
+}
 
 /* One more hit on a histogram counter, saturating at UINT32_MAX: a frame can plot more than
  * 2^32 points (density x width x height), and a wrapped counter would make pixels depend on

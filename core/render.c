@@ -421,6 +421,7 @@ static void build_system(FvSystem *sys, const FvClass *cls, FvMotion motion, int
 {
     sys->n = cls->n;
     sys->variation = variation;
+    sys->warped = false;
     fv_class_maps(cls, motion, t, frames, sys->maps);
     if (perturb) {
         /* a static clip is the start state in every frame, perturbation included */

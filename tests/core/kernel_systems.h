@@ -14,6 +14,7 @@ static inline void kernel_system_class(FvSystem *sys, uint64_t key, int v, int w
     FvClass cls;
     fv_class_draw(&cls, key, 0);
     sys->cancel = NULL;
+    sys->warped = false;
     sys->n = cls.n;
     sys->variation = v;
     fv_class_maps(&cls, FV_MOTION_NONLINEAR, 0, cls.frames, sys->maps);
@@ -39,6 +40,7 @@ static inline void kernel_system_random(FvSystem *sys, FvRng *rng, int v, int wi
     int kind = fv_rng_int(rng, 0, 9);
     static const double scales[3] = {0.8, 2.5, 1e300};
     sys->cancel = NULL;
+    sys->warped = false;
     sys->n = n;
     sys->variation = v;
     double w[FV_MAX_MAPS];
@@ -59,6 +61,47 @@ static inline void kernel_system_random(FvSystem *sys, FvRng *rng, int v, int wi
     sys->sy = zoom * height / 2 * (fv_rng_int(rng, 0, 5) == 0 ? -1 : 1);
     sys->ox = fv_rng_uniform(rng, -0.5, 1.5) * width;
     sys->oy = fv_rng_uniform(rng, -0.5, 1.5) * height;
+}
+
+/* A random warp for sys (G10's plotting through scale, shifts, perspective and camera): an
+ * affine part that moves, scales, rotates or flips the plain frame, now and then a projective
+ * part strong enough to put a horizon (Z = 0) across the image, and 0..2 windows, some of them
+ * cutting through the image. */
+static inline void kernel_warp_random(FvSystem *sys, FvRng *rng, int width, int height)
+{
+    FvWarp *w = &sys->warp;
+    sys->warped = true;
+    double ang = fv_rng_uniform(rng, -FV_PI, FV_PI), k = fv_rng_uniform(rng, 0.2, 2.0);
+    double flip = fv_rng_int(rng, 0, 3) == 0 ? -1 : 1;
+    w->m[0] = k * cos(ang) * flip;
+    w->m[1] = -k * sin(ang);
+    w->m[3] = k * sin(ang) * flip;
+    w->m[4] = k * cos(ang);
+    w->m[2] = fv_rng_uniform(rng, -0.5, 1.0) * width;
+    w->m[5] = fv_rng_uniform(rng, -0.5, 1.0) * height;
+    w->projective = fv_rng_int(rng, 0, 2) != 0;
+    if (w->projective) {
+        double strong = fv_rng_int(rng, 0, 3) == 0 ? 3.0 : 0.5;
+        w->m[6] = fv_rng_uniform(rng, -strong, strong) / width;
+        w->m[7] = fv_rng_uniform(rng, -strong, strong) / height;
+        w->m[8] = fv_rng_uniform(rng, 0.5, 1.5);
+    } else {
+        w->m[6] = w->m[7] = 0;
+        w->m[8] = 1;
+    }
+    w->windows = fv_rng_int(rng, 0, FV_MAX_WINDOWS);
+    for (int i = 0; i < w->windows; i++) {
+        FvWindow *q = &w->window[i];
+        double a = fv_rng_uniform(rng, -FV_PI, FV_PI), s = fv_rng_uniform(rng, 0.3, 1.5);
+        q->a = s * cos(a);
+        q->b = -s * sin(a);
+        q->c = s * sin(a);
+        q->d = s * cos(a);
+        q->e = fv_rng_uniform(rng, -0.5, 0.5) * width;
+        q->f = fv_rng_uniform(rng, -0.5, 0.5) * height;
+        q->w = fv_rng_uniform(rng, 0.2, 1.0) * width;
+        q->h = fv_rng_uniform(rng, 0.2, 1.0) * height;
+    }
 }
 
 #endif

@@ -3,7 +3,8 @@
  * random ones built to reach runaway resets, infinities, NaN and points off the image (G6,
  * G9), and on systems whose walkers live far out (|x| >= 2^20), where the vector
  * transcendentals of the SIMD kernels (core/fvmath_simd.h) hand their lanes to the scalar
- * functions. Like dav1d's checkasm: a kernel the CPU lacks is reported, not failed. */
+ * functions; and on warped systems (G10), whose points go through windows and a projective
+ * map with its division. Like dav1d's checkasm: a kernel the CPU lacks is reported, not failed. */
 #include "fv_internal.h"
 #include "kernel_systems.h"
 
@@ -15,6 +16,7 @@ static const int sizes[][2] = {{256, 256}, {64, 48}, {17, 16}, {16, 23}};
 
 typedef struct Stats {
     long runs[FV_NUM_KERNELS];
+    long warped; /* projective warped systems checked */
     uint64_t steps, far_steps; /* the far systems' reference steps, and those far out */
 } Stats;
 
@@ -26,6 +28,7 @@ static void kernel_system_far(FvSystem *sys, FvRng *rng, int v, int width, int h
 {
     int n = fv_rng_int(rng, FV_MIN_MAPS, FV_MAX_MAPS);
     sys->cancel = NULL;
+    sys->warped = false;
     sys->n = n;
     sys->variation = v;
     double w[FV_MAX_MAPS], reach = ldexp(1.0, fv_rng_int(rng, 20, 30));
@@ -117,7 +120,7 @@ static void check_system(const FvSystem *sys, uint64_t sample_key, int lane, uin
 
 static void test_kernels_bit_exact(void)
 {
-    Stats stats = {{0}, 0, 0};
+    Stats stats = {{0}, 0, 0, 0};
     FvRng rng;
     fv_rng_init(&rng, 0x6b65726e656c73);
     for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
@@ -140,6 +143,21 @@ static void test_kernels_bit_exact(void)
             int lane = fv_rng_int(&rng, 0, FV_LANES - 1);
             uint32_t iters = c < 4 ? (uint32_t)c : (uint32_t)fv_rng_int(&rng, 4, 1500);
             check_system(&sys, key, lane, iters, size[0], size[1], &stats, "a random system");
+        }
+        /* warped systems (G10): class and random systems plotted through random warps */
+        for (int c = 0; c < 16; c++) {
+            const int *size = sizes[fv_rng_int(&rng, 0, G_N_ELEMENTS(sizes) - 1)];
+            FvSystem sys;
+            uint64_t key = fv_rng_next(&rng);
+            if (c % 2)
+                kernel_system_random(&sys, &rng, v, size[0], size[1]);
+            else
+                kernel_system_class(&sys, key, v, size[0], size[1]);
+            kernel_warp_random(&sys, &rng, size[0], size[1]);
+            stats.warped += sys.warp.projective;
+            int lane = fv_rng_int(&rng, 0, FV_LANES - 1);
+            uint32_t iters = (uint32_t)fv_rng_int(&rng, 100, 2000);
+            check_system(&sys, key, lane, iters, size[0], size[1], &stats, "a warped system");
         }
         /* far systems: the rare paths of the vector transcendentals */
         for (int c = 0; c < 12; c++) {
@@ -167,6 +185,40 @@ static void test_kernels_bit_exact(void)
                            fv_chaos_kernel_name(k));
     }
     g_assert_cmpint(stats.runs[FV_KERNEL_SCALAR], >, 0);
+    g_test_message("%ld projective warped systems", stats.warped);
+    g_assert_cmpint(stats.warped, >, FV_NUM_VARIATIONS * 4);
+}
+
+/* An identity warp (G10 with every effect off) plots every point where the plain rule does:
+ * the same histogram, in every kernel. */
+static void test_identity_warp_is_plain(void)
+{
+    FvRng rng;
+    fv_rng_init(&rng, 0x6964656e74);
+    for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
+        const int *size = sizes[v % G_N_ELEMENTS(sizes)];
+        const size_t pixels = (size_t)size[0] * size[1];
+        FvSystem plain, warped;
+        uint64_t key = fv_key(0x6964, (uint64_t)v, 0);
+        kernel_system_class(&plain, key, v, size[0], size[1]);
+        warped = plain;
+        warped.warped = true;
+        warped.warp = (FvWarp){.windows = 0, .m = {1, 0, 0, 0, 1, 0, 0, 0, 1}, .projective = false};
+        for (int k = -1; k < FV_NUM_KERNELS; k++) {
+            FvLaneKernel f = k < 0 ? fv_chaos_lane_ref : fv_chaos_kernel(k, v);
+            if (!f)
+                continue;
+            uint32_t *a = g_new0(uint32_t, pixels), *b = g_new0(uint32_t, pixels);
+            int lane = fv_rng_int(&rng, 0, FV_LANES - 1);
+            uint64_t na = f(&plain, key, lane, 700, a, size[0], size[1]);
+            uint64_t nb = f(&warped, key, lane, 700, b, size[0], size[1]);
+            g_assert_cmpuint(na, ==, nb);
+            g_assert_cmpuint(na, >, 0);
+            g_assert_true(memcmp(a, b, pixels * sizeof(*a)) == 0);
+            g_free(a);
+            g_free(b);
+        }
+    }
 }
 
 /* A counter near 2^32 saturates instead of wrapping, in the reference and in every kernel:
@@ -202,5 +254,6 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/kernels/bit-exact", test_kernels_bit_exact);
     g_test_add_func("/kernels/counters-saturate", test_counters_saturate);
+    g_test_add_func("/kernels/identity-warp-is-plain", test_identity_warp_is_plain);
     return g_test_run();
 }
