@@ -70,6 +70,35 @@ const char *fv_normalization_name(int normalization);
 /* Normalization from its name; 0 and *out set, or -EINVAL. */
 int fv_normalization_from_name(const char *name, FvNormalization *out);
 
+/* Emulation of real video (G10): effects rendered into the clip itself. An effect named in
+ * FvSettings.effects is applied to every clip; FV_EFFECT_PAPER applies every effect not named
+ * with the paper's probability (its training mix: the authors' numbers, full ranges, no
+ * curriculum). Each clip draws its effects from its own keys and FvSettings.augment_seed. */
+typedef enum FvEffect {
+    FV_EFFECT_STATIC_BACKGROUND = 1u << 0,  /* max of two frames of other clips, resized crop */
+    FV_EFFECT_DYNAMIC_BACKGROUND = 1u << 1, /* another clip replayed by a random walk */
+    FV_EFFECT_BACKGROUND_PAN = 1u << 2,     /* the static background pans (implies it) */
+    FV_EFFECT_SCALE = 1u << 3,              /* the fractal resized per axis and placed */
+    FV_EFFECT_CLONES = 1u << 4,             /* a flipped, rotated, time-shifted copy */
+    FV_EFFECT_FOREGROUND_SHIFT = 1u << 5,   /* the fractal pans */
+    FV_EFFECT_PERSPECTIVE = 1u << 6,        /* the frame seen at an angle */
+    FV_EFFECT_CAMERA_PAN = 1u << 7,         /* the whole picture pans */
+    FV_EFFECT_ZOOM = 1u << 8,               /* the camera zooms in or out */
+    FV_EFFECT_SHAKE = 1u << 9,              /* the camera shakes */
+    FV_EFFECT_PAPER = 1u << 10              /* every other effect at the paper's probability */
+} FvEffect;
+#define FV_NUM_EFFECTS 11
+/* Every effect (not FV_EFFECT_PAPER). */
+#define FV_EFFECTS_ALL ((1u << 10) - 1)
+
+/* Name of effect bit number bit ("static-background", ..., "paper"), or NULL. */
+const char *fv_effect_name(int bit);
+/* Effects from text: names joined by '+' or ',' ("zoom+shake", "paper"), or "none" / "" for
+ * none. 0 and *out set, or -EINVAL (and *bad, if non-NULL, points at the unknown name). */
+int fv_effects_from_string(const char *text, uint32_t *out, const char **bad);
+/* Effects as text ("zoom+shake", "none") into buf; returns the length it needs, as snprintf. */
+int fv_effects_to_string(uint32_t effects, char *buf, size_t size);
+
 /* What to render. */
 typedef struct FvSettings {
     int64_t class_id;     /* the class; -1 = unlabeled: a new random class every clip */
@@ -83,6 +112,8 @@ typedef struct FvSettings {
     unsigned height;      /* FV_MIN_SIZE..FV_MAX_SIZE */
     /* G8; FV_NORMALIZATION_CLIP is the paper's */
     FvNormalization normalization;
+    uint32_t effects;      /* FV_EFFECT_* (G10); 0 = the paper's plain clips */
+    uint64_t augment_seed; /* draws the effects anew; the plain clip stays the same */
 } FvSettings;
 
 /* Fill settings with the defaults: class 0, seeds 0, nonlinear, auto, 256x256, seed density,
@@ -93,6 +124,65 @@ int fv_settings_validate(const FvSettings *s, const char **field);
 
 /* Frames of clip clip_index: cheap, no rendering (for durations and seeking). 0 on bad settings. */
 unsigned fv_clip_frame_count(const FvSettings *s, uint64_t clip_index);
+
+/* A pan (G10 4, 7): the picture moves speed x (cos angle, sin angle) of the frame per frame
+ * (x in widths, y in heights; y down), from frame start for frames frames, still before and
+ * after; enlarged by enlarge so that no border shows. */
+typedef struct FvPan {
+    double angle; /* radians */
+    double speed; /* frames per frame */
+    unsigned start, frames;
+    double enlarge;
+} FvPan;
+
+/* The effects a clip got and their drawn values (G10), for labels. Positions and sizes are
+ * fractions of the frame (x of its width, y of its height). */
+typedef struct FvEffectsInfo {
+    uint32_t applied; /* FV_EFFECT_* of this clip; 0 for a plain clip */
+    /* background: clips of the unlabeled stream of the same class-seed and seed (for an
+     * unlabeled stream, other clips of itself); static: the max of frame background_frame[i]
+     * of clip background_clip[i]; dynamic: clip background_clip[0] replayed over its frames
+     * background_frame[0] .. background_frame[0] + background_frame[1] - 1 */
+    uint64_t background_clip[2];
+    unsigned background_frame[2];
+    double crop[4];          /* static: the resized crop: x, y, width, height */
+    FvPan background_pan;    /* static, when FV_EFFECT_BACKGROUND_PAN */
+    int blend_max;           /* 1: pixel max of fractal and background; 0: the mix below */
+    double blend_alpha;      /* mix: ((1 - alpha) fg^0.75 + alpha bg^0.75)^exponent */
+    double blend_exponent;
+    /* scale and placement: the fractal's box */
+    double scale[2];
+    double position[2];      /* its top left corner */
+    /* clone: the same size, flipped left-right or not, rotated about its centre
+     * (counter-clockwise, degrees), showing the frame clone_shift frames later (earlier when
+     * negative), ends held */
+    double clone_position[2];
+    int clone_flip;
+    double clone_angle;
+    int clone_shift;
+    FvPan foreground_shift;
+    /* perspective: where the frame's corners go (top left, top right, bottom right, bottom
+     * left; x, y each), before the 1.4x centre crop */
+    double perspective[8];
+    FvPan camera_pan;
+    /* zoom: about the centre, 1 + n x rate at the n-th frame of its window (the reverse when
+     * zoom_out), held before and after */
+    double zoom_rate;
+    unsigned zoom_start, zoom_frames;
+    int zoom_out;
+    double shake_amplitude;  /* standard deviation of the shake, fraction of the frame */
+} FvEffectsInfo;
+
+/* One frame's effect values (G10), for labels: how far each motion has moved the picture. */
+typedef struct FvEffectsFrame {
+    double foreground_shift[2]; /* pixels */
+    double camera_pan[2];       /* pixels */
+    double background_pan[2];   /* pixels */
+    double zoom;                /* 1: none */
+    int shake[2];               /* whole pixels */
+    unsigned clone_frame;       /* the clip frame the clone shows */
+    unsigned background_frame;  /* dynamic background: the background clip's frame shown */
+} FvEffectsFrame;
 
 /* Labels and facts of a rendered clip. */
 typedef struct FvClipInfo {
@@ -116,6 +206,7 @@ typedef struct FvClipInfo {
     /* the frames held: first_frame .. first_frame + frames_held - 1; every frame after
      * fv_render_clip, one after fv_render_frame */
     unsigned first_frame, frames_held;
+    FvEffectsInfo effects;     /* G10; effects.applied == 0 for a plain clip */
 } FvClipInfo;
 
 /* A rendering context: a pool of threads and scratch memory. Not thread-safe itself. */
@@ -178,6 +269,9 @@ const FvClipInfo *fv_clip_info(const FvClip *c);
 int fv_clip_write_gray8(const FvClip *c, unsigned frame, uint8_t *dst, ptrdiff_t stride);
 /* Write frame of c as 16-bit luma (host order), rows stride bytes apart. */
 int fv_clip_write_gray16(const FvClip *c, unsigned frame, uint16_t *dst, ptrdiff_t stride);
+/* The effect values of frame of c (G10): 0 and *out set, -EINVAL if out of range (a plain
+ * clip's frames have no motion: zoom 1, the rest 0, its own frame as clone_frame). */
+int fv_clip_effects_frame(const FvClip *c, unsigned frame, FvEffectsFrame *out);
 
 /* ---- Option values: one grammar for every front end ----
  * The fractal:// URI, fractalvid-render, the server and the Python binding read values with

@@ -329,6 +329,48 @@ void fv_box3_rows(const uint32_t *in, uint32_t *out, int width, int height, int 
 void fv_splat3_naive(const int *px, const int *py, size_t npoints, uint32_t *out, int width,
                      int height);
 
+/* ---- effects (effects.c, G10) ---- */
+
+/* One axis of the shake: n sines of frequencies freq (rad per frame) and one phase, plus
+ * per-frame noise, scaled to a standard deviation of target pixels. */
+typedef struct FvShakeAxis {
+    int n;
+    double freq[5];
+    double phase;
+    uint64_t noise_key;
+    double target;
+} FvShakeAxis;
+
+/* The effects of one clip, drawn (fv_effects_plan), for a clip of frames frames. */
+typedef struct FvEffectsPlan {
+    FvEffectsInfo info;
+    int frames, width, height;
+    FvShakeAxis shake[2];
+    int shake_lo[2], shake_hi[2]; /* range of the whole-pixel shake (fv_effects_frames) */
+    uint64_t walk_key;            /* the dynamic background's random walk */
+} FvEffectsPlan;
+
+/* Draw the effects of clip clip_index of s (frames frames): which apply and their values. */
+void fv_effects_plan(const FvSettings *s, uint64_t clip_index, int frames, FvEffectsPlan *plan);
+/* Every frame's effect values into out[0..frames-1]; completes plan (the shake's range). */
+int fv_effects_frames(FvEffectsPlan *plan, FvEffectsFrame *out);
+/* The warp plotting the fractal (clone false) or its clone at frame t (G10 2-9); returns the
+ * area of the plain frame's image over the frame's area (points needed per plain point). */
+double fv_effects_warp(const FvEffectsPlan *plan, const FvEffectsFrame *f, int t, bool clone,
+                       FvWarp *warp);
+/* The map from an output pixel to the blend's canvas at frame t (the camera's inverse);
+ * false when it has none. */
+bool fv_effects_camera_inverse(const FvEffectsPlan *plan, const FvEffectsFrame *f, int t,
+                               double m[9]);
+/* Where the blend canvas's origin lies on the static background's canvas at frame t. */
+void fv_effects_background_offset(const FvEffectsPlan *plan, int t, double off[2]);
+/* Size of the background's canvas and the map from a background frame's pixel to it:
+ * canvas = (transform[0] u + transform[1], transform[2] v + transform[3]). */
+void fv_effects_background_canvas(const FvEffectsPlan *plan, int *width, int *height,
+                                  double transform[4]);
+/* The settings of the clips backgrounds come from: the unlabeled stream of s. */
+void fv_effects_background_settings(const FvSettings *s, FvSettings *bg);
+
 /* ---- framing (framing.c, G7) ---- */
 
 #define FV_PROBE_GRID 128
@@ -409,5 +451,59 @@ uint64_t fv_sample_key(const FvSettings *s, uint64_t clip_index);
  * *info (may be NULL). Returns the clip's frame count or a negative errno. */
 int fv_render_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvSystem *out,
                       int max, FvClipInfo *info);
+
+/* ---- clips with effects (composite.c, G10) and what render.c lends them ---- */
+
+/* A rendered clip. */
+struct FvClip {
+    bool valid;
+    FvClipInfo info;
+    uint16_t *codes; /* frames held x width x height: log codes (G8), or linear values */
+    size_t codes_cap;
+    uint16_t max_code;   /* of the frames held */
+    uint16_t *frame_max; /* per frame held, under FV_NORMALIZATION_FRAME */
+    size_t frame_max_cap;
+    uint32_t lut_d; /* lut8 holds the 8-bit values of codes 0..max_code for this denominator */
+    bool linear;  /* codes hold linear 16-bit values (a clip blended with a background) */
+    bool effects; /* effect_frames holds the frames' effect values */
+    FvEffectsFrame *effect_frames;
+    size_t effect_frames_cap;
+    uint8_t lut8[65536];
+};
+
+typedef struct FvComposite FvComposite;
+
+/* Render clip clip_index of s, whose effects are not 0, into out (fv_render_clip's job). */
+int fv_composite_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out);
+void fv_composite_free(FvComposite **c);
+
+/* Room for frames x pixels codes in c (-ENOMEM beyond the machine's memory), and frames'
+ * maxima when per_frame; not linear. */
+int fv_clip_reserve(FvClip *c, size_t frames, size_t pixels, bool per_frame);
+/* The 8-bit tone table of codes up to max_code under denominator d (G8). */
+void fv_clip_set_tone(FvClip *c, uint16_t max_code, uint32_t d);
+/* Scratch for frames of pixels and clips of frames. */
+int fv_render_reserve(FvRenderer *r, size_t pixels, size_t frames);
+/* The chaos game of sys (iters plotted iterations per walker) as 3x3 counts: the renderer's
+ * scratch, valid until its next use; *inside the points that landed in the image. */
+const uint32_t *fv_render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sample_key,
+                                 uint32_t iters, int width, int height, uint64_t *inside);
+/* Plotted iterations per walker for points points. */
+uint32_t fv_render_iters(double points);
+/* Log codes of counts below 65536. */
+const uint16_t *fv_render_log_table(const FvRenderer *r);
+/* fv_pool_run on the renderer's threads. */
+void fv_render_run(FvRenderer *r, int ntasks, FvTaskFunc fn, void *ctx);
+bool fv_render_cancelled(FvRenderer *r);
+/* Where the renderer keeps composite.c's scratch (freed with the renderer). */
+FvComposite **fv_render_composite(FvRenderer *r);
+/* As fv_render_systems, also giving the sample's key (the chaos game's stream). */
+int fv_render_select(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvSystem *out,
+                     int max, FvClipInfo *info, uint64_t *sample_key);
+/* Frames frames[0..n-1] of clip clip_index of s into out, framed on those frames alone, the
+ * class redrawn while they are degenerate (G9), and the sample's key: what a background needs
+ * of a clip (not its other frames). 0, -ENOMEM or -ECANCELED. */
+int fv_render_frames_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index,
+                             const int *frames, int n, FvSystem *out, uint64_t *sample_key);
 
 #endif

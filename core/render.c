@@ -75,6 +75,9 @@ struct FvRenderer {
     double *lit;
     size_t frames_cap;
     uint16_t *log_lut; /* code of counts below 65536 */
+    FvComposite *composite; /* scratch of clips with effects (composite.c) */
+    FvSystem *scratch_systems; /* a background's systems (fv_render_frames_systems) */
+    size_t scratch_cap;
     /* labelled classes' degeneracy verdicts, so a stream, a dataset or a shuffled loader
      * checks each class once */
     ClassVerdict verdicts[VERDICTS];
@@ -92,17 +95,6 @@ struct FvRenderer {
     char error[512]; /* why the last fv_render_clip or fv_render_frame failed */
 };
 
-struct FvClip {
-    bool valid;
-    FvClipInfo info;
-    uint16_t *codes; /* frames held x width x height */
-    size_t codes_cap;
-    uint16_t max_code;   /* of the frames held */
-    uint16_t *frame_max; /* per frame held, under FV_NORMALIZATION_FRAME */
-    size_t frame_max_cap;
-    uint32_t lut_d; /* lut8 holds the 8-bit values of codes 0..max_code for this denominator */
-    uint8_t lut8[65536];
-};
 
 /* ---- keys ---- */
 
@@ -174,6 +166,8 @@ void fv_renderer_close(FvRenderer **pr)
     free(r->sizes);
     free(r->lit);
     free(r->log_lut);
+    free(r->scratch_systems);
+    fv_composite_free(&r->composite);
     free(r);
     *pr = NULL;
 }
@@ -438,6 +432,7 @@ static void build_system(FvSystem *sys, const FvClass *cls, FvMotion motion, int
 
 typedef struct ProbeJob {
     FvRenderer *r;
+    FvSystem *systems;
     const int *frames; /* which systems to probe */
     uint64_t sample_key;
     int width, height;
@@ -470,7 +465,7 @@ static const double *task_points(ProbeJob *job, int task, int thread, int *n)
         return r->kept_probe + (size_t)task * PROBE_POINTS * 2;
     }
     double *xy = r->probe + (size_t)thread * PROBE_POINTS * 2;
-    *n = fv_probe_points(&r->systems[job->frames ? job->frames[task] : task], job->sample_key, xy,
+    *n = fv_probe_points(&job->systems[job->frames ? job->frames[task] : task], job->sample_key, xy,
                          PROBE_POINTS);
     return xy;
 }
@@ -486,7 +481,7 @@ static void probe_task(void *ctx, int task, int thread)
     int f = job->frames ? job->frames[task] : task;
     double *xy = job->keep ? r->kept_probe + (size_t)task * PROBE_POINTS * 2
                            : r->probe + (size_t)thread * PROBE_POINTS * 2;
-    int n = fv_probe_points(&r->systems[f], job->sample_key, xy, PROBE_POINTS);
+    int n = fv_probe_points(&job->systems[f], job->sample_key, xy, PROBE_POINTS);
     if (job->keep)
         r->kept_count[task] = n;
     r->box_ok[task] = fv_probe_box(xy, n, FRAMING_KEEP, &r->boxes[task]) == 0;
@@ -553,10 +548,12 @@ static double median_extent(FvRenderer *r, int nframes, int axis)
  * box is many times the median one (a system diverging for a moment, its walkers flying
  * out before they are reset) is left out, or it would shrink every other frame to a dot.
  * Returns the smallest estimated lit fraction of the framed frames. */
-static double frame_systems(FvRenderer *r, const int *frames, int nframes, uint64_t sample_key,
+static double frame_systems(FvRenderer *r, FvSystem *systems, const int *frames, int nframes,
+                            uint64_t sample_key,
                             int width, int height)
 {
     ProbeJob job = {.r = r,
+                    .systems = systems,
                     .frames = frames,
                     .sample_key = sample_key,
                     .width = width,
@@ -582,7 +579,7 @@ static double frame_systems(FvRenderer *r, const int *frames, int nframes, uint6
         }
     }
     for (int k = 0; k < nframes; k++)
-        fv_framing_set(&r->systems[frames ? frames[k] : k], &all, FRAMING_PAD, width, height);
+        fv_framing_set(&systems[frames ? frames[k] : k], &all, FRAMING_PAD, width, height);
     fv_framing_set(&job.lit_frame, &all, FRAMING_PAD, FV_LIT_SIZE, FV_LIT_SIZE);
     fv_pool_run(r->pool, nframes, lit_task, &job);
     double least = 1;
@@ -708,7 +705,7 @@ double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion,
         return 0;
     for (int t = 0; t < frames; t++)
         build_system(&r->systems[t], cls, motion, variation, NULL, t, frames);
-    return frame_systems(r, NULL, frames, fv_key(cls->key, TAG_CHECK, (uint64_t)attempt),
+    return frame_systems(r, r->systems, NULL, frames, fv_key(cls->key, TAG_CHECK, (uint64_t)attempt),
                          FV_CHECK_SIZE, FV_CHECK_SIZE);
 }
 
@@ -727,7 +724,7 @@ static double frame_sample(FvRenderer *r, const FvClass *cls, const FvSettings *
     for (int t = 0; t < frames; t++)
         build_system(&r->systems[t], cls, s->motion, variation, labelled ? &perturb : NULL, t,
                      frames);
-    return frame_systems(r, NULL, frames, sample_key, (int)s->width, (int)s->height);
+    return frame_systems(r, r->systems, NULL, frames, sample_key, (int)s->width, (int)s->height);
 }
 
 static int resolve_variation(const FvSettings *s, const FvClass *cls)
@@ -867,6 +864,13 @@ static void prepare_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index
 int fv_render_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvSystem *out,
                       int max, FvClipInfo *info)
 {
+    uint64_t sample_key;
+    return fv_render_select(r, s, clip_index, out, max, info, &sample_key);
+}
+
+int fv_render_select(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvSystem *out,
+                     int max, FvClipInfo *info, uint64_t *sample_key)
+{
     if (!r || fv_settings_validate(s, NULL))
         return -EINVAL;
     const int frames = (int)fv_clip_frame_count(s, clip_index);
@@ -879,6 +883,7 @@ int fv_render_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
         return -ECANCELED;
     for (int t = 0; t < frames && t < max; t++)
         out[t] = r->systems[t];
+    *sample_key = sample.key;
     if (info)
         *info = (FvClipInfo){.class_id = s->class_id,
                              .class_key = cls.key,
@@ -905,6 +910,7 @@ void fv_clip_free(FvClip **pc)
         return;
     free(c->codes);
     free(c->frame_max);
+    free(c->effect_frames);
     free(c);
     *pc = NULL;
 }
@@ -943,25 +949,11 @@ static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index
     int err = check_budget(r, out, s, (uint64_t)frames, (uint64_t)count, &copies);
     if (err)
         return err;
-    if ((size_t)count > SIZE_MAX / sizeof(uint16_t) / pixels)
-        return fail(r, -ENOMEM, "the clip's frames exceed the address space");
-    size_t want = (size_t)count * pixels;
-    if (want > out->codes_cap) {
-        free(out->codes);
-        out->codes = malloc(want * sizeof(uint16_t));
-        out->codes_cap = out->codes ? want : 0;
-        if (!out->codes)
-            return fail(r, -ENOMEM, "out of memory for the clip's frames");
-        if (want * sizeof(uint16_t) > r->largest_clip)
-            r->largest_clip = want * sizeof(uint16_t);
-    }
-    if (per_frame && (size_t)count > out->frame_max_cap) {
-        free(out->frame_max);
-        out->frame_max = malloc((size_t)count * sizeof(*out->frame_max));
-        out->frame_max_cap = out->frame_max ? (size_t)count : 0;
-        if (!out->frame_max)
-            return fail(r, -ENOMEM, "out of memory for the clip's frames");
-    }
+    err = fv_clip_reserve(out, (size_t)count, pixels, per_frame);
+    if (err)
+        return fail(r, err, "out of memory for the clip's frames");
+    if ((size_t)count * pixels * sizeof(uint16_t) > r->largest_clip)
+        r->largest_clip = (size_t)count * pixels * sizeof(uint16_t);
     if (reserve_pixels(r, pixels, copies) || reserve_frames(r, (size_t)frames))
         return fail(r, -ENOMEM, "out of memory for the renderer's scratch");
 
@@ -998,11 +990,7 @@ static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index
     /* Tone map (G8): pixel = code / max(FV_LOG_SCALE, max code) * 255, rounded, the maximum
      * of the clip or of each frame. The table serves every frame with the first one's
      * denominator: all of them under the clip's normalization. */
-    uint32_t d = fv_tone_denominator(per_frame ? out->frame_max[0] : max_code);
-    for (uint32_t code = 0; code <= max_code; code++)
-        out->lut8[code] = tone8(code, d);
-    out->lut_d = d;
-    out->max_code = max_code;
+    fv_clip_set_tone(out, max_code, fv_tone_denominator(per_frame ? out->frame_max[0] : max_code));
 
     out->info = (FvClipInfo){
         .class_id = s->class_id,
@@ -1053,6 +1041,8 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
     int err = start_render(r, s, out);
     if (err)
         return err;
+    if (s->effects)
+        return fv_composite_clip(r, s, clip_index, out);
     return render_frames(r, s, clip_index, 0, (int)fv_clip_frame_count(s, clip_index), out);
 }
 
@@ -1076,9 +1066,128 @@ static const uint16_t *held_frame(const FvClip *c, unsigned frame, uint32_t *d)
         frame - c->info.first_frame >= c->info.frames_held)
         return NULL;
     const size_t k = frame - c->info.first_frame;
-    *d = fv_tone_denominator(c->info.normalization == FV_NORMALIZATION_FRAME ? c->frame_max[k]
-                                                                             : c->max_code);
+    if (c->linear) /* a blended clip (G10): linear 16-bit values */
+        *d = 65535;
+    else
+        *d = fv_tone_denominator(c->info.normalization == FV_NORMALIZATION_FRAME ? c->frame_max[k]
+                                                                                 : c->max_code);
     return c->codes + k * c->info.width * c->info.height;
+}
+
+/* ---- what clips with effects (composite.c) are made of ---- */
+
+int fv_clip_reserve(FvClip *c, size_t frames, size_t pixels, bool per_frame)
+{
+    /* more than the machine's memory is refused before asking malloc */
+    if (frames > SIZE_MAX / sizeof(uint16_t) / pixels)
+        return -ENOMEM;
+    size_t want = frames * pixels;
+    if (want > c->codes_cap) {
+        free(c->codes);
+        c->codes = malloc(want * sizeof(uint16_t));
+        c->codes_cap = c->codes ? want : 0;
+        if (!c->codes)
+            return -ENOMEM;
+    }
+    if (per_frame && frames > c->frame_max_cap) {
+        free(c->frame_max);
+        c->frame_max = malloc(frames * sizeof(*c->frame_max));
+        c->frame_max_cap = c->frame_max ? frames : 0;
+        if (!c->frame_max)
+            return -ENOMEM;
+    }
+    c->linear = false;
+    c->effects = false;
+    return 0;
+}
+
+void fv_clip_set_tone(FvClip *c, uint16_t max_code, uint32_t d)
+{
+    for (uint32_t code = 0; code <= max_code; code++)
+        c->lut8[code] = tone8(code, d);
+    c->lut_d = d;
+    c->max_code = max_code;
+}
+
+int fv_render_reserve(FvRenderer *r, size_t pixels, size_t frames)
+{
+    if (reserve_pixels(r, pixels, hist_copies_for(r->threads, pixels)) ||
+        reserve_frames(r, frames))
+        return -ENOMEM;
+    return 0;
+}
+
+const uint32_t *fv_render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sample_key,
+                                 uint32_t iters, int width, int height, uint64_t *inside)
+{
+    *inside = render_counts(r, sys, sample_key, iters, width, height);
+    return r->boxed;
+}
+
+uint32_t fv_render_iters(double points)
+{
+    double iters = ceil(points / FV_WALKERS);
+    return iters < 1 ? 1 : iters > 4e9 ? 4000000000u : (uint32_t)iters;
+}
+
+const uint16_t *fv_render_log_table(const FvRenderer *r)
+{
+    return r->log_lut;
+}
+
+void fv_render_run(FvRenderer *r, int ntasks, FvTaskFunc fn, void *ctx)
+{
+    fv_pool_run(r->pool, ntasks, fn, ctx);
+}
+
+bool fv_render_cancelled(FvRenderer *r)
+{
+    return cancelled(r);
+}
+
+FvComposite **fv_render_composite(FvRenderer *r)
+{
+    return &r->composite;
+}
+
+int fv_render_frames_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index,
+                             const int *frames, int n, FvSystem *out, uint64_t *sample_key)
+{
+    const int clip_frames = (int)fv_clip_frame_count(s, clip_index);
+    if (n < 1 || fv_render_reserve(r, (size_t)s->width * s->height, (size_t)n))
+        return -ENOMEM;
+    /* not r->systems: that holds the prepared clip's (prepare_clip) */
+    if ((size_t)n > r->scratch_cap) {
+        free(r->scratch_systems);
+        r->scratch_systems = malloc((size_t)n * sizeof(FvSystem));
+        r->scratch_cap = r->scratch_systems ? (size_t)n : 0;
+        if (!r->scratch_systems)
+            return -ENOMEM;
+    }
+    FvSystem *sys = r->scratch_systems;
+    const uint64_t class_key = fv_class_key(s, clip_index);
+    *sample_key = fv_sample_key(s, clip_index);
+    FvClass cls;
+    int best = 0;
+    double best_lit = -1;
+    /* the class, redrawn (keeping its structure) while the frames shown are degenerate (G9) */
+    for (int attempt = 0;; attempt++) {
+        fv_class_draw(&cls, class_key, attempt);
+        for (int k = 0; k < n; k++)
+            build_system(&sys[k], &cls, s->motion, resolve_variation(s, &cls), NULL,
+                         frames[k], clip_frames);
+        double lit = frame_systems(r, sys, NULL, n, *sample_key, (int)s->width, (int)s->height);
+        if (lit > best_lit) {
+            best_lit = lit;
+            best = attempt;
+            for (int k = 0; k < n; k++)
+                out[k] = sys[k];
+        }
+        if (lit >= FV_MIN_LIT_FRACTION || attempt == FV_MAX_REDRAWS || cancelled(r))
+            break;
+    }
+    (void)best;
+    return cancelled(r) ? -ECANCELED : 0;
 }
 
 int fv_clip_write_gray8(const FvClip *c, unsigned frame, uint8_t *dst, ptrdiff_t stride)
@@ -1114,6 +1223,18 @@ int fv_clip_write_gray16(const FvClip *c, unsigned frame, uint16_t *dst, ptrdiff
         const uint16_t *src = codes + y * w;
         for (size_t x = 0; x < w; x++)
             row[x] = (uint16_t)(((uint64_t)src[x] * 65535u + d / 2) / d);
+    }
+    return 0;
+}
+
+int fv_clip_effects_frame(const FvClip *c, unsigned frame, FvEffectsFrame *out)
+{
+    if (!c || !c->valid || frame >= c->info.frames || !out)
+        return -EINVAL;
+    if (c->effects) {
+        *out = c->effect_frames[frame];
+    } else {
+        *out = (FvEffectsFrame){.zoom = 1, .clone_frame = frame};
     }
     return 0;
 }

@@ -1,0 +1,407 @@
+/* Clips with effects (G10). The fractal's frames are plotted through each frame's warp
+ * (effects.c: scale, placement, shifts, perspective, pan, zoom and shake as one map of the
+ * plotted points), and a clone's frames through its own; the two merge by the pixel max of
+ * their 3x3 counts (log is monotonic, so that is the max of the tone-mapped frames). The
+ * background's frames come from other clips, rendered once onto a canvas (the static
+ * background's resized crop and its pan's enlargement folded into their framing, so they are
+ * sharp too). Then one pass per frame tone maps the fractal by its clip's maximum (G8), finds
+ * each pixel's point on the background through the camera's inverse, blends, and blacks out
+ * what the perspective leaves uncovered. Everything is a pure function of the settings, the
+ * clip index and the augment seed; each pixel of the pass is computed alone, so the thread
+ * count changes nothing. */
+#include "fv_internal.h"
+#include "fvmath.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A frame plots its plain frame's points per pixel (G6) wherever the effects magnify it, up
+ * to this many times the plain frame's points (beyond, the frame is sparser). */
+#define AREA_CAP 4.0
+/* x^e for the blend: a table over [0, 1], linearly interpolated. */
+#define POW_STEPS 4096
+
+struct FvComposite {
+    FvSystem *systems; /* the fractal's frames, then the background's */
+    size_t systems_cap;
+    uint16_t *canvas; /* background canvases: log codes, then linear 16-bit values */
+    size_t canvas_cap;
+    int *slot_of_frame; /* per frame of the clip, its background canvas */
+    size_t slots_cap;
+    double *pow075; /* (x / 65535)^0.75 for 16-bit x, made on first use */
+};
+
+void fv_composite_free(FvComposite **pc)
+{
+    FvComposite *c = pc ? *pc : NULL;
+    if (!c)
+        return;
+    free(c->systems);
+    free(c->canvas);
+    free(c->slot_of_frame);
+    free(c->pow075);
+    free(c);
+    *pc = NULL;
+}
+
+/* Grow *buf to hold n items of size each; contents are not kept. */
+static int grow(void **buf, size_t *cap, size_t n, size_t size)
+{
+    if (n <= *cap)
+        return 0;
+    free(*buf);
+    *buf = n <= SIZE_MAX / size ? malloc(n * size) : NULL;
+    *cap = *buf ? n : 0;
+    return *buf ? 0 : -ENOMEM;
+}
+
+static uint16_t log_code(const uint16_t *lut, uint32_t count)
+{
+    return count < 65536 ? lut[count] : fv_log_code(count);
+}
+
+static uint32_t points_iters(const FvSettings *s, double area)
+{
+    return fv_render_iters(s->density * s->width * (double)s->height *
+                           (area < AREA_CAP ? area : AREA_CAP));
+}
+
+/* Log codes of the counts into dst, the pixel max with what dst holds when merge. */
+static uint16_t store_codes(const uint16_t *lut, const uint32_t *counts, uint16_t *dst,
+                            size_t pixels, bool merge)
+{
+    uint16_t top = 0;
+    for (size_t i = 0; i < pixels; i++) {
+        uint16_t code = log_code(lut, counts[i]);
+        if (merge && dst[i] > code)
+            code = dst[i];
+        dst[i] = code;
+        top = code > top ? code : top;
+    }
+    return top;
+}
+
+/* Codes to linear 16-bit values under the tone map of max_code (G8), in place. */
+static void codes_to_linear(uint16_t *v, size_t n, uint16_t max_code)
+{
+    const uint32_t d = fv_tone_denominator(max_code);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (uint16_t)(((uint32_t)v[i] * 65535u + d / 2) / d);
+}
+
+/* ---- the background (G10 1) ---- */
+
+/* The static background: the pixel max of two frames of other clips, each tone mapped by its
+ * own brightest pixel, drawn on the canvas through the resized crop (and the pan's
+ * enlargement). Returns 0 or a negative errno. */
+static int static_background(FvRenderer *r, FvComposite *c, const FvSettings *s,
+                             const FvEffectsPlan *plan, int cw, int ch, const double tr[4])
+{
+    const FvEffectsInfo *info = &plan->info;
+    const size_t pixels = (size_t)cw * ch;
+    FvSettings bgs;
+    fv_effects_background_settings(s, &bgs);
+    const uint16_t *lut = fv_render_log_table(r);
+    for (int i = 0; i < 2; i++) {
+        FvSystem sys;
+        uint64_t key;
+        int frame = (int)info->background_frame[i];
+        int err = fv_render_frames_systems(r, &bgs, info->background_clip[i], &frame, 1, &sys, &key);
+        if (err)
+            return err;
+        sys.sx *= tr[0];
+        sys.ox = sys.ox * tr[0] + tr[1];
+        sys.sy *= tr[2];
+        sys.oy = sys.oy * tr[2] + tr[3];
+        err = fv_render_reserve(r, pixels, 1);
+        if (err)
+            return err;
+        uint64_t inside;
+        const uint32_t *counts =
+            fv_render_counts(r, &sys, key, points_iters(s, tr[0] * tr[2]), cw, ch, &inside);
+        if (fv_render_cancelled(r))
+            return -ECANCELED;
+        uint32_t top = 0;
+        for (size_t p = 0; p < pixels; p++)
+            top = counts[p] > top ? counts[p] : top;
+        const uint32_t d = fv_tone_denominator(log_code(lut, top));
+        for (size_t p = 0; p < pixels; p++) {
+            uint16_t v = (uint16_t)(((uint32_t)log_code(lut, counts[p]) * 65535u + d / 2) / d);
+            c->canvas[p] = i == 0 || v > c->canvas[p] ? v : c->canvas[p];
+        }
+    }
+    return 0;
+}
+
+/* The dynamic background: the frames of another clip its random walk shows, each on a canvas
+ * of its own, tone mapped together by their brightest pixel. c->slot_of_frame holds, for
+ * each frame of the clip, its canvas (then the window's scratch). */
+static int dynamic_background(FvRenderer *r, FvComposite *c, const FvSettings *s,
+                              const FvEffectsPlan *plan, const FvEffectsFrame *ef, int frames)
+{
+    const FvEffectsInfo *info = &plan->info;
+    const size_t pixels = (size_t)s->width * s->height;
+    const int first = (int)info->background_frame[0], window = (int)info->background_frame[1];
+    int *slot = c->slot_of_frame, *shown = slot + frames, *order = shown + window;
+    /* the window's frames the walk visits, in order */
+    int n = 0;
+    for (int k = 0; k < window; k++)
+        shown[k] = -1;
+    for (int t = 0; t < frames; t++)
+        shown[(int)ef[t].background_frame - first] = 0;
+    for (int k = 0; k < window; k++)
+        if (shown[k] == 0) {
+            shown[k] = n;
+            order[n++] = first + k;
+        }
+    for (int t = 0; t < frames; t++)
+        slot[t] = shown[(int)ef[t].background_frame - first];
+    if (grow((void **)&c->canvas, &c->canvas_cap, (size_t)n * pixels, sizeof(uint16_t)) ||
+        grow((void **)&c->systems, &c->systems_cap, (size_t)(frames > n ? frames : n),
+             sizeof(FvSystem)))
+        return -ENOMEM;
+    FvSettings bgs;
+    fv_effects_background_settings(s, &bgs);
+    uint64_t key;
+    int err = fv_render_frames_systems(r, &bgs, info->background_clip[0], order, n, c->systems,
+                                       &key);
+    if (err)
+        return err;
+    const uint16_t *lut = fv_render_log_table(r);
+    uint16_t top = 0;
+    for (int k = 0; k < n; k++) {
+        uint64_t inside;
+        const uint32_t *counts = fv_render_counts(r, &c->systems[k], key, points_iters(s, 1.0),
+                                                  (int)s->width, (int)s->height, &inside);
+        if (fv_render_cancelled(r))
+            return -ECANCELED;
+        uint16_t m = store_codes(lut, counts, c->canvas + (size_t)k * pixels, pixels, false);
+        top = m > top ? m : top;
+    }
+    codes_to_linear(c->canvas, (size_t)n * pixels, top);
+    return 0;
+}
+
+/* ---- the fused pass: tone map, background, blend, perspective's border ---- */
+
+typedef struct BlendJob {
+    const FvEffectsPlan *plan;
+    const FvEffectsFrame *ef;
+    uint16_t *codes; /* in: the fractal's log codes; out: linear values */
+    int width, height, cw, ch;
+    const uint16_t *canvas;
+    const int *slot; /* per frame, its canvas (dynamic), or NULL (one canvas) */
+    uint16_t fg[65536]; /* the fractal's linear value of a log code (G8) */
+    const double *pow075;
+    double pow_e[POW_STEPS + 2];
+    int bands;
+} BlendJob;
+
+static void blend_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    BlendJob *job = ctx;
+    const FvEffectsPlan *plan = job->plan;
+    const FvEffectsInfo *info = &plan->info;
+    const int t = task / job->bands, band = task % job->bands;
+    const int W = job->width, H = job->height, cw = job->cw, ch = job->ch;
+    const int y0 = (int)((int64_t)H * band / job->bands), y1 = (int)((int64_t)H * (band + 1) / job->bands);
+    double m[9], off[2];
+    const bool framed = (info->applied & FV_EFFECT_PERSPECTIVE) != 0;
+    uint16_t *codes = job->codes + (size_t)t * W * H;
+    if (!fv_effects_camera_inverse(plan, &job->ef[t], t, m)) {
+        memset(codes + (size_t)y0 * W, 0, (size_t)(y1 - y0) * W * sizeof(uint16_t));
+        return;
+    }
+    fv_effects_background_offset(plan, t, off);
+    const uint16_t *canvas = job->canvas + (job->slot ? (size_t)job->slot[t] * cw * ch : 0);
+    const double alpha = info->blend_alpha;
+    for (int y = y0; y < y1; y++) {
+        uint16_t *row = codes + (size_t)y * W;
+        for (int x = 0; x < W; x++) {
+            /* the pixel's point on the blend's canvas */
+            double px = x + 0.5, py = y + 0.5;
+            double qx = m[0] * px + m[1] * py + m[2], qy = m[3] * px + m[4] * py + m[5];
+            if (framed) {
+                double rz = 1.0 / (m[6] * px + m[7] * py + m[8]);
+                qx = qx * rz;
+                qy = qy * rz;
+                if (!(qx >= 0 && qx < W && qy >= 0 && qy < H)) {
+                    row[x] = 0; /* off the perspective's quad: black (G10 6) */
+                    continue;
+                }
+            }
+            /* the background there, bilinear between canvas pixel centres */
+            double bx = qx + off[0] - 0.5, by = qy + off[1] - 0.5;
+            double fx0 = floor(bx), fy0 = floor(by);
+            double ax = bx - fx0, ay = by - fy0;
+            int ix = (int)fx0, iy = (int)fy0;
+            int ix0 = ix < 0 ? 0 : ix > cw - 1 ? cw - 1 : ix;
+            int ix1 = ix + 1 < 0 ? 0 : ix + 1 > cw - 1 ? cw - 1 : ix + 1;
+            int iy0 = iy < 0 ? 0 : iy > ch - 1 ? ch - 1 : iy;
+            int iy1 = iy + 1 < 0 ? 0 : iy + 1 > ch - 1 ? ch - 1 : iy + 1;
+            const uint16_t *r0 = canvas + (size_t)iy0 * cw, *r1 = canvas + (size_t)iy1 * cw;
+            double top = r0[ix0] + ax * (r0[ix1] - (double)r0[ix0]);
+            double bottom = r1[ix0] + ax * (r1[ix1] - (double)r1[ix0]);
+            double b = top + ay * (bottom - top);
+            uint16_t fg = job->fg[row[x]];
+            if (info->blend_max) {
+                double v = fg > b ? fg : b;
+                row[x] = (uint16_t)(v + 0.5);
+                continue;
+            }
+            /* ((1 - a) fg^0.75 + a bg^0.75)^e (G10 5) */
+            double mix = (1 - alpha) * job->pow075[fg] + alpha * job->pow075[(int)(b + 0.5)];
+            double at = mix * POW_STEPS;
+            int i = (int)at;
+            i = i < 0 ? 0 : i > POW_STEPS ? POW_STEPS : i;
+            double v = job->pow_e[i] + (at - i) * (job->pow_e[i + 1] - job->pow_e[i]);
+            v = v * 65535 + 0.5;
+            row[x] = (uint16_t)(v < 0 ? 0 : v > 65535 ? 65535 : v);
+        }
+    }
+}
+
+static int blend(FvRenderer *r, FvComposite *c, const FvEffectsPlan *plan,
+                 const FvEffectsFrame *ef, FvClip *out, uint16_t max_code, int cw, int ch,
+                 bool dynamic)
+{
+    const FvEffectsInfo *info = &plan->info;
+    if (!c->pow075) {
+        c->pow075 = malloc(65536 * sizeof(double));
+        if (!c->pow075)
+            return -ENOMEM;
+        for (int v = 0; v < 65536; v++)
+            c->pow075[v] = fv_pow(v / 65535.0, 0.75);
+    }
+    BlendJob *job = malloc(sizeof(*job));
+    if (!job)
+        return -ENOMEM;
+    job->plan = plan;
+    job->ef = ef;
+    job->codes = out->codes;
+    job->width = plan->width;
+    job->height = plan->height;
+    job->cw = cw;
+    job->ch = ch;
+    job->canvas = c->canvas;
+    job->pow075 = c->pow075;
+    job->slot = dynamic ? c->slot_of_frame : NULL;
+    const uint32_t d = fv_tone_denominator(max_code);
+    for (uint32_t code = 0; code <= max_code; code++)
+        job->fg[code] = (uint16_t)((code * 65535u + d / 2) / d);
+    for (int i = 0; i <= POW_STEPS; i++)
+        job->pow_e[i] = fv_pow((double)i / POW_STEPS, info->blend_exponent);
+    job->pow_e[POW_STEPS + 1] = job->pow_e[POW_STEPS];
+    const size_t pixels = (size_t)plan->width * plan->height;
+    job->bands = pixels >= 65536 ? 4 : 1;
+    if (job->bands > plan->height)
+        job->bands = plan->height;
+    fv_render_run(r, plan->frames * job->bands, blend_task, job);
+    free(job);
+    return 0;
+}
+
+/* ---- a clip ---- */
+
+int fv_composite_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out)
+{
+    FvComposite **slot = fv_render_composite(r);
+    if (!*slot && !(*slot = calloc(1, sizeof(**slot))))
+        return -ENOMEM;
+    FvComposite *c = *slot;
+    const int W = (int)s->width, H = (int)s->height;
+    const size_t pixels = (size_t)W * H;
+    const int frames = (int)fv_clip_frame_count(s, clip_index);
+    int err = fv_clip_reserve(out, (size_t)frames, pixels, false);
+    if (!err)
+        err = grow((void **)&out->effect_frames, &out->effect_frames_cap, (size_t)frames,
+                   sizeof(FvEffectsFrame));
+    if (!err)
+        err = grow((void **)&c->systems, &c->systems_cap, (size_t)frames, sizeof(FvSystem));
+    if (!err)
+        err = fv_render_reserve(r, pixels, (size_t)frames);
+    if (err)
+        return err;
+
+    FvEffectsPlan plan;
+    fv_effects_plan(s, clip_index, frames, &plan);
+    FvEffectsFrame *ef = out->effect_frames;
+    fv_effects_frames(&plan, ef);
+    const FvEffectsInfo *fx = &plan.info;
+
+    /* the fractal: the plain clip's class, sample and framing */
+    FvClipInfo info;
+    uint64_t sample_key;
+    err = fv_render_select(r, s, clip_index, c->systems, frames, &info, &sample_key);
+    if (err < 0)
+        return err;
+
+    /* its frames through their warps, and the clone's (G10 2-4, 6-9) */
+    const uint16_t *lut = fv_render_log_table(r);
+    uint16_t max_code = 0;
+    uint64_t kept = 0;
+    for (int t = 0; t < frames; t++) {
+        for (int copy = 0; copy < (fx->applied & FV_EFFECT_CLONES ? 2 : 1); copy++) {
+            FvSystem sys = c->systems[copy ? (int)ef[t].clone_frame : t];
+            sys.warped = true;
+            double area = fv_effects_warp(&plan, &ef[t], t, copy == 1, &sys.warp);
+            uint64_t inside;
+            const uint32_t *counts =
+                fv_render_counts(r, &sys, sample_key, points_iters(s, area), W, H, &inside);
+            if (fv_render_cancelled(r))
+                return -ECANCELED;
+            kept += inside;
+            uint16_t top = store_codes(lut, counts, out->codes + (size_t)t * pixels, pixels, copy);
+            max_code = top > max_code ? top : max_code;
+        }
+    }
+
+    /* the background and the blend (G10 1, 5) */
+    const bool dynamic = fx->applied & FV_EFFECT_DYNAMIC_BACKGROUND;
+    if (fx->applied & (FV_EFFECT_STATIC_BACKGROUND | FV_EFFECT_DYNAMIC_BACKGROUND)) {
+        int cw = W, ch = H;
+        if (dynamic) {
+            size_t need = (size_t)frames + 2 * (size_t)fx->background_frame[1];
+            err = grow((void **)&c->slot_of_frame, &c->slots_cap, need, sizeof(int));
+            if (!err)
+                err = dynamic_background(r, c, s, &plan, ef, frames);
+        } else {
+            double tr[4];
+            fv_effects_background_canvas(&plan, &cw, &ch, tr);
+            err = grow((void **)&c->canvas, &c->canvas_cap, (size_t)cw * ch, sizeof(uint16_t));
+            if (!err)
+                err = static_background(r, c, s, &plan, cw, ch, tr);
+        }
+        if (!err)
+            err = blend(r, c, &plan, ef, out, max_code, cw, ch, dynamic);
+        if (err)
+            return err;
+        out->linear = true;
+    }
+    if (out->linear) /* the blend's linear values: d 65535 reads them as they are */
+        fv_clip_set_tone(out, 65535, 65535);
+    else
+        fv_clip_set_tone(out, max_code, fv_tone_denominator(max_code));
+
+    info.class_seed = s->class_seed;
+    info.seed = s->seed;
+    info.clip_index = clip_index;
+    info.class_key = fv_class_key(s, clip_index);
+    info.motion = s->motion;
+    info.width = s->width;
+    info.height = s->height;
+    info.points_per_frame = (uint64_t)points_iters(s, 1.0) * FV_WALKERS;
+    info.points_kept = kept;
+    info.max_count = max_code ? (uint32_t)(fv_exp(max_code / FV_LOG_SCALE) - 0.5) : 0;
+    info.normalization = s->normalization;
+    info.first_frame = 0;
+    info.frames_held = (unsigned)frames;
+    info.effects = *fx;
+    out->info = info;
+    out->effects = true;
+    out->valid = true;
+    return 0;
+}
