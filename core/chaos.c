@@ -175,9 +175,13 @@ int fv_probe_points(const FvSystem *sys, uint64_t sample_key, double *xy, int ma
  * histogram increments follow as one tight loop. */
 #define SCALAR_BATCH 32
 
+/* The plotting rules a kernel is compiled for: plain, a warp folded into a clip rectangle, a
+ * warp with its map. */
+enum { WARP_NONE, WARP_RECT, WARP_MAP };
+
 static inline __attribute__((always_inline)) uint64_t
 lane_kernel(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters, uint32_t *hist,
-            int width, int height, const int variation, const bool warped)
+            int width, int height, const int variation, const int warped)
 {
     enum { K = FV_WALKERS_PER_LANE, BATCH = SCALAR_BATCH };
     double x[K], y[K];
@@ -203,6 +207,9 @@ lane_kernel(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters, 
     }
     const double sx = sys->sx, ox = sys->ox, sy = sys->sy, oy = sys->oy;
     const double fw = width, fh = height;
+    const bool rect = warped == WARP_RECT;
+    const double cx0 = rect ? sys->warp.clip[0] : 0, cx1 = rect ? sys->warp.clip[1] : 0,
+                 cy0 = rect ? sys->warp.clip[2] : 0, cy1 = rect ? sys->warp.clip[3] : 0;
     /* the random variations read the draw itself */
     const bool keep_draws =
         variation == V_JULIA || variation == V_NOISE || variation == V_RAYS || variation == V_BLADE;
@@ -257,7 +264,11 @@ lane_kernel(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters, 
                 /* buffered without a branch: the slot is written always, kept when inside */
                 double px, py;
                 bool in;
-                if (warped) {
+                if (rect) {
+                    px = nx * sx + ox;
+                    py = ny * sy + oy;
+                    in = (px >= cx0) & (px < cx1) & (py >= cy0) & (py < cy1);
+                } else if (warped) {
                     in = fv_plot_point(sys, nx, ny, width, height, &px, &py);
                 } else {
                     px = nx * sx + ox;
@@ -283,8 +294,12 @@ static uint64_t scalar_lane(const FvSystem *sys, uint64_t sample_key, int lane, 
     switch (sys->variation) {
 #define LANE_CASE(V)                                                                               \
     case V:                                                                                        \
-        return sys->warped ? lane_kernel(sys, sample_key, lane, iters, hist, width, height, V, true) \
-                           : lane_kernel(sys, sample_key, lane, iters, hist, width, height, V, false);
+        return !sys->warped     ? lane_kernel(sys, sample_key, lane, iters, hist, width, height, V, \
+                                              WARP_NONE)                                           \
+               : sys->warp.rect ? lane_kernel(sys, sample_key, lane, iters, hist, width, height, V, \
+                                              WARP_RECT)                                           \
+                                : lane_kernel(sys, sample_key, lane, iters, hist, width, height, V, \
+                                              WARP_MAP);
         FV_FOR_EACH_VARIATION(LANE_CASE)
 #undef LANE_CASE
     default:

@@ -281,17 +281,23 @@ static void lane_setup(LaneSetup *s, const FvSystem *sys, uint64_t sample_key, i
 #define BATCH 16
 _Static_assert(FV_CANCEL_ITERS % BATCH == 0, "cancel checks on batch boundaries");
 
-/* The warp of a warped system (fv_plot_point) written once for any vector width, as
+/* The plotting rules a kernel is compiled for (fv_plot_point): plain, a warp folded into a
+ * clip rectangle, a warp with its map. */
+enum { WARP_NONE, WARP_RECT, WARP_MAP };
+
+/* The map of a warped system (fv_plot_point) written once for any vector width, as
  * DEFINE_VARIATION is: V the vector type, M its comparison mask type, SET1 a broadcast, GE and
- * LT comparisons giving masks, AND of masks, DIV exact division. Per lane the operations of
- * fv_plot_point, in its order, so the same bits. */
+ * LT comparisons giving masks, AND of masks, DIV exact division; FINAL false leaves the test
+ * against the image to the caller. Per lane the operations of fv_plot_point, in its order, so
+ * the same bits. */
 /* clang-format off */
-#define DEFINE_WARP(INLINE, name, V, M, SET1, GE, LT, AND, DIV)                                    \
+#define DEFINE_WARP(INLINE, name, V, M, SET1, GE, LT, AND, DIV, FINAL)                             \
     typedef struct name##_consts {                                                             \
         int windows;                                                                               \
         bool projective;                                                                           \
         V win[FV_MAX_WINDOWS][8];                                                                  \
         V m[9];                                                                                    \
+        V clip[4];                                                                                 \
         V zero, fw, fh;                                                                            \
     } name##_consts;                                                                               \
     INLINE void name##_init(name##_consts *k, const FvSystem *sys, int width, int height)          \
@@ -307,30 +313,35 @@ _Static_assert(FV_CANCEL_ITERS % BATCH == 0, "cancel checks on batch boundaries"
         }                                                                                          \
         for (int j = 0; j < 9; j++)                                                                \
             k->m[j] = SET1(w->m[j]);                                                               \
+        for (int j = 0; j < 4; j++)                                                                \
+            k->clip[j] = SET1(w->clip[j]);                                                         \
         k->zero = SET1(0.0);                                                                       \
         k->fw = SET1((double)width);                                                               \
         k->fh = SET1((double)height);                                                              \
     }                                                                                              \
-    /* (u, v) the plain pixels in, the warped pixels out; the mask of those inside */              \
-    INLINE M name(const name##_consts *k, V *pu, V *pv)                                            \
+    /* (x, y) the world points in, the pixels out; the mask of those kept */                      \
+    INLINE M name(const name##_consts *k, V *px, V *py)                                            \
     {                                                                                              \
-        V u = *pu, v = *pv;                                                                        \
-        M in = AND(AND(GE(u, k->zero), LT(u, k->fw)), AND(GE(v, k->zero), LT(v, k->fh)));          \
+        V x = *px, y = *py;                                                                        \
+        M in = AND(AND(GE(x, k->clip[0]), LT(x, k->clip[1])),                                      \
+                   AND(GE(y, k->clip[2]), LT(y, k->clip[3])));                                     \
         for (int i = 0; i < k->windows; i++) {                                                     \
             const V *q = k->win[i];                                                                \
-            V a = q[0] * u + q[1] * v + q[4], b = q[2] * u + q[3] * v + q[5];                      \
+            V a = q[0] * x + q[1] * y + q[4], b = q[2] * x + q[3] * y + q[5];                      \
             in = AND(in, AND(AND(GE(a, k->zero), LT(a, q[6])), AND(GE(b, k->zero), LT(b, q[7])))); \
         }                                                                                          \
-        V X = k->m[0] * u + k->m[1] * v + k->m[2];                                                 \
-        V Y = k->m[3] * u + k->m[4] * v + k->m[5];                                                 \
+        V X = k->m[0] * x + k->m[1] * y + k->m[2];                                                 \
+        V Y = k->m[3] * x + k->m[4] * y + k->m[5];                                                 \
         if (k->projective) {                                                                       \
-            V rz = DIV(SET1(1.0), k->m[6] * u + k->m[7] * v + k->m[8]);                            \
+            V rz = DIV(SET1(1.0), k->m[6] * x + k->m[7] * y + k->m[8]);                            \
             X = X * rz;                                                                            \
             Y = Y * rz;                                                                            \
         }                                                                                          \
-        *pu = X;                                                                                   \
-        *pv = Y;                                                                                   \
-        return AND(in, AND(AND(GE(X, k->zero), LT(X, k->fw)), AND(GE(Y, k->zero), LT(Y, k->fh)))); \
+        *px = X;                                                                                   \
+        *py = Y;                                                                                   \
+        if (FINAL)                                                                                 \
+            in = AND(in, AND(AND(GE(X, k->zero), LT(X, k->fw)), AND(GE(Y, k->zero), LT(Y, k->fh)))); \
+        return in;                                                                                 \
     }
 /* clang-format on */
 
@@ -359,7 +370,7 @@ DEFINE_VARIATION(AVX2_INLINE, variation4, __m256d, 4, _mm256_min_pd, _mm256_max_
 #define GE4(a, b) _mm256_cmp_pd(a, b, _CMP_GE_OQ)
 #define LT4(a, b) _mm256_cmp_pd(a, b, _CMP_LT_OQ)
 DEFINE_WARP(AVX2_INLINE, warp4, __m256d, __m256d, _mm256_set1_pd, GE4, LT4, _mm256_and_pd,
-            _mm256_div_pd)
+            _mm256_div_pd, true)
 
 /* Low 64 bits of v * c: AVX2 multiplies only 32 x 32 -> 64 bits. */
 AVX2_INLINE __m256i mullo64(__m256i v, __m256i c_lo, __m256i c_hi)
@@ -427,7 +438,7 @@ AVX2_INLINE __m256i choose4(__m256i *z, const Choice4 *k)
 
 AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                            uint32_t *hist, int width, int height, const int variation,
-                           const bool wide, const bool warped)
+                           const bool wide, const int warped)
 {
     enum { K = FV_WALKERS_PER_LANE, G = K / 4 };
     _Static_assert(K % 4 == 0, "whole AVX2 vectors of walkers");
@@ -470,8 +481,12 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     const __m256d sy = _mm256_set1_pd(sys->sy), oy = _mm256_set1_pd(sys->oy);
     const __m256d fw = _mm256_set1_pd(width), fh = _mm256_set1_pd(height);
     warp4_consts wk;
-    if (warped)
+    if (warped == WARP_MAP)
         warp4_init(&wk, sys, width, height);
+    const __m256d cx0 = _mm256_set1_pd(warped == WARP_RECT ? sys->warp.clip[0] : 0);
+    const __m256d cx1 = _mm256_set1_pd(warped == WARP_RECT ? sys->warp.clip[1] : 0);
+    const __m256d cy0 = _mm256_set1_pd(warped == WARP_RECT ? sys->warp.clip[2] : 0);
+    const __m256d cy1 = _mm256_set1_pd(warped == WARP_RECT ? sys->warp.clip[3] : 0);
 
     __m256i z[G], skip[G];
     __m256d x[G], y[G];
@@ -544,11 +559,19 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                 }
                 x[g] = nx;
                 y[g] = ny;
-                __m256d px = _mm256_add_pd(_mm256_mul_pd(nx, sx), ox);
-                __m256d py = _mm256_add_pd(_mm256_mul_pd(ny, sy), oy);
+                __m256d px = nx, py = ny;
+                if (warped != WARP_MAP) {
+                    px = _mm256_add_pd(_mm256_mul_pd(nx, sx), ox);
+                    py = _mm256_add_pd(_mm256_mul_pd(ny, sy), oy);
+                }
                 __m256d in;
-                if (warped)
+                if (warped == WARP_MAP)
                     in = warp4(&wk, &px, &py);
+                else if (warped == WARP_RECT)
+                    in = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(px, cx0, _CMP_GE_OQ),
+                                                     _mm256_cmp_pd(px, cx1, _CMP_LT_OQ)),
+                                       _mm256_and_pd(_mm256_cmp_pd(py, cy0, _CMP_GE_OQ),
+                                                     _mm256_cmp_pd(py, cy1, _CMP_LT_OQ)));
                 else
                     in = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(px, zero, _CMP_GE_OQ),
                                                      _mm256_cmp_pd(px, fw, _CMP_LT_OQ)),
@@ -584,11 +607,20 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     uint64_t lane4_##v(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,         \
                        uint32_t *hist, int width, int height)                                      \
     {                                                                                              \
-        if (sys->warped)                                                                           \
-            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true, true);        \
-        if (sys->alias.n > 4)                                                                      \
-            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true, false);       \
-        return lane4(sys, sample_key, lane, iters, hist, width, height, v, false, false);          \
+        const bool wide = sys->alias.n > 4;                                                        \
+        const int mode = !sys->warped ? WARP_NONE : sys->warp.rect ? WARP_RECT : WARP_MAP;         \
+        if (mode == WARP_MAP)                                                                      \
+            return wide ? lane4(sys, sample_key, lane, iters, hist, width, height, v, true, WARP_MAP) \
+                        : lane4(sys, sample_key, lane, iters, hist, width, height, v, false,        \
+                                WARP_MAP);                                                         \
+        if (mode == WARP_RECT)                                                                     \
+            return wide ? lane4(sys, sample_key, lane, iters, hist, width, height, v, true,         \
+                                WARP_RECT)                                                         \
+                        : lane4(sys, sample_key, lane, iters, hist, width, height, v, false,        \
+                                WARP_RECT);                                                        \
+        if (wide)                                                                                  \
+            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true, WARP_NONE);   \
+        return lane4(sys, sample_key, lane, iters, hist, width, height, v, false, WARP_NONE);      \
     }
 SIMD_VARIATIONS(AVX2_KERNEL)
 
@@ -631,8 +663,9 @@ DEFINE_VARIATION(AVX512_INLINE, variation8, __m512d, 8, _mm512_min_pd, _mm512_ma
 #define GE8(a, b) _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ)
 #define LT8(a, b) _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ)
 #define AND8(a, b) ((__mmask8)((a) & (b)))
+/* the image test is the caller's: floor(px) below width, unsigned, is 0 <= px < width */
 DEFINE_WARP(AVX512_INLINE, warp8, __m512d, __mmask8, _mm512_set1_pd, GE8, LT8, AND8,
-            _mm512_div_pd)
+            _mm512_div_pd, false)
 
 /* fv_mix64, with AVX512DQ's 64-bit multiply */
 AVX512_INLINE __m512i mix8(__m512i z)
@@ -665,7 +698,7 @@ AVX512_INLINE __m512i choose8(__m512i *z, const Choice8 *k)
 
 AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                              uint32_t *hist, int width, int height, const int variation,
-                             const bool warped)
+                             const int warped)
 {
     enum { K = FV_WALKERS_PER_LANE, G = K / 8 };
     _Static_assert(K % 8 == 0, "whole AVX-512 vectors of walkers");
@@ -689,8 +722,12 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     const __m512d sx = _mm512_set1_pd(sys->sx), ox = _mm512_set1_pd(sys->ox);
     const __m512d sy = _mm512_set1_pd(sys->sy), oy = _mm512_set1_pd(sys->oy);
     warp8_consts wk;
-    if (warped)
+    if (warped == WARP_MAP)
         warp8_init(&wk, sys, width, height);
+    const __m512d cx0 = _mm512_set1_pd(warped == WARP_RECT ? sys->warp.clip[0] : 0);
+    const __m512d cx1 = _mm512_set1_pd(warped == WARP_RECT ? sys->warp.clip[1] : 0);
+    const __m512d cy0 = _mm512_set1_pd(warped == WARP_RECT ? sys->warp.clip[2] : 0);
+    const __m512d cy1 = _mm512_set1_pd(warped == WARP_RECT ? sys->warp.clip[3] : 0);
 
     __m512i z[G], skip[G];
     __m512d x[G], y[G];
@@ -770,10 +807,15 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 /* floor(px) as an integer, the "integer indefinite" 2^63 for NaN and huge
                  * values: 0 <= px < width exactly when it is below width, unsigned, and
                  * then it is (int)px */
-                __m512d px = _mm512_add_pd(_mm512_mul_pd(nx, sx), ox);
-                __m512d py = _mm512_add_pd(_mm512_mul_pd(ny, sy), oy);
-                if (warped)
+                __m512d px = nx, py = ny;
+                if (warped != WARP_MAP) {
+                    px = _mm512_add_pd(_mm512_mul_pd(nx, sx), ox);
+                    py = _mm512_add_pd(_mm512_mul_pd(ny, sy), oy);
+                }
+                if (warped == WARP_MAP)
                     plot &= warp8(&wk, &px, &py);
+                else if (warped == WARP_RECT)
+                    plot &= GE8(px, cx0) & LT8(px, cx1) & GE8(py, cy0) & LT8(py, cy1);
                 __m512i fx =
                     _mm512_cvt_roundpd_epi64(px, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
                 __m512i fy =
@@ -797,9 +839,11 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     uint64_t lane8_##v(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,         \
                        uint32_t *hist, int width, int height)                                      \
     {                                                                                              \
-        if (sys->warped)                                                                           \
-            return lane8(sys, sample_key, lane, iters, hist, width, height, v, true);              \
-        return lane8(sys, sample_key, lane, iters, hist, width, height, v, false);                 \
+        if (!sys->warped)                                                                          \
+            return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_NONE);         \
+        if (sys->warp.rect)                                                                        \
+            return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_RECT);         \
+        return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_MAP);              \
     }
 SIMD_VARIATIONS(AVX512_KERNEL)
 

@@ -20,8 +20,6 @@
 /* A frame plots its plain frame's points per pixel (G6) wherever the effects magnify it, up
  * to this many times the plain frame's points (beyond, the frame is sparser). */
 #define AREA_CAP 4.0
-/* x^e for the blend: a table over [0, 1], linearly interpolated. */
-#define POW_STEPS 4096
 
 struct FvComposite {
     FvSystem *systems; /* the fractal's frames, then the background's */
@@ -139,7 +137,8 @@ static int static_background(FvRenderer *r, FvComposite *c, const FvSettings *s,
  * of its own, tone mapped together by their brightest pixel. c->slot_of_frame holds, for
  * each frame of the clip, its canvas (then the window's scratch). */
 static int dynamic_background(FvRenderer *r, FvComposite *c, const FvSettings *s,
-                              const FvEffectsPlan *plan, const FvEffectsFrame *ef, int frames)
+                              const FvEffectsPlan *plan, const FvEffectsFrame *ef, int frames,
+                              int *canvases)
 {
     const FvEffectsInfo *info = &plan->info;
     const size_t pixels = (size_t)s->width * s->height;
@@ -158,7 +157,7 @@ static int dynamic_background(FvRenderer *r, FvComposite *c, const FvSettings *s
         }
     for (int t = 0; t < frames; t++)
         slot[t] = shown[(int)ef[t].background_frame - first];
-    if (grow((void **)&c->canvas, &c->canvas_cap, (size_t)n * pixels, sizeof(uint16_t)) ||
+    if (grow((void **)&c->canvas, &c->canvas_cap, (size_t)n * pixels + 1, sizeof(uint16_t)) ||
         grow((void **)&c->systems, &c->systems_cap, (size_t)(frames > n ? frames : n),
              sizeof(FvSystem)))
         return -ENOMEM;
@@ -181,6 +180,7 @@ static int dynamic_background(FvRenderer *r, FvComposite *c, const FvSettings *s
         top = m > top ? m : top;
     }
     codes_to_linear(c->canvas, (size_t)n * pixels, top);
+    *canvases = n;
     return 0;
 }
 
@@ -190,83 +190,49 @@ typedef struct BlendJob {
     const FvEffectsPlan *plan;
     const FvEffectsFrame *ef;
     uint16_t *codes; /* in: the fractal's log codes; out: linear values */
-    int width, height, cw, ch;
-    const uint16_t *canvas;
+    FvBlend base;    /* every frame's, but for its map and offset */
     const int *slot; /* per frame, its canvas (dynamic), or NULL (one canvas) */
-    uint16_t fg[65536]; /* the fractal's linear value of a log code (G8) */
-    const double *pow075;
-    double pow_e[POW_STEPS + 2];
+    FvBlendRow row;
     int bands;
+    uint16_t fg[65537];
+    double fg075[65536];
+    double pow_e[FV_BLEND_STEPS + 2];
 } BlendJob;
 
 static void blend_task(void *ctx, int task, int thread)
 {
     (void)thread;
     BlendJob *job = ctx;
-    const FvEffectsPlan *plan = job->plan;
-    const FvEffectsInfo *info = &plan->info;
     const int t = task / job->bands, band = task % job->bands;
-    const int W = job->width, H = job->height, cw = job->cw, ch = job->ch;
-    const int y0 = (int)((int64_t)H * band / job->bands), y1 = (int)((int64_t)H * (band + 1) / job->bands);
-    double m[9], off[2];
-    const bool framed = (info->applied & FV_EFFECT_PERSPECTIVE) != 0;
+    const int W = job->base.width, H = job->base.height;
+    const int y0 = (int)((int64_t)H * band / job->bands);
+    const int y1 = (int)((int64_t)H * (band + 1) / job->bands);
     uint16_t *codes = job->codes + (size_t)t * W * H;
-    if (!fv_effects_camera_inverse(plan, &job->ef[t], t, m)) {
+    FvBlend b = job->base;
+    if (!fv_effects_camera_inverse(job->plan, &job->ef[t], t, b.m)) {
         memset(codes + (size_t)y0 * W, 0, (size_t)(y1 - y0) * W * sizeof(uint16_t));
         return;
     }
-    fv_effects_background_offset(plan, t, off);
-    const uint16_t *canvas = job->canvas + (job->slot ? (size_t)job->slot[t] * cw * ch : 0);
-    const double alpha = info->blend_alpha;
-    for (int y = y0; y < y1; y++) {
-        uint16_t *row = codes + (size_t)y * W;
-        for (int x = 0; x < W; x++) {
-            /* the pixel's point on the blend's canvas */
-            double px = x + 0.5, py = y + 0.5;
-            double qx = m[0] * px + m[1] * py + m[2], qy = m[3] * px + m[4] * py + m[5];
-            if (framed) {
-                double rz = 1.0 / (m[6] * px + m[7] * py + m[8]);
-                qx = qx * rz;
-                qy = qy * rz;
-                if (!(qx >= 0 && qx < W && qy >= 0 && qy < H)) {
-                    row[x] = 0; /* off the perspective's quad: black (G10 6) */
-                    continue;
-                }
-            }
-            /* the background there, bilinear between canvas pixel centres */
-            double bx = qx + off[0] - 0.5, by = qy + off[1] - 0.5;
-            double fx0 = floor(bx), fy0 = floor(by);
-            double ax = bx - fx0, ay = by - fy0;
-            int ix = (int)fx0, iy = (int)fy0;
-            int ix0 = ix < 0 ? 0 : ix > cw - 1 ? cw - 1 : ix;
-            int ix1 = ix + 1 < 0 ? 0 : ix + 1 > cw - 1 ? cw - 1 : ix + 1;
-            int iy0 = iy < 0 ? 0 : iy > ch - 1 ? ch - 1 : iy;
-            int iy1 = iy + 1 < 0 ? 0 : iy + 1 > ch - 1 ? ch - 1 : iy + 1;
-            const uint16_t *r0 = canvas + (size_t)iy0 * cw, *r1 = canvas + (size_t)iy1 * cw;
-            double top = r0[ix0] + ax * (r0[ix1] - (double)r0[ix0]);
-            double bottom = r1[ix0] + ax * (r1[ix1] - (double)r1[ix0]);
-            double b = top + ay * (bottom - top);
-            uint16_t fg = job->fg[row[x]];
-            if (info->blend_max) {
-                double v = fg > b ? fg : b;
-                row[x] = (uint16_t)(v + 0.5);
-                continue;
-            }
-            /* ((1 - a) fg^0.75 + a bg^0.75)^e (G10 5) */
-            double mix = (1 - alpha) * job->pow075[fg] + alpha * job->pow075[(int)(b + 0.5)];
-            double at = mix * POW_STEPS;
-            int i = (int)at;
-            i = i < 0 ? 0 : i > POW_STEPS ? POW_STEPS : i;
-            double v = job->pow_e[i] + (at - i) * (job->pow_e[i + 1] - job->pow_e[i]);
-            v = v * 65535 + 0.5;
-            row[x] = (uint16_t)(v < 0 ? 0 : v > 65535 ? 65535 : v);
-        }
-    }
+    double off[2];
+    fv_effects_background_offset(job->plan, t, off);
+    b.off[0] = off[0] - 0.5; /* to the canvas's pixel centres */
+    b.off[1] = off[1] - 0.5;
+    if (job->slot)
+        b.canvas += (size_t)job->slot[t] * b.cw * b.ch;
+    for (int y = y0; y < y1; y++)
+        job->row(&b, y, codes + (size_t)y * W);
+}
+
+static bool use_simd(void)
+{
+    /* FV_NO_SIMD=1 keeps to the plain C functions, as for the chaos game: same pixels */
+    const char *no = getenv("FV_NO_SIMD");
+    return !(no && *no && strcmp(no, "0") != 0);
 }
 
 static int blend(FvRenderer *r, FvComposite *c, const FvEffectsPlan *plan,
                  const FvEffectsFrame *ef, FvClip *out, uint16_t max_code, int cw, int ch,
-                 bool dynamic)
+                 int canvases, bool dynamic)
 {
     const FvEffectsInfo *info = &plan->info;
     if (!c->pow075) {
@@ -276,25 +242,41 @@ static int blend(FvRenderer *r, FvComposite *c, const FvEffectsPlan *plan,
         for (int v = 0; v < 65536; v++)
             c->pow075[v] = fv_pow(v / 65535.0, 0.75);
     }
-    BlendJob *job = malloc(sizeof(*job));
+    BlendJob *job = calloc(1, sizeof(*job));
     if (!job)
         return -ENOMEM;
     job->plan = plan;
     job->ef = ef;
     job->codes = out->codes;
-    job->width = plan->width;
-    job->height = plan->height;
-    job->cw = cw;
-    job->ch = ch;
-    job->canvas = c->canvas;
-    job->pow075 = c->pow075;
     job->slot = dynamic ? c->slot_of_frame : NULL;
+    job->row = fv_blend_row_kernel(use_simd());
     const uint32_t d = fv_tone_denominator(max_code);
-    for (uint32_t code = 0; code <= max_code; code++)
+    for (uint32_t code = 0; code <= max_code; code++) {
         job->fg[code] = (uint16_t)((code * 65535u + d / 2) / d);
-    for (int i = 0; i <= POW_STEPS; i++)
-        job->pow_e[i] = fv_pow((double)i / POW_STEPS, info->blend_exponent);
-    job->pow_e[POW_STEPS + 1] = job->pow_e[POW_STEPS];
+        job->fg075[code] = c->pow075[job->fg[code]];
+    }
+    if (!info->blend_max) {
+        /* the mix reads bg^0.75: the canvas holds it, interpolated as it is */
+        const size_t n = (size_t)canvases * cw * ch;
+        for (size_t i = 0; i < n; i++)
+            c->canvas[i] = (uint16_t)(c->pow075[c->canvas[i]] * 65535 + 0.5);
+        for (int i = 0; i <= FV_BLEND_STEPS; i++)
+            job->pow_e[i] = fv_pow((double)i / FV_BLEND_STEPS, info->blend_exponent);
+        job->pow_e[FV_BLEND_STEPS + 1] = job->pow_e[FV_BLEND_STEPS];
+    }
+    job->base = (FvBlend){
+        .framed = (info->applied & FV_EFFECT_PERSPECTIVE) != 0,
+        .max_blend = info->blend_max != 0,
+        .alpha = info->blend_alpha,
+        .width = plan->width,
+        .height = plan->height,
+        .cw = cw,
+        .ch = ch,
+        .canvas = c->canvas,
+        .fg = job->fg,
+        .fg075 = job->fg075,
+        .pow_e = job->pow_e,
+    };
     const size_t pixels = (size_t)plan->width * plan->height;
     job->bands = pixels >= 65536 ? 4 : 1;
     if (job->bands > plan->height)
@@ -346,8 +328,7 @@ int fv_composite_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
     for (int t = 0; t < frames; t++) {
         for (int copy = 0; copy < (fx->applied & FV_EFFECT_CLONES ? 2 : 1); copy++) {
             FvSystem sys = c->systems[copy ? (int)ef[t].clone_frame : t];
-            sys.warped = true;
-            double area = fv_effects_warp(&plan, &ef[t], t, copy == 1, &sys.warp);
+            double area = fv_effects_warp(&plan, &ef[t], t, copy == 1, &sys);
             uint64_t inside;
             const uint32_t *counts =
                 fv_render_counts(r, &sys, sample_key, points_iters(s, area), W, H, &inside);
@@ -362,21 +343,21 @@ int fv_composite_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
     /* the background and the blend (G10 1, 5) */
     const bool dynamic = fx->applied & FV_EFFECT_DYNAMIC_BACKGROUND;
     if (fx->applied & (FV_EFFECT_STATIC_BACKGROUND | FV_EFFECT_DYNAMIC_BACKGROUND)) {
-        int cw = W, ch = H;
+        int cw = W, ch = H, canvases = 1;
         if (dynamic) {
             size_t need = (size_t)frames + 2 * (size_t)fx->background_frame[1];
             err = grow((void **)&c->slot_of_frame, &c->slots_cap, need, sizeof(int));
             if (!err)
-                err = dynamic_background(r, c, s, &plan, ef, frames);
+                err = dynamic_background(r, c, s, &plan, ef, frames, &canvases);
         } else {
             double tr[4];
             fv_effects_background_canvas(&plan, &cw, &ch, tr);
-            err = grow((void **)&c->canvas, &c->canvas_cap, (size_t)cw * ch, sizeof(uint16_t));
+            err = grow((void **)&c->canvas, &c->canvas_cap, (size_t)cw * ch + 1, sizeof(uint16_t));
             if (!err)
                 err = static_background(r, c, s, &plan, cw, ch, tr);
         }
         if (!err)
-            err = blend(r, c, &plan, ef, out, max_code, cw, ch, dynamic);
+            err = blend(r, c, &plan, ef, out, max_code, cw, ch, canvases, dynamic);
         if (err)
             return err;
         out->linear = true;

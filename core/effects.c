@@ -544,14 +544,29 @@ static void set_window(FvWindow *w, const double m[9], double width, double heig
     *w = (FvWindow){m[0], m[1], m[3], m[4], m[2], m[5], width, height};
 }
 
+/* Whether affine m takes the W x H frame into itself (a window of it would cut nothing). */
+static bool inside_frame(const double m[9], int W, int H)
+{
+    static const int cx[4] = {0, 1, 1, 0}, cy[4] = {0, 0, 1, 1};
+    for (int c = 0; c < 4; c++) {
+        double x, y;
+        apply(m, cx[c] * (double)W, cy[c] * (double)H, &x, &y);
+        if (!(x >= 0 && x <= W && y >= 0 && y <= H))
+            return false;
+    }
+    return true;
+}
+
 double fv_effects_warp(const FvEffectsPlan *plan, const FvEffectsFrame *f, int t, bool clone,
-                       FvWarp *warp)
+                       FvSystem *sys)
 {
     const FvEffectsInfo *info = &plan->info;
     const int W = plan->width, H = plan->height;
     const double fx = info->scale[0], fy = info->scale[1];
+    FvWarp *warp = &sys->warp;
     double m[9], step[9];
     memset(warp, 0, sizeof(*warp));
+    sys->warped = true;
     /* the fractal (or its clone) on the blend's canvas */
     if (!clone) {
         mat_affine(m, fx, 0, info->position[0] * W, 0, fy, info->position[1] * H);
@@ -576,19 +591,61 @@ double fv_effects_warp(const FvEffectsPlan *plan, const FvEffectsFrame *f, int t
         pan_matrix(&info->foreground_shift, t, W, H, step);
         then(m, step);
     }
-    /* the perspective shows the blend's canvas on a quad: what lies off it must stay off */
-    if (info->applied & FV_EFFECT_PERSPECTIVE)
+    /* the perspective shows the blend's canvas on a quad: what lies off it must stay off
+     * (nothing does unless the shift moves it there) */
+    if ((info->applied & FV_EFFECT_PERSPECTIVE) && !inside_frame(m, W, H))
         set_window(&warp->window[warp->windows++], m, W, H);
     double cam[9];
     camera_matrix(plan, f, t, cam);
     then(m, cam);
-    memcpy(warp->m, m, sizeof(m));
+    const double area = area_factor(m, W, H);
     warp->projective = (info->applied & FV_EFFECT_PERSPECTIVE) != 0;
+    if (!warp->projective && warp->windows == 0 && m[1] == 0 && m[3] == 0) {
+        /* axis-aligned: folded into the system's own map, the plain frame's edges moved */
+        const double x0 = m[2], x1 = m[0] * W + m[2], y0 = m[5], y1 = m[4] * H + m[5];
+        warp->rect = true;
+        warp->clip[0] = x0 > 0 ? x0 : 0;
+        warp->clip[1] = x1 < W ? x1 : W;
+        warp->clip[2] = y0 > 0 ? y0 : 0;
+        warp->clip[3] = y1 < H ? y1 : H;
+        sys->ox = sys->ox * m[0] + m[2];
+        sys->sx *= m[0];
+        sys->oy = sys->oy * m[4] + m[5];
+        sys->sy *= m[4];
+        return area;
+    }
+    memcpy(warp->m, m, sizeof(m));
     if (!warp->projective) {
         warp->m[6] = warp->m[7] = 0;
         warp->m[8] = 1;
     }
-    return area_factor(m, W, H);
+    fv_warp_on_world(sys, W, H);
+    return area;
+}
+
+void fv_warp_on_world(FvSystem *sys, int width, int height)
+{
+    FvWarp *w = &sys->warp;
+    const double sx = sys->sx, ox = sys->ox, sy = sys->sy, oy = sys->oy;
+    double s[9], m[9];
+    mat_affine(s, sx, 0, ox, 0, sy, oy);
+    mat_mul(w->m, s, m);
+    memcpy(w->m, m, sizeof(m));
+    if (!w->projective) {
+        w->m[6] = w->m[7] = 0;
+        w->m[8] = 1;
+    }
+    for (int k = 0; k < w->windows; k++) {
+        FvWindow *q = &w->window[k];
+        *q = (FvWindow){q->a * sx,           q->b * sy,           q->c * sx, q->d * sy,
+                        q->a * ox + q->b * oy + q->e, q->c * ox + q->d * oy + q->f, q->w, q->h};
+    }
+    /* 0 <= x sx + ox < width, as world bounds */
+    double x0 = -ox / sx, x1 = (width - ox) / sx, y0 = -oy / sy, y1 = (height - oy) / sy;
+    w->clip[0] = x0 < x1 ? x0 : x1;
+    w->clip[1] = x0 < x1 ? x1 : x0;
+    w->clip[2] = y0 < y1 ? y0 : y1;
+    w->clip[3] = y0 < y1 ? y1 : y0;
 }
 
 bool fv_effects_camera_inverse(const FvEffectsPlan *plan, const FvEffectsFrame *f, int t,

@@ -204,8 +204,8 @@ static inline int fv_alias_choose(const FvAlias *t, uint64_t r)
 #define FV_RESET_DISCARD 20
 #define FV_RUNAWAY 1e10
 
-/* A window a warped point must lie in (G10): (a, b) = (wa u + wb v + we, wc u + wd v + wf)
- * inside [0, w) x [0, h), where (u, v) is the point's pixel in the plain frame. */
+/* A window a warped point (x, y) must lie in (G10): (a, b) = (a x + b y + e, c x + d y + f)
+ * inside [0, w) x [0, h). */
 typedef struct FvWindow {
     double a, b, c, d, e, f;
     double w, h;
@@ -213,11 +213,18 @@ typedef struct FvWindow {
 #define FV_MAX_WINDOWS 2
 
 /* Where a warped point lands (G10: scale, placement, shifts, perspective, pan, zoom and shake
- * as one map of the plotted points). Its pixel (u, v) in the plain frame must lie inside the
- * plain frame and inside every window; it is then plotted at (X / Z, Y / Z), with
- * X = m[0] u + m[1] v + m[2], Y = m[3] u + m[4] v + m[5], Z = m[6] u + m[7] v + m[8]. An
- * affine warp (m[6] = m[7] = 0, m[8] = 1) skips the division: X / 1 is X, the same bits. */
+ * as one map of the plotted points).
+ * - rect: the warp is axis-aligned and folded into the system's sx, ox, sy, oy; the point's
+ *   pixel (u, v) is kept inside [clip[0], clip[1]) x [clip[2], clip[3]) (the plain frame's
+ *   edges, moved, and the image's, in one test).
+ * - else: the world point (x, y) is kept inside [clip[0], clip[1]) x [clip[2], clip[3]) (the
+ *   plain frame, in world coordinates) and inside every window, and plotted at
+ *   (X / Z, Y / Z), with X = m[0] x + m[1] y + m[2], Y = m[3] x + m[4] y + m[5],
+ *   Z = m[6] x + m[7] y + m[8] (sx, ox, sy, oy folded in); an affine warp (not projective)
+ *   skips the division: X / 1 is X. */
 typedef struct FvWarp {
+    bool rect;
+    double clip[4];
     int windows;
     FvWindow window[FV_MAX_WINDOWS];
     double m[9];
@@ -246,29 +253,32 @@ static inline __attribute__((always_inline)) bool fv_plot_point(const FvSystem *
                                                                  double y, int width, int height,
                                                                  double *px, double *py)
 {
-    double u = x * sys->sx + sys->ox, v = y * sys->sy + sys->oy;
-    bool in = u >= 0 && u < width && v >= 0 && v < height;
-    if (sys->warped) {
-        const FvWarp *w = &sys->warp;
-        for (int k = 0; k < w->windows; k++) {
-            const FvWindow *q = &w->window[k];
-            double a = q->a * u + q->b * v + q->e, b = q->c * u + q->d * v + q->f;
-            in = in && a >= 0 && a < q->w && b >= 0 && b < q->h;
-        }
-        double X = w->m[0] * u + w->m[1] * v + w->m[2];
-        double Y = w->m[3] * u + w->m[4] * v + w->m[5];
-        if (w->projective) {
-            double rz = 1.0 / (w->m[6] * u + w->m[7] * v + w->m[8]);
-            X = X * rz;
-            Y = Y * rz;
-        }
-        u = X;
-        v = Y;
-        in = in && u >= 0 && u < width && v >= 0 && v < height;
+    if (!sys->warped || sys->warp.rect) {
+        double u = x * sys->sx + sys->ox, v = y * sys->sy + sys->oy;
+        const double *c = sys->warp.clip;
+        *px = u;
+        *py = v;
+        if (!sys->warped)
+            return u >= 0 && u < width && v >= 0 && v < height;
+        return u >= c[0] && u < c[1] && v >= c[2] && v < c[3];
     }
-    *px = u;
-    *py = v;
-    return in;
+    const FvWarp *w = &sys->warp;
+    bool in = x >= w->clip[0] && x < w->clip[1] && y >= w->clip[2] && y < w->clip[3];
+    for (int k = 0; k < w->windows; k++) {
+        const FvWindow *q = &w->window[k];
+        double a = q->a * x + q->b * y + q->e, b = q->c * x + q->d * y + q->f;
+        in = in && a >= 0 && a < q->w && b >= 0 && b < q->h;
+    }
+    double X = w->m[0] * x + w->m[1] * y + w->m[2];
+    double Y = w->m[3] * x + w->m[4] * y + w->m[5];
+    if (w->projective) {
+        double rz = 1.0 / (w->m[6] * x + w->m[7] * y + w->m[8]);
+        X = X * rz;
+        Y = Y * rz;
+    }
+    *px = X;
+    *py = Y;
+    return in && X >= 0 && X < width && Y >= 0 && Y < height;
 }
 
 /* One more hit on a histogram counter, saturating at UINT32_MAX: a frame can plot more than
@@ -354,10 +364,15 @@ typedef struct FvEffectsPlan {
 void fv_effects_plan(const FvSettings *s, uint64_t clip_index, int frames, FvEffectsPlan *plan);
 /* Every frame's effect values into out[0..frames-1]; completes plan (the shake's range). */
 int fv_effects_frames(FvEffectsPlan *plan, FvEffectsFrame *out);
-/* The warp plotting the fractal (clone false) or its clone at frame t (G10 2-9); returns the
- * area of the plain frame's image over the frame's area (points needed per plain point). */
+/* Warp sys (a plain frame's system) to plot the fractal (clone false) or its clone at frame t
+ * (G10 2-9); returns the area of the plain frame's image over the frame's area (points needed
+ * per plain point). */
 double fv_effects_warp(const FvEffectsPlan *plan, const FvEffectsFrame *f, int t, bool clone,
-                       FvWarp *warp);
+                       FvSystem *sys);
+/* Turn sys->warp, written on the plain frame's pixels (u, v) (its map and windows), into
+ * the warp of world points the kernels plot through: sx, ox, sy, oy folded in, the plain
+ * frame width x height as its clip box. */
+void fv_warp_on_world(FvSystem *sys, int width, int height);
 /* The map from an output pixel to the blend's canvas at frame t (the camera's inverse);
  * false when it has none. */
 bool fv_effects_camera_inverse(const FvEffectsPlan *plan, const FvEffectsFrame *f, int t,
@@ -451,6 +466,33 @@ uint64_t fv_sample_key(const FvSettings *s, uint64_t clip_index);
  * *info (may be NULL). Returns the clip's frame count or a negative errno. */
 int fv_render_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvSystem *out,
                       int max, FvClipInfo *info);
+
+/* ---- the blend (blend.c, G10 5, 6) ---- */
+
+/* x^e is read from a table over [0, 1] of this many steps, linearly interpolated. */
+#define FV_BLEND_STEPS 4096
+
+/* One frame's blend of fractal and background. */
+typedef struct FvBlend {
+    double m[9];    /* output pixel (its centre) -> the blend's canvas: the camera's inverse */
+    double off[2];  /* the blend's canvas -> the background's, less the pixel centres' 0.5 */
+    bool framed;    /* perspective: black off the quad [0, width) x [0, height) */
+    bool max_blend; /* pixel max, else the mix */
+    double alpha;
+    int width, height, cw, ch;
+    const uint16_t *canvas; /* cw x ch background values (b, or b^0.75 for the mix), and one
+                               spare value after them */
+    const uint16_t *fg;     /* the fractal's value of each log code, and one spare */
+    const double *fg075;    /* (fg / 65535)^0.75 of each log code */
+    const double *pow_e;    /* x^e at i / FV_BLEND_STEPS, i = 0..FV_BLEND_STEPS + 1 (the last
+                               repeated) */
+} FvBlend;
+
+/* Blend row y: row holds the fractal's log codes, gets the output's 16-bit values. */
+typedef void (*FvBlendRow)(const FvBlend *b, int y, uint16_t *row);
+void fv_blend_row_ref(const FvBlend *b, int y, uint16_t *row);
+/* The fastest row function this CPU has (simd false: the reference), the same bits. */
+FvBlendRow fv_blend_row_kernel(bool simd);
 
 /* ---- clips with effects (composite.c, G10) and what render.c lends them ---- */
 

@@ -6,6 +6,7 @@
 #include "fv_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 /* Frame 0 of class key with variation v, framed for width x height as the renderer does. */
 static inline void kernel_system_class(FvSystem *sys, uint64_t key, int v, int width, int height)
@@ -70,7 +71,21 @@ static inline void kernel_system_random(FvSystem *sys, FvRng *rng, int v, int wi
 static inline void kernel_warp_random(FvSystem *sys, FvRng *rng, int width, int height)
 {
     FvWarp *w = &sys->warp;
+    memset(w, 0, sizeof(*w));
     sys->warped = true;
+    if (fv_rng_int(rng, 0, 3) == 0) {
+        /* folded into a clip rectangle, part of it off the image or not */
+        w->rect = true;
+        w->clip[0] = fv_rng_uniform(rng, -0.2, 0.6) * width;
+        w->clip[1] = w->clip[0] + fv_rng_uniform(rng, 0.1, 1.0) * width;
+        w->clip[2] = fv_rng_uniform(rng, -0.2, 0.6) * height;
+        w->clip[3] = w->clip[2] + fv_rng_uniform(rng, 0.1, 1.0) * height;
+        for (int k = 0; k < 4; k++)
+            w->clip[k] = w->clip[k] < 0 ? 0 : w->clip[k];
+        w->clip[1] = w->clip[1] > width ? width : w->clip[1];
+        w->clip[3] = w->clip[3] > height ? height : w->clip[3];
+        return;
+    }
     double ang = fv_rng_uniform(rng, -FV_PI, FV_PI), k = fv_rng_uniform(rng, 0.2, 2.0);
     double flip = fv_rng_int(rng, 0, 3) == 0 ? -1 : 1;
     w->m[0] = k * cos(ang) * flip;
@@ -102,6 +117,7 @@ static inline void kernel_warp_random(FvSystem *sys, FvRng *rng, int width, int 
         q->w = fv_rng_uniform(rng, 0.2, 1.0) * width;
         q->h = fv_rng_uniform(rng, 0.2, 1.0) * height;
     }
+    fv_warp_on_world(sys, width, height);
 }
 
 #endif

@@ -17,6 +17,7 @@ static const int sizes[][2] = {{256, 256}, {64, 48}, {17, 16}, {16, 23}};
 typedef struct Stats {
     long runs[FV_NUM_KERNELS];
     long warped; /* projective warped systems checked */
+    long rect;   /* warps folded into a clip rectangle */
     uint64_t steps, far_steps; /* the far systems' reference steps, and those far out */
 } Stats;
 
@@ -120,7 +121,7 @@ static void check_system(const FvSystem *sys, uint64_t sample_key, int lane, uin
 
 static void test_kernels_bit_exact(void)
 {
-    Stats stats = {{0}, 0, 0, 0};
+    Stats stats = {{0}, 0, 0, 0, 0};
     FvRng rng;
     fv_rng_init(&rng, 0x6b65726e656c73);
     for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
@@ -155,6 +156,7 @@ static void test_kernels_bit_exact(void)
                 kernel_system_class(&sys, key, v, size[0], size[1]);
             kernel_warp_random(&sys, &rng, size[0], size[1]);
             stats.warped += sys.warp.projective;
+            stats.rect += sys.warp.rect;
             int lane = fv_rng_int(&rng, 0, FV_LANES - 1);
             uint32_t iters = (uint32_t)fv_rng_int(&rng, 100, 2000);
             check_system(&sys, key, lane, iters, size[0], size[1], &stats, "a warped system");
@@ -185,12 +187,13 @@ static void test_kernels_bit_exact(void)
                            fv_chaos_kernel_name(k));
     }
     g_assert_cmpint(stats.runs[FV_KERNEL_SCALAR], >, 0);
-    g_test_message("%ld projective warped systems", stats.warped);
-    g_assert_cmpint(stats.warped, >, FV_NUM_VARIATIONS * 4);
+    g_test_message("%ld projective warped systems, %ld clip rectangles", stats.warped, stats.rect);
+    g_assert_cmpint(stats.warped, >, FV_NUM_VARIATIONS * 3);
+    g_assert_cmpint(stats.rect, >, FV_NUM_VARIATIONS * 2);
 }
 
-/* An identity warp (G10 with every effect off) plots every point where the plain rule does:
- * the same histogram, in every kernel. */
+/* An identity warp plots every point where the plain rule does: the same histogram, in every
+ * kernel, as a clip rectangle (the frame) and as a map (the plain frame's own, no clip box). */
 static void test_identity_warp_is_plain(void)
 {
     FvRng rng;
@@ -203,7 +206,14 @@ static void test_identity_warp_is_plain(void)
         kernel_system_class(&plain, key, v, size[0], size[1]);
         warped = plain;
         warped.warped = true;
-        warped.warp = (FvWarp){.windows = 0, .m = {1, 0, 0, 0, 1, 0, 0, 0, 1}, .projective = false};
+        if (v % 2) {
+            warped.warp = (FvWarp){.rect = true, .clip = {0, size[0], 0, size[1]}};
+        } else {
+            warped.warp = (FvWarp){.m = {1, 0, 0, 0, 1, 0, 0, 0, 1}};
+            fv_warp_on_world(&warped, size[0], size[1]);
+            warped.warp.clip[0] = warped.warp.clip[2] = -INFINITY;
+            warped.warp.clip[1] = warped.warp.clip[3] = INFINITY;
+        }
         for (int k = -1; k < FV_NUM_KERNELS; k++) {
             FvLaneKernel f = k < 0 ? fv_chaos_lane_ref : fv_chaos_kernel(k, v);
             if (!f)
