@@ -380,6 +380,7 @@ int fv_composite_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
     info.normalization = s->normalization;
     info.first_frame = 0;
     info.frames_held = (unsigned)frames;
+    info.augment_seed = s->augment_seed;
     info.effects = *fx;
     out->info = info;
     out->effects = true;

@@ -11,6 +11,8 @@
 #include "fvmath.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +86,71 @@ int fv_effects_to_string(uint32_t effects, char *buf, size_t size)
     }
     if (n == 0)
         n = snprintf(buf, size, "none");
+    return n;
+}
+
+/* Append printf-style text at *n of buf (size bytes), counting what does not fit. */
+static void put(char *buf, size_t size, int *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void put(char *buf, size_t size, int *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t at = (size_t)*n < size ? (size_t)*n : size;
+    int k = vsnprintf(buf ? buf + at : NULL, buf ? size - at : 0, fmt, ap);
+    va_end(ap);
+    *n += k > 0 ? k : 0;
+}
+
+static void put_pan(char *buf, size_t size, int *n, const char *key, const FvPan *p)
+{
+    put(buf, size, n, " %s=%.4g,%.4g,%u,%u", key, p->angle, p->speed, p->start, p->frames);
+}
+
+int fv_effects_describe(const FvEffectsInfo *e, char *buf, size_t size)
+{
+    int n = 0;
+    char names[256];
+    fv_effects_to_string(e->applied, names, sizeof(names));
+    if (buf && size)
+        buf[0] = '\0';
+    put(buf, size, &n, "effects=%s", names);
+    if (e->applied & FV_EFFECT_STATIC_BACKGROUND)
+        put(buf, size, &n, " background=%" PRIu64 ":%u,%" PRIu64 ":%u crop=%.4g,%.4g,%.4g,%.4g",
+            e->background_clip[0], e->background_frame[0], e->background_clip[1],
+            e->background_frame[1], e->crop[0], e->crop[1], e->crop[2], e->crop[3]);
+    if (e->applied & FV_EFFECT_DYNAMIC_BACKGROUND)
+        put(buf, size, &n, " background=%" PRIu64 ":%u-%u", e->background_clip[0],
+            e->background_frame[0], e->background_frame[0] + e->background_frame[1] - 1);
+    if (e->applied & FV_EFFECT_BACKGROUND_PAN)
+        put_pan(buf, size, &n, "background-pan", &e->background_pan);
+    if (e->applied & (FV_EFFECT_STATIC_BACKGROUND | FV_EFFECT_DYNAMIC_BACKGROUND)) {
+        if (e->blend_max)
+            put(buf, size, &n, " blend=max");
+        else
+            put(buf, size, &n, " blend=mix,%.4g,%.4g", e->blend_alpha, e->blend_exponent);
+    }
+    if (e->applied & FV_EFFECT_SCALE)
+        put(buf, size, &n, " scale=%.4g,%.4g position=%.4g,%.4g", e->scale[0], e->scale[1],
+            e->position[0], e->position[1]);
+    if (e->applied & FV_EFFECT_CLONES)
+        put(buf, size, &n, " clone=%.4g,%.4g,%s,%.4g,%d", e->clone_position[0],
+            e->clone_position[1], e->clone_flip ? "flip" : "noflip", e->clone_angle,
+            e->clone_shift);
+    if (e->applied & FV_EFFECT_FOREGROUND_SHIFT)
+        put_pan(buf, size, &n, "foreground-shift", &e->foreground_shift);
+    if (e->applied & FV_EFFECT_PERSPECTIVE) {
+        put(buf, size, &n, " perspective=");
+        for (int i = 0; i < 8; i++)
+            put(buf, size, &n, "%s%.4g", i ? "," : "", e->perspective[i]);
+    }
+    if (e->applied & FV_EFFECT_CAMERA_PAN)
+        put_pan(buf, size, &n, "camera-pan", &e->camera_pan);
+    if (e->applied & FV_EFFECT_ZOOM)
+        put(buf, size, &n, " zoom=%s,%.4g,%u,%u", e->zoom_out ? "out" : "in", e->zoom_rate,
+            e->zoom_start, e->zoom_frames);
+    if (e->applied & FV_EFFECT_SHAKE)
+        put(buf, size, &n, " shake=%.4g", e->shake_amplitude);
     return n;
 }
 
@@ -187,8 +254,8 @@ void fv_effects_plan(const FvSettings *s, uint64_t clip_index, int frames, FvEff
     plan->frames = T;
     plan->width = W;
     plan->height = H;
-    info->zoom_out = 0;
     const uint32_t e = s->effects;
+    info->asked = e;
     if (!(e & (FV_EFFECTS_ALL | FV_EFFECT_PAPER)))
         return;
     const uint64_t base = fv_key(fv_sample_key(s, clip_index), TAG_AUGMENT, s->augment_seed);

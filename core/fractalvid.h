@@ -138,6 +138,7 @@ typedef struct FvPan {
 /* The effects a clip got and their drawn values (G10), for labels. Positions and sizes are
  * fractions of the frame (x of its width, y of its height). */
 typedef struct FvEffectsInfo {
+    uint32_t asked;   /* FV_EFFECT_* of the settings (FvSettings.effects) */
     uint32_t applied; /* FV_EFFECT_* of this clip; 0 for a plain clip */
     /* background: clips of the unlabeled stream of the same class-seed and seed (for an
      * unlabeled stream, other clips of itself); static: the max of frame background_frame[i]
@@ -173,6 +174,12 @@ typedef struct FvEffectsInfo {
     double shake_amplitude;  /* standard deviation of the shake, fraction of the frame */
 } FvEffectsInfo;
 
+/* The effects of info as text: space-separated key=value labels ("effects=scale+zoom
+ * scale=0.54,0.81 ..."; "effects=none" for a plain clip), numbers as fractions of the frame,
+ * angles in radians (the clone's in degrees), into buf; returns the length it needs, as
+ * snprintf. */
+int fv_effects_describe(const FvEffectsInfo *info, char *buf, size_t size);
+
 /* One frame's effect values (G10), for labels: how far each motion has moved the picture. */
 typedef struct FvEffectsFrame {
     double foreground_shift[2]; /* pixels */
@@ -206,7 +213,8 @@ typedef struct FvClipInfo {
     /* the frames held: first_frame .. first_frame + frames_held - 1; every frame after
      * fv_render_clip, one after fv_render_frame */
     unsigned first_frame, frames_held;
-    FvEffectsInfo effects;     /* G10; effects.applied == 0 for a plain clip */
+    uint64_t augment_seed;
+    FvEffectsInfo effects; /* G10; effects.applied == 0 for a plain clip */
 } FvClipInfo;
 
 /* A rendering context: a pool of threads and scratch memory. Not thread-safe itself. */

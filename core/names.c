@@ -106,6 +106,8 @@ int fv_settings_validate(const FvSettings *s, const char **field)
         bad = "height";
     else if ((int)s->normalization < 0 || (int)s->normalization >= FV_NUM_NORMALIZATIONS)
         bad = "normalization";
+    else if (s->effects & ~(uint32_t)(FV_EFFECTS_ALL | FV_EFFECT_PAPER))
+        bad = "effects";
     if (field)
         *field = bad;
     return bad ? -EINVAL : 0;

@@ -996,6 +996,7 @@ static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index
         .class_id = s->class_id,
         .class_seed = s->class_seed,
         .seed = s->seed,
+        .augment_seed = s->augment_seed,
         .clip_index = clip_index,
         .class_key = class_key,
         .motion = s->motion,

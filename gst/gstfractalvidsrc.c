@@ -65,6 +65,8 @@ GST_DEBUG_CATEGORY_STATIC(gst_fractal_vid_src_debug);
 #define DEFAULT_NUM_CLIPS -1
 #define DEFAULT_FIRST_CLIP 0
 #define DEFAULT_DENSITY FV_DEFAULT_DENSITY
+#define DEFAULT_EFFECTS 0
+#define DEFAULT_AUGMENT_SEED 0
 #define DEFAULT_THREADS 0
 #define MAX_THREADS FV_MAX_THREADS
 #define DEFAULT_IS_LIVE FALSE
@@ -109,6 +111,8 @@ enum {
     PROP_NUM_CLIPS,
     PROP_FIRST_CLIP,
     PROP_DENSITY,
+    PROP_EFFECTS,
+    PROP_AUGMENT_SEED,
     PROP_THREADS,
     PROP_IS_LIVE,
     PROP_TIMESTAMP_OFFSET,
@@ -127,6 +131,8 @@ static const gchar *const uri_keys[] = {"class",
                                         "first-clip",
                                         "density",
                                         "normalization",
+                                        "effects",
+                                        "augment-seed",
                                         "threads",
                                         "is-live",
                                         "adaptive-density",
@@ -152,6 +158,8 @@ struct _GstFractalVidSrc {
     gint num_clips;
     guint64 first_clip;
     gdouble density;
+    guint effects;
+    guint64 augment_seed;
     guint threads;
     gint64 timestamp_offset;
     FvNormalization normalization;
@@ -302,6 +310,40 @@ GType gst_fractal_vid_src_normalization_get_type(void)
     return type;
 }
 
+GType gst_fractal_vid_src_effects_get_type(void)
+{
+    static GType type = 0;
+    static const gchar *const descriptions[FV_NUM_EFFECTS] = {
+        "Static background: the max of two frames of other clips, a resized crop, held still",
+        "Dynamic background: another clip replayed by a random walk over a few of its frames",
+        "Background pan: the static background pans (implies static-background)",
+        "Scale: the fractal resized per axis, 0.3..1, and placed at random",
+        "Clones: a second copy, flipped, rotated, shifted in time (both copies 0.2..0.7)",
+        "Foreground shift: the fractal pans",
+        "Perspective: the frame seen at an angle, each corner moved inward",
+        "Camera pan: the whole picture pans",
+        "Zoom: the camera zooms in or out",
+        "Shake: the camera shakes",
+        "The paper's mix: every effect not named, at the paper's probability",
+    };
+
+    if (g_once_init_enter(&type)) {
+        /* Nicks are the core's names, so the flags never disagree with the renderer or the
+         * command line. Registered types live as long as the process. */
+        GFlagsValue *values = g_new0(GFlagsValue, FV_NUM_EFFECTS + 1);
+        GType t;
+
+        for (gint b = 0; b < FV_NUM_EFFECTS; b++) {
+            values[b].value = 1u << b;
+            values[b].value_name = descriptions[b];
+            values[b].value_nick = fv_effect_name(b);
+        }
+        t = g_flags_register_static("GstFractalVidSrcEffects", values);
+        g_once_init_leave(&type, t);
+    }
+    return type;
+}
+
 /* ---- settings and the frame map ---- */
 
 /* The core's settings of the current properties and size. Called with the object lock. */
@@ -319,6 +361,8 @@ static void gst_fractal_vid_src_snapshot_locked(GstFractalVidSrc *src, FvSetting
     if (src->adaptive_density && src->live_density > 0)
         s->density = MIN(s->density, src->live_density);
     s->normalization = src->normalization;
+    s->effects = src->effects;
+    s->augment_seed = src->augment_seed;
     s->width = src->have_info ? GST_VIDEO_INFO_WIDTH(&src->info) : DEFAULT_WIDTH;
     s->height = src->have_info ? GST_VIDEO_INFO_HEIGHT(&src->info) : DEFAULT_HEIGHT;
 }
@@ -555,6 +599,8 @@ static gboolean gst_fractal_vid_src_is_render_property(guint prop_id)
     case PROP_DENSITY:
     case PROP_NORMALIZATION:
     case PROP_ADAPTIVE_DENSITY:
+    case PROP_EFFECTS:
+    case PROP_AUGMENT_SEED:
         return TRUE;
     default:
         return FALSE;
@@ -598,6 +644,12 @@ static void gst_fractal_vid_src_set_property(GObject *object, guint prop_id, con
         break;
     case PROP_DENSITY:
         src->density = g_value_get_double(value);
+        break;
+    case PROP_EFFECTS:
+        src->effects = g_value_get_flags(value);
+        break;
+    case PROP_AUGMENT_SEED:
+        src->augment_seed = g_value_get_uint64(value);
         break;
     case PROP_THREADS:
         src->threads = g_value_get_uint(value);
@@ -676,6 +728,12 @@ static void gst_fractal_vid_src_get_property(GObject *object, guint prop_id, GVa
         break;
     case PROP_DENSITY:
         g_value_set_double(value, src->density);
+        break;
+    case PROP_EFFECTS:
+        g_value_set_flags(value, src->effects);
+        break;
+    case PROP_AUGMENT_SEED:
+        g_value_set_uint64(value, src->augment_seed);
         break;
     case PROP_THREADS:
         g_value_set_uint(value, src->threads);
@@ -1369,6 +1427,19 @@ static void gst_fractal_vid_src_send_tags(GstFractalVidSrc *src, const FvClipInf
         ci->frames, ci->width, ci->height, fv_normalization_name(ci->normalization), density,
         FV_GENERATOR_VERSION);
 
+    if (ci->effects.asked) {
+        /* the effects the clip got and their drawn values (G10) */
+        gint need = fv_effects_describe(&ci->effects, NULL, 0);
+        gchar *effects = g_malloc(need + 1);
+        gchar *with;
+
+        fv_effects_describe(&ci->effects, effects, need + 1);
+        with = g_strdup_printf("%s augment-seed=%" G_GUINT64_FORMAT " %s", comment,
+                               (guint64)ci->augment_seed, effects);
+        g_free(comment);
+        g_free(effects);
+        comment = with;
+    }
     gst_tag_list_add(tags, GST_TAG_MERGE_REPLACE, GST_TAG_TITLE, title, GST_TAG_COMMENT, comment,
                      NULL);
     gst_tag_list_set_scope(tags, GST_TAG_SCOPE_GLOBAL);
@@ -1947,7 +2018,7 @@ static GstFlowReturn gst_fractal_vid_src_fill(GstPushSrc *psrc, GstBuffer *buffe
                                       : GST_CLOCK_TIME_NONE;
     GST_BUFFER_OFFSET(buffer) = src->frame;
     GST_BUFFER_OFFSET_END(buffer) = src->frame + 1;
-    gst_fractal_vid_meta_add(buffer, fv_clip_info(src->clip), src->loaded_settings.density,
+    gst_fractal_vid_meta_add(buffer, src->clip, src->loaded_settings.density,
                              src->frame_in_clip, src->frame);
     src->processed++;
 
@@ -2280,6 +2351,22 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
                           GST_TYPE_FRACTAL_VID_SRC_NORMALIZATION, DEFAULT_NORMALIZATION,
                           flags | GST_PARAM_MUTABLE_PLAYING));
     g_object_class_install_property(
+        gobject_class, PROP_EFFECTS,
+        g_param_spec_flags(
+            "effects", "Effects",
+            "The paper's emulation of real video (G10), rendered into the clips: each effect named "
+            "is applied to every clip; paper applies every other one at the paper's probability "
+            "(e.g. effects=paper, effects=zoom+shake). Labels: tags and meta. Default: none, the "
+            "paper's plain clips",
+            GST_TYPE_FRACTAL_VID_SRC_EFFECTS, DEFAULT_EFFECTS, flags | GST_PARAM_MUTABLE_PLAYING));
+    g_object_class_install_property(
+        gobject_class, PROP_AUGMENT_SEED,
+        g_param_spec_uint64("augment-seed", "Augment seed",
+                            "Draws the effects anew (a new value each training epoch) while the "
+                            "plain clip (class, sample, framing) stays the same",
+                            0, G_MAXUINT64, DEFAULT_AUGMENT_SEED,
+                            flags | GST_PARAM_MUTABLE_PLAYING));
+    g_object_class_install_property(
         gobject_class, PROP_THREADS,
         g_param_spec_uint("threads", "Threads",
                           "Rendering threads; 0: one per core (pixels do not depend on it)", 0,
@@ -2336,6 +2423,7 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
     gst_type_mark_as_plugin_api(GST_TYPE_FRACTAL_VID_SRC_MOTION, 0);
     gst_type_mark_as_plugin_api(GST_TYPE_FRACTAL_VID_SRC_VARIATION, 0);
     gst_type_mark_as_plugin_api(GST_TYPE_FRACTAL_VID_SRC_NORMALIZATION, 0);
+    gst_type_mark_as_plugin_api(GST_TYPE_FRACTAL_VID_SRC_EFFECTS, 0);
 }
 
 static void gst_fractal_vid_src_init(GstFractalVidSrc *src)
@@ -2349,6 +2437,8 @@ static void gst_fractal_vid_src_init(GstFractalVidSrc *src)
     src->num_clips = DEFAULT_NUM_CLIPS;
     src->first_clip = DEFAULT_FIRST_CLIP;
     src->density = DEFAULT_DENSITY;
+    src->effects = DEFAULT_EFFECTS;
+    src->augment_seed = DEFAULT_AUGMENT_SEED;
     src->threads = DEFAULT_THREADS;
     src->timestamp_offset = DEFAULT_TIMESTAMP_OFFSET;
     src->normalization = DEFAULT_NORMALIZATION;

@@ -19,6 +19,9 @@ GType gst_fractal_vid_src_motion_get_type(void);
 GType gst_fractal_vid_src_variation_get_type(void);
 #define GST_TYPE_FRACTAL_VID_SRC_NORMALIZATION (gst_fractal_vid_src_normalization_get_type())
 GType gst_fractal_vid_src_normalization_get_type(void);
+/* The flags type of the effects property (registered, plugin API). */
+#define GST_TYPE_FRACTAL_VID_SRC_EFFECTS (gst_fractal_vid_src_effects_get_type())
+GType gst_fractal_vid_src_effects_get_type(void);
 
 GST_ELEMENT_REGISTER_DECLARE(fractalvidsrc);
 

@@ -57,6 +57,13 @@ static gchar *describe_values(GParamSpec *pspec)
         return g_strdup_printf("N or N/D, from %d/%d to %d/%d", p->min_num, p->min_den, p->max_num,
                                p->max_den);
     }
+    if (G_IS_PARAM_SPEC_FLAGS(pspec)) {
+        GFlagsClass *klass = G_PARAM_SPEC_FLAGS(pspec)->flags_class;
+        GString *names = g_string_new("names joined by + from ");
+        for (guint i = 0; i < klass->n_values; i++)
+            g_string_append_printf(names, "%s%s", i ? ", " : "", klass->values[i].value_nick);
+        return g_string_free(names, FALSE);
+    }
     return g_strdup("a valid value");
 }
 
@@ -71,6 +78,24 @@ static gboolean parse_typed(GParamSpec *pspec, const gchar *text, GValue *value)
     gdouble d;
     gint b;
 
+    if (G_TYPE_IS_FLAGS(type)) {
+        /* names joined by '+', each a flag's name: no numbers, no spaces */
+        GFlagsClass *klass = G_PARAM_SPEC_FLAGS(pspec)->flags_class;
+        gchar **names = g_strsplit(text, "+", -1);
+        guint flags = 0;
+        gboolean ok = names[0] != NULL;
+        for (gchar **n = names; ok && *n; n++) {
+            GFlagsValue *v = g_flags_get_value_by_nick(klass, *n);
+            if (v)
+                flags |= v->value;
+            else
+                ok = FALSE;
+        }
+        g_strfreev(names);
+        if (ok)
+            g_value_set_flags(value, flags);
+        return ok;
+    }
     if (G_TYPE_IS_ENUM(type)) {
         /* names only: a number would pick a value by its C value, not its name */
         GEnumValue *v = g_enum_get_value_by_nick(G_PARAM_SPEC_ENUM(pspec)->enum_class, text);

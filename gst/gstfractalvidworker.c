@@ -58,7 +58,8 @@ gboolean gst_fractal_vid_settings_equal(const FvSettings *a, const FvSettings *b
     return a->class_id == b->class_id && a->class_seed == b->class_seed && a->seed == b->seed &&
            a->motion == b->motion && a->variation == b->variation &&
            a->clip_frames == b->clip_frames && a->density == b->density && a->width == b->width &&
-           a->height == b->height && a->normalization == b->normalization;
+           a->height == b->height && a->normalization == b->normalization &&
+           a->effects == b->effects && a->augment_seed == b->augment_seed;
 }
 
 static gboolean clip_key_equal(const ClipKey *key, const FvSettings *settings, guint64 clip_index,

@@ -46,6 +46,7 @@ typedef struct RenderOptions {
     char *output; /* G_OPTION_ARG_FILENAME: allocated by GLib, freed by main() */
     gboolean quiet;
     gboolean list_variations;
+    gboolean list_effects;
     gboolean version;
 } RenderOptions;
 
@@ -223,6 +224,29 @@ static gboolean on_fps(const gchar *option, const gchar *value, gpointer data, G
     return TRUE;
 }
 
+static gboolean on_effects(const gchar *option, const gchar *value, gpointer data, GError **error)
+{
+    RenderOptions *o = data;
+    if (fv_effects_from_string(value, &o->settings.effects, NULL) == 0)
+        return TRUE;
+    GString *allowed = g_string_new("names joined by + or , from: none");
+    for (int b = 0; b < FV_NUM_EFFECTS; b++)
+        g_string_append_printf(allowed, ", %s", fv_effect_name(b));
+    bad_value(error, option, value, allowed->str);
+    g_string_free(allowed, TRUE);
+    return FALSE;
+}
+
+static gboolean on_augment_seed(const gchar *option, const gchar *value, gpointer data,
+                                GError **error)
+{
+    RenderOptions *o = data;
+    if (!parse_u64(value, 0, G_MAXUINT64, &o->settings.augment_seed))
+        return bad_value(error, option, value,
+                         "an unsigned 64-bit integer (0..18446744073709551615)");
+    return TRUE;
+}
+
 /* The option that sets a FvSettings field, so validation errors speak the CLI's language. */
 static const char *option_for_field(const char *field)
 {
@@ -232,7 +256,7 @@ static const char *option_for_field(const char *field)
         {"class", "--class"},         {"motion", "--motion"},
         {"variation", "--variation"}, {"clip-frames", "--frames"},
         {"density", "--density"},     {"width", "--size"},
-        {"height", "--size"},
+        {"height", "--size"},         {"effects", "--effects"},
     };
     for (size_t i = 0; field && i < G_N_ELEMENTS(map); i++)
         if (strcmp(map[i].field, field) == 0)
@@ -268,6 +292,12 @@ static GOptionContext *make_option_context(RenderOptions *o)
          "N"},
         {"density", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_density,
          "Plotted points per pixel per frame (default 14.26, the paper's)", "D"},
+        {"effects", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_effects,
+         "Emulation of real video (G10): effect names joined by + or , (see --list-effects); "
+         "paper = every effect at the paper's probability (default none)",
+         "LIST"},
+        {"augment-seed", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_augment_seed,
+         "Draws the effects anew; the plain clip stays the same (default 0)", "S"},
         {"fps", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_fps,
          "Frame rate written in the y4m header (default 12/1)", "N/D"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
@@ -276,6 +306,8 @@ static GOptionContext *make_option_context(RenderOptions *o)
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No per-clip summary on stderr", NULL},
         {"list-variations", 0, 0, G_OPTION_ARG_NONE, &o->list_variations,
          "Print the accepted --variation names, one per line, and exit", NULL},
+        {"list-effects", 0, 0, G_OPTION_ARG_NONE, &o->list_effects,
+         "Print the accepted --effects names, one per line, and exit", NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the versions and exit", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -296,6 +328,7 @@ static GOptionContext *make_option_context(RenderOptions *o)
              "  fractalvid-render --class -1 --clips 100 --seed 1 -o - | ffmpeg -i - out.mp4\n"
              "  fractalvid-render --variation horseshoe --motion static --frames 1 -o still.y4m\n"
              "  fractalvid-render --size 64x64 --frames 3 --threads 1 -o frames.md5\n"
+             "  fractalvid-render --class -1 --clips 8 --effects paper --augment-seed 1 -o real.y4m\n"
              "\n"
              "Values: decimal integers (no +, spaces or hex), decimal numbers (0.5, 1e3), names;\n"
              "the same grammar as fractal:// URIs.\n"
@@ -536,11 +569,13 @@ static void print_clip_summary(const FvClipInfo *info, double ms)
     /* Share of plotted points inside the picture: how well framing (G7) did. */
     const double plotted = (double)info->points_per_frame * info->frames;
     const double kept = plotted > 0 ? 100.0 * (double)info->points_kept / plotted : 0.0;
+    char effects[256];
+    fv_effects_to_string(info->effects.applied, effects, sizeof(effects));
     g_printerr(" clip %" PRIu64 ": %u frames, %u maps, variation %s, %s motion, %u redraws, "
-               "%.1f%% points kept, %.1f ms\n",
+               "%.1f%% points kept, effects %s, %.1f ms\n",
                info->clip_index, info->frames, info->num_maps, variation ? variation : "?",
                fv_motion_name(info->motion) ? fv_motion_name(info->motion) : "?", info->redraws,
-               kept, ms);
+               kept, effects, ms);
 }
 
 /* Render and write clips first..first+count-1 (or on and on: count -1), one at a time. Clip
@@ -663,6 +698,14 @@ int main(int argc, char **argv)
         g_print("%s\n", fv_variation_name(FV_VARIATION_AUTO));
         for (int i = 0; i < FV_NUM_VARIATIONS; i++)
             g_print("%s\n", fv_variation_name(i));
+        g_free(o.output);
+        return EXIT_SUCCESS;
+    }
+
+    if (o.list_effects) {
+        g_print("none\n");
+        for (int b = 0; b < FV_NUM_EFFECTS; b++)
+            g_print("%s\n", fv_effect_name(b));
         g_free(o.output);
         return EXIT_SUCCESS;
     }
