@@ -389,6 +389,16 @@ void fv_effects_plan(const FvSettings *s, uint64_t clip_index, int frames, FvEff
 #undef STREAM
 }
 
+int fv_effects_draw(const FvSettings *s, uint64_t clip_index, FvEffectsInfo *out)
+{
+    if (!out || fv_settings_validate(s, NULL))
+        return -EINVAL;
+    FvEffectsPlan plan;
+    fv_effects_plan(s, clip_index, (int)fv_clip_frame_count(s, clip_index), &plan);
+    *out = plan.info;
+    return 0;
+}
+
 /* ---- per frame ---- */
 
 static double raw_shake(const FvShakeAxis *x, int t)
@@ -458,9 +468,12 @@ int fv_effects_frames(FvEffectsPlan *plan, FvEffectsFrame *out)
                 var += d * d;
             }
             double sd = T > 1 ? sqrt(var / (T - 1)) : 0;
+            /* about the camera's mean position: the picture moves against the seed's window
+             * offset */
+            int centre = sd > 0 ? (int)floor(mean * x->target / sd + 0.5) : 0;
             for (int t = 0; t < T; t++) {
-                /* the picture moves against the seed's window offset */
                 int s = sd > 0 ? (int)floor(raw_shake(x, t) * x->target / sd + 0.5) : 0;
+                s -= centre;
                 out[t].shake[a] = -s;
                 plan->shake_lo[a] = t == 0 || -s < plan->shake_lo[a] ? -s : plan->shake_lo[a];
                 plan->shake_hi[a] = t == 0 || -s > plan->shake_hi[a] ? -s : plan->shake_hi[a];

@@ -174,6 +174,10 @@ typedef struct FvEffectsInfo {
     double shake_amplitude;  /* standard deviation of the shake, fraction of the frame */
 } FvEffectsInfo;
 
+/* The effects clip clip_index of s gets (G10), without rendering it: what fv_clip_info gives
+ * after fv_render_clip (its effects field). 0, or -EINVAL on bad settings. */
+int fv_effects_draw(const FvSettings *s, uint64_t clip_index, FvEffectsInfo *out);
+
 /* The effects of info as text: space-separated key=value labels ("effects=scale+zoom
  * scale=0.54,0.81 ..."; "effects=none" for a plain clip), numbers as fractions of the frame,
  * angles in radians (the clone's in degrees), into buf; returns the length it needs, as
