@@ -283,6 +283,20 @@ static gchar *format_value(const GValue *value)
         g_type_class_unref(klass);
         return text;
     }
+    if (G_VALUE_HOLDS_FLAGS(value)) {
+        /* nicks joined by '+', as parse_value reads them back ("none" for no flag) */
+        GFlagsClass *klass = g_type_class_ref(G_VALUE_TYPE(value));
+        guint flags = g_value_get_flags(value);
+        GString *text = g_string_new(NULL);
+        for (guint i = 0; i < klass->n_values; i++)
+            if (klass->values[i].value && (flags & klass->values[i].value) == klass->values[i].value)
+                g_string_append_printf(text, "%s%s", text->len ? "+" : "",
+                                       klass->values[i].value_nick);
+        g_type_class_unref(klass);
+        if (!text->len)
+            g_string_append(text, "0");
+        return g_string_free(text, FALSE);
+    }
     if (G_VALUE_HOLDS_DOUBLE(value)) {
         gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
         return g_strdup(g_ascii_dtostr(buf, sizeof buf, g_value_get_double(value)));
