@@ -56,7 +56,8 @@ static inline void blend_pixel(const FvBlend *b, int x, double rx, double ry, do
             return;
         }
     }
-    uint32_t bg = sample(b->canvas, b->cw, b->ch, qx + b->off[0], qy + b->off[1]);
+    uint32_t bg = sample(b->canvas, b->cw, b->ch, qx * b->scale + b->off[0],
+                         qy * b->scale + b->off[1]);
     const uint16_t code = row[x];
     if (b->max_blend)
         row[x] = b->fg[code] > bg ? b->fg[code] : (uint16_t)bg;
@@ -96,6 +97,7 @@ AVX2 static void blend_row_avx2(const FvBlend *b, int y, uint16_t *row)
     const __m256d fw = _mm256_set1_pd(b->width), fh = _mm256_set1_pd(b->height);
     const __m256d cwd = _mm256_set1_pd(b->cw), chd = _mm256_set1_pd(b->ch);
     const __m256d offx = _mm256_set1_pd(b->off[0]), offy = _mm256_set1_pd(b->off[1]);
+    const __m256d scale = _mm256_set1_pd(b->scale);
     const __m256d k256 = _mm256_set1_pd(256), inv = _mm256_set1_pd(1.0 / 65535);
     const __m256d a1 = _mm256_set1_pd(1 - b->alpha), a = _mm256_set1_pd(b->alpha);
     const __m256d steps = _mm256_set1_pd(FV_BLEND_STEPS), full = _mm256_set1_pd(65535),
@@ -124,7 +126,8 @@ AVX2 static void blend_row_avx2(const FvBlend *b, int y, uint16_t *row)
             qy = _mm256_and_pd(qy, keep);
         }
         /* sample(): clamped to [-1, size] as bx < -1 ? -1 : bx > size ? size : bx */
-        __m256d bx = _mm256_add_pd(qx, offx), by = _mm256_add_pd(qy, offy);
+        __m256d bx = _mm256_add_pd(_mm256_mul_pd(qx, scale), offx);
+        __m256d by = _mm256_add_pd(_mm256_mul_pd(qy, scale), offy);
         bx = _mm256_blendv_pd(bx, minus1, _mm256_cmp_pd(bx, minus1, _CMP_LT_OQ));
         bx = _mm256_blendv_pd(bx, cwd, _mm256_cmp_pd(bx, cwd, _CMP_GT_OQ));
         by = _mm256_blendv_pd(by, minus1, _mm256_cmp_pd(by, minus1, _CMP_LT_OQ));

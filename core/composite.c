@@ -215,8 +215,8 @@ static void blend_task(void *ctx, int task, int thread)
     }
     double off[2];
     fv_effects_background_offset(job->plan, t, off);
-    b.off[0] = off[0] - 0.5; /* to the canvas's pixel centres */
-    b.off[1] = off[1] - 0.5;
+    b.off[0] = off[0] * b.scale - 0.5; /* to the canvas's pixel centres */
+    b.off[1] = off[1] * b.scale - 0.5;
     if (job->slot)
         b.canvas += (size_t)job->slot[t] * b.cw * b.ch;
     for (int y = y0; y < y1; y++)
@@ -232,7 +232,7 @@ static bool use_simd(void)
 
 static int blend(FvRenderer *r, FvComposite *c, const FvEffectsPlan *plan,
                  const FvEffectsFrame *ef, FvClip *out, uint16_t max_code, int cw, int ch,
-                 int canvases, bool dynamic)
+                 double scale, int canvases, bool dynamic)
 {
     const FvEffectsInfo *info = &plan->info;
     if (!c->pow075) {
@@ -268,6 +268,7 @@ static int blend(FvRenderer *r, FvComposite *c, const FvEffectsPlan *plan,
         .framed = (info->applied & FV_EFFECT_PERSPECTIVE) != 0,
         .max_blend = info->blend_max != 0,
         .alpha = info->blend_alpha,
+        .scale = scale,
         .width = plan->width,
         .height = plan->height,
         .cw = cw,
@@ -324,14 +325,15 @@ int fv_composite_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
     /* its frames through their warps, and the clone's (G10 2-4, 6-9) */
     const uint16_t *lut = fv_render_log_table(r);
     uint16_t max_code = 0;
-    uint64_t kept = 0;
+    uint64_t kept = 0, plotted = 0;
     for (int t = 0; t < frames; t++) {
         for (int copy = 0; copy < (fx->applied & FV_EFFECT_CLONES ? 2 : 1); copy++) {
             FvSystem sys = c->systems[copy ? (int)ef[t].clone_frame : t];
             double area = fv_effects_warp(&plan, &ef[t], t, copy == 1, &sys);
             uint64_t inside;
-            const uint32_t *counts =
-                fv_render_counts(r, &sys, sample_key, points_iters(s, area), W, H, &inside);
+            const uint32_t iters = points_iters(s, area);
+            const uint32_t *counts = fv_render_counts(r, &sys, sample_key, iters, W, H, &inside);
+            plotted += (uint64_t)iters * FV_WALKERS;
             if (fv_render_cancelled(r))
                 return -ECANCELED;
             kept += inside;
@@ -344,6 +346,7 @@ int fv_composite_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
     const bool dynamic = fx->applied & FV_EFFECT_DYNAMIC_BACKGROUND;
     if (fx->applied & (FV_EFFECT_STATIC_BACKGROUND | FV_EFFECT_DYNAMIC_BACKGROUND)) {
         int cw = W, ch = H, canvases = 1;
+        double scale = 1;
         if (dynamic) {
             size_t need = (size_t)frames + 2 * (size_t)fx->background_frame[1];
             err = grow((void **)&c->slot_of_frame, &c->slots_cap, need, sizeof(int));
@@ -351,13 +354,13 @@ int fv_composite_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
                 err = dynamic_background(r, c, s, &plan, ef, frames, &canvases);
         } else {
             double tr[4];
-            fv_effects_background_canvas(&plan, &cw, &ch, tr);
+            fv_effects_background_canvas(&plan, &cw, &ch, tr, &scale);
             err = grow((void **)&c->canvas, &c->canvas_cap, (size_t)cw * ch + 1, sizeof(uint16_t));
             if (!err)
                 err = static_background(r, c, s, &plan, cw, ch, tr);
         }
         if (!err)
-            err = blend(r, c, &plan, ef, out, max_code, cw, ch, canvases, dynamic);
+            err = blend(r, c, &plan, ef, out, max_code, cw, ch, scale, canvases, dynamic);
         if (err)
             return err;
         out->linear = true;
@@ -374,7 +377,8 @@ int fv_composite_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
     info.motion = s->motion;
     info.width = s->width;
     info.height = s->height;
-    info.points_per_frame = (uint64_t)points_iters(s, 1.0) * FV_WALKERS;
+    /* on average: each frame plots as many points as its warp magnifies it */
+    info.points_per_frame = plotted / (uint64_t)frames;
     info.points_kept = kept;
     info.max_count = max_code ? (uint32_t)(fv_exp(max_code / FV_LOG_SCALE) - 0.5) : 0;
     info.normalization = s->normalization;

@@ -28,6 +28,8 @@ enum {
 /* The seed's training clips (G10): their shake frequencies are per frame of 8 frames. */
 #define SEED_FRAMES 8.0
 #define SEED_RES 112.0
+/* Frames a dynamic background's window holds at most (T / 4 of a clip of T frames). */
+#define MAX_WINDOW 64
 
 /* ---- names ---- */
 
@@ -295,6 +297,8 @@ void fv_effects_plan(const FvSettings *s, uint64_t clip_index, int frames, FvEff
             info->background_clip[0] = background_clip(s, clip_index, &rng);
             int tj = (int)fv_clip_frame_count(&bgs, info->background_clip[0]);
             int window = fv_rng_int(&rng, 2, T / 4 > 2 ? T / 4 : 2);
+            if (window > MAX_WINDOW) /* its frames are held at once: bounded for long clips */
+                window = MAX_WINDOW;
             if (window > tj)
                 window = tj;
             info->background_frame[0] = (unsigned)fv_rng_int(&rng, 0, tj - window);
@@ -748,17 +752,24 @@ void fv_effects_background_offset(const FvEffectsPlan *plan, int t, double off[2
     }
 }
 
+/* The static background's canvas holds at most this many pixels, or the frame's: a pan's
+ * enlargement of a large frame is drawn at the frame's resolution (and interpolated). */
+#define CANVAS_MAX_PIXELS (1 << 21)
+
 void fv_effects_background_canvas(const FvEffectsPlan *plan, int *width, int *height,
-                                  double transform[4])
+                                  double transform[4], double *scale)
 {
     const FvEffectsInfo *info = &plan->info;
     const int W = plan->width, H = plan->height;
+    const double frame = (double)W * H, limit = frame > CANVAS_MAX_PIXELS ? frame : CANVAS_MAX_PIXELS;
     double k = info->applied & FV_EFFECT_BACKGROUND_PAN ? info->background_pan.enlarge : 1;
-    *width = (int)ceil(k * W);
-    *height = (int)ceil(k * H);
+    double cs = k * k * frame > limit ? sqrt(limit / (k * k * frame)) : 1;
+    *scale = cs;
+    *width = (int)ceil(cs * k * W);
+    *height = (int)ceil(cs * k * H);
     if (info->applied & FV_EFFECT_STATIC_BACKGROUND) {
         /* the crop, resized to the frame, enlarged for the pan: canvas = s (p - crop corner) */
-        double sx = k / info->crop[2], sy = k / info->crop[3];
+        double sx = cs * k / info->crop[2], sy = cs * k / info->crop[3];
         transform[0] = sx;
         transform[1] = -sx * info->crop[0] * W;
         transform[2] = sy;

@@ -208,7 +208,7 @@ typedef struct FvClipInfo {
     unsigned width, height;
     unsigned num_maps;         /* 3..8 */
     unsigned redraws;          /* how many times the class was redrawn as degenerate */
-    uint64_t points_per_frame; /* plotted points per frame */
+    uint64_t points_per_frame; /* plotted points per frame (with effects: on average) */
     uint64_t points_kept;      /* plotted points that landed in the image, frames held */
     uint32_t max_count;        /* largest 3x3 count in the frames held (G8) */
     unsigned sample_redraws;   /* how many times the sample was redrawn as near-empty */

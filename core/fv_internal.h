@@ -380,9 +380,11 @@ bool fv_effects_camera_inverse(const FvEffectsPlan *plan, const FvEffectsFrame *
 /* Where the blend canvas's origin lies on the static background's canvas at frame t. */
 void fv_effects_background_offset(const FvEffectsPlan *plan, int t, double off[2]);
 /* Size of the background's canvas and the map from a background frame's pixel to it:
- * canvas = (transform[0] u + transform[1], transform[2] v + transform[3]). */
+ * canvas = (transform[0] u + transform[1], transform[2] v + transform[3]); *scale is the
+ * canvas's pixels per pixel of the blend's canvas (below 1 when a large frame's pan would
+ * make it larger than its budget). */
 void fv_effects_background_canvas(const FvEffectsPlan *plan, int *width, int *height,
-                                  double transform[4]);
+                                  double transform[4], double *scale);
 /* The settings of the clips backgrounds come from: the unlabeled stream of s. */
 void fv_effects_background_settings(const FvSettings *s, FvSettings *bg);
 
@@ -475,7 +477,8 @@ int fv_render_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_index, F
 /* One frame's blend of fractal and background. */
 typedef struct FvBlend {
     double m[9];    /* output pixel (its centre) -> the blend's canvas: the camera's inverse */
-    double off[2];  /* the blend's canvas -> the background's, less the pixel centres' 0.5 */
+    double scale;   /* the blend's canvas -> the background's: q scale + off */
+    double off[2];  /* (the offset less the background's pixel centres' 0.5) */
     bool framed;    /* perspective: black off the quad [0, width) x [0, height) */
     bool max_blend; /* pixel max, else the mix */
     double alpha;

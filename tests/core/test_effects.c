@@ -808,7 +808,7 @@ static void test_blend_follows_the_formula(void)
         pow_e[FV_BLEND_STEPS + 1] = pow_e[FV_BLEND_STEPS];
         FvBlend b = {.framed = framed, .max_blend = max_blend, .alpha = alpha, .width = W,
                      .height = H, .cw = CW, .ch = CH, .canvas = canvas, .fg = fg,
-                     .fg075 = fg075, .pow_e = pow_e};
+                     .fg075 = fg075, .pow_e = pow_e, .scale = fv_rng_uniform(&rng, 0.7, 1.1)};
         /* a camera: scale, rotation, and now and then a perspective */
         double ang = fv_rng_uniform(&rng, -0.3, 0.3), k = fv_rng_uniform(&rng, 0.6, 1.2);
         double m[9] = {k * cos(ang), -k * sin(ang), fv_rng_uniform(&rng, -3, 3),
@@ -843,7 +843,7 @@ static void test_blend_follows_the_formula(void)
                         g_assert_cmpfloat(out, ==, 0);
                     continue;
                 }
-                double bx = qx + b.off[0], by = qy + b.off[1];
+                double bx = qx * b.scale + b.off[0], by = qy * b.scale + b.off[1];
                 int ix = (int)floor(bx), iy = (int)floor(by);
                 double lo = 1, hi = 0;
                 for (int dy = 0; dy < 2; dy++)
@@ -968,6 +968,56 @@ static void test_each_effect_alone(void)
     g_assert_null(strstr(text, "shake"));
 }
 
+/* A large frame's panned background is drawn on a canvas of at most the frame's pixels (or
+ * 2^21), at a scale the blend reads it back by; a long clip's dynamic background holds at
+ * most 64 frames at once. */
+static void test_backgrounds_stay_bounded(void)
+{
+    FvSettings s;
+    fv_default_settings(&s);
+    s.class_id = 1;
+    s.effects = FV_EFFECT_BACKGROUND_PAN;
+    const unsigned sizes[][2] = {{256, 256}, {1280, 720}, {4096, 4096}, {8192, 300}};
+    for (size_t k = 0; k < G_N_ELEMENTS(sizes); k++) {
+        s.width = sizes[k][0];
+        s.height = sizes[k][1];
+        const double frame = (double)s.width * s.height;
+        const double budget = frame > (1 << 21) ? frame : (1 << 21);
+        for (uint64_t clip = 0; clip < 20; clip++) {
+            FvEffectsPlan plan;
+            fv_effects_plan(&s, clip, 19, &plan);
+            g_assert_cmpuint(plan.info.applied & FV_EFFECT_BACKGROUND_PAN, !=, 0);
+            int cw, ch;
+            double tr[4], scale;
+            fv_effects_background_canvas(&plan, &cw, &ch, tr, &scale);
+            const double k2 = plan.info.background_pan.enlarge;
+            g_assert_cmpfloat((double)cw * ch, <=, budget + cw + ch + 1);
+            if (k2 * k2 * frame <= budget) {
+                g_assert_cmpfloat(scale, ==, 1);
+            } else {
+                g_assert_cmpfloat(scale, <, 1);
+                g_assert_cmpfloat(fabs(scale * k2 * s.width - cw), <=, 1);
+            }
+            /* the crop's corners land on the canvas's corners */
+            const double *c = plan.info.crop;
+            g_assert_cmpfloat(fabs(tr[0] * c[0] * s.width + tr[1]), <, 1e-6);
+            g_assert_cmpfloat(fabs(tr[0] * (c[0] + c[2]) * s.width + tr[1] - scale * k2 * s.width),
+                              <, 1e-6 * cw);
+        }
+    }
+    fv_default_settings(&s);
+    s.width = s.height = 16;
+    s.effects = FV_EFFECT_DYNAMIC_BACKGROUND;
+    s.clip_frames = 2000;
+    unsigned widest = 0;
+    for (uint64_t clip = 0; clip < 20; clip++) {
+        FvEffectsInfo e;
+        g_assert_cmpint(fv_effects_draw(&s, clip, &e), ==, 0);
+        widest = e.background_frame[1] > widest ? e.background_frame[1] : widest;
+    }
+    g_assert_cmpuint(widest, ==, 64);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -991,5 +1041,6 @@ int main(int argc, char **argv)
     g_test_add_func("/effects/blend-follows-the-formula", test_blend_follows_the_formula);
     g_test_add_func("/effects/paper-mix-rates", test_paper_mix_rates);
     g_test_add_func("/effects/each-effect-alone", test_each_effect_alone);
+    g_test_add_func("/effects/backgrounds-stay-bounded", test_backgrounds_stay_bounded);
     return g_test_run();
 }
