@@ -518,8 +518,11 @@ struct FvClip {
 
 typedef struct FvComposite FvComposite;
 
-/* Render clip clip_index of s, whose effects are not 0, into out (fv_render_clip's job). */
-int fv_composite_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvClip *out);
+/* Render frames first .. first + count - 1 of clip clip_index of s, whose effects are not 0,
+ * into out (fv_render_clip's and fv_render_frame's job); count is the whole clip unless
+ * s->normalization is FV_NORMALIZATION_FRAME. */
+int fv_composite_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index, int first,
+                        int count, FvClip *out);
 void fv_composite_free(FvComposite **c);
 
 /* Room for frames x pixels codes in c (-ENOMEM beyond the machine's memory), and frames'

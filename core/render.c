@@ -1042,9 +1042,10 @@ int fv_render_clip(FvRenderer *r, const FvSettings *s, uint64_t clip_index, FvCl
     int err = start_render(r, s, out);
     if (err)
         return err;
+    const int frames = (int)fv_clip_frame_count(s, clip_index);
     if (s->effects)
-        return fv_composite_clip(r, s, clip_index, out);
-    return render_frames(r, s, clip_index, 0, (int)fv_clip_frame_count(s, clip_index), out);
+        return fv_composite_frames(r, s, clip_index, 0, frames, out);
+    return render_frames(r, s, clip_index, 0, frames, out);
 }
 
 int fv_render_frame(FvRenderer *r, const FvSettings *s, uint64_t clip_index, unsigned frame,
@@ -1057,6 +1058,8 @@ int fv_render_frame(FvRenderer *r, const FvSettings *s, uint64_t clip_index, uns
         return fail(r, -EINVAL, "one frame alone needs the frame normalization");
     if (frame >= fv_clip_frame_count(s, clip_index))
         return fail(r, -EINVAL, "the frame is past the clip's end");
+    if (s->effects)
+        return fv_composite_frames(r, s, clip_index, (int)frame, 1, out);
     return render_frames(r, s, clip_index, (int)frame, 1, out);
 }
 

@@ -5,6 +5,7 @@
 #include "fv_internal.h"
 
 #include <glib.h>
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -227,13 +228,13 @@ static void test_off_gives_the_plain_clips(void)
         const char *digest;
     } plain[] = {
         {3, 0, FV_VARIATION_AUTO, FV_MOTION_NONLINEAR, 2, 96, 64,
-         "eb1d900f91c74e8191a222a683689a76"},
+         "870afdfc39ae59dab0c384b66fce2712"},
         {-1, 5, FV_VARIATION_AUTO, FV_MOTION_NONLINEAR, 2, 64, 64,
-         "e1b40c90de54472e7b7a513176a88826"},
+         "30a4e460303e7012fee036b4ba5abd48"},
         {7, 0, 4 /* horseshoe */, FV_MOTION_LINEAR, 1, 80, 80,
-         "4b963ebbf503b12ea8b14398f5947d44"},
+         "7998ee606e00fcd69803d2851e951ee8"},
     };
-    g_assert_cmpstr(FV_GENERATOR_VERSION, ==, "fractalvid-gen-2");
+    g_assert_cmpstr(FV_GENERATOR_VERSION, ==, "fractalvid-gen-3");
     FvRenderer *r = renderer(2);
     for (size_t k = 0; k < G_N_ELEMENTS(plain); k++) {
         FvSettings s;
@@ -1018,6 +1019,78 @@ static void test_backgrounds_stay_bounded(void)
     g_assert_cmpuint(widest, ==, 64);
 }
 
+/* Under the frame normalization a clip with effects can be rendered a frame at a time (the
+ * element's low-latency mode): each frame alone, in any order, is the clip's frame bit for bit,
+ * with the same labels; each frame is tone mapped by its own brightest pixel. */
+static void test_frame_normalization_renders_frames_alone(void)
+{
+    static const uint32_t sets[] = {
+        FV_EFFECT_PAPER,
+        FV_EFFECT_DYNAMIC_BACKGROUND | FV_EFFECT_CLONES | FV_EFFECT_SHAKE,
+        FV_EFFECT_BACKGROUND_PAN | FV_EFFECT_PERSPECTIVE | FV_EFFECT_ZOOM,
+        FV_EFFECT_SCALE | FV_EFFECT_CAMERA_PAN, /* no background: log codes, not blended */
+    };
+    FvRenderer *r = renderer(2), *other = renderer(1);
+    FvClip *whole, *one;
+    g_assert_cmpint(fv_clip_new(&whole), ==, 0);
+    g_assert_cmpint(fv_clip_new(&one), ==, 0);
+    for (size_t k = 0; k < G_N_ELEMENTS(sets); k++) {
+        FvSettings s;
+        fv_default_settings(&s);
+        s.class_id = k % 2 ? 6 : -1;
+        s.width = 72;
+        s.height = 56;
+        s.effects = sets[k];
+        s.augment_seed = 11 + k;
+        s.normalization = FV_NORMALIZATION_FRAME;
+        for (uint64_t clip = 0; clip < 3; clip++) {
+            g_assert_cmpint(fv_render_clip(r, &s, clip, whole), ==, 0);
+            const FvClipInfo *wi = fv_clip_info(whole);
+            const unsigned frames = wi->frames, px = s.width * s.height;
+            guint8 *a = g_malloc(px), *b = g_malloc(px);
+            guint16 *a16 = g_new(guint16, px);
+            unsigned white = 0; /* frames whose brightest pixel is white */
+            for (unsigned i = 0; i < frames; i++) {
+                unsigned f = (i * 7 + (unsigned)clip) % frames; /* out of order */
+                g_assert_cmpint(fv_render_frame(i % 2 ? r : other, &s, clip, f, one), ==, 0);
+                const FvClipInfo *oi = fv_clip_info(one);
+                g_assert_cmpuint(oi->first_frame, ==, f);
+                g_assert_cmpuint(oi->frames_held, ==, 1);
+                g_assert_cmpuint(oi->effects.applied, ==, wi->effects.applied);
+                g_assert_cmpint(fv_clip_write_gray8(whole, f, a, s.width), ==, 0);
+                g_assert_cmpint(fv_clip_write_gray8(one, f, b, s.width), ==, 0);
+                g_assert_cmpmem(a, px, b, px);
+                /* a frame not held is refused */
+                g_assert_cmpint(fv_clip_write_gray8(one, (f + 1) % frames, b, s.width), ==,
+                                frames > 1 ? -EINVAL : 0);
+                FvEffectsFrame ea, eb;
+                g_assert_cmpint(fv_clip_effects_frame(whole, f, &ea), ==, 0);
+                g_assert_cmpint(fv_clip_effects_frame(one, f, &eb), ==, 0);
+                g_assert_cmpmem(&ea, sizeof(ea), &eb, sizeof(eb));
+                if (!(wi->effects.applied &
+                      (FV_EFFECT_STATIC_BACKGROUND | FV_EFFECT_DYNAMIC_BACKGROUND))) {
+                    /* not blended: each frame's brightest pixel is white */
+                    g_assert_cmpint(fv_clip_write_gray16(whole, f, a16, s.width * 2), ==, 0);
+                    guint16 top = 0;
+                    for (unsigned p = 0; p < px; p++)
+                        top = MAX(top, a16[p]);
+                    white += top == 65535;
+                }
+            }
+            if (!(wi->effects.applied &
+                  (FV_EFFECT_STATIC_BACKGROUND | FV_EFFECT_DYNAMIC_BACKGROUND)))
+                g_assert_cmpuint(white, >, frames / 2); /* the clip's: one or two */
+            g_free(a);
+            g_free(b);
+            g_free(a16);
+        }
+    }
+    fv_clip_free(&whole);
+    fv_clip_free(&one);
+    fv_renderer_close(&r);
+    fv_renderer_close(&other);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1042,5 +1115,7 @@ int main(int argc, char **argv)
     g_test_add_func("/effects/paper-mix-rates", test_paper_mix_rates);
     g_test_add_func("/effects/each-effect-alone", test_each_effect_alone);
     g_test_add_func("/effects/backgrounds-stay-bounded", test_backgrounds_stay_bounded);
+    g_test_add_func("/effects/frame-normalization-renders-frames-alone",
+                    test_frame_normalization_renders_frames_alone);
     return g_test_run();
 }
