@@ -2354,7 +2354,7 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
         gobject_class, PROP_EFFECTS,
         g_param_spec_flags(
             "effects", "Effects",
-            "The paper's emulation of real video (G10), rendered into the clips: each effect named "
+            "The paper's emulation of real video, rendered into the clips: each effect named "
             "is applied to every clip; paper applies every other one at the paper's probability "
             "(e.g. effects=paper, effects=zoom+shake). Labels: tags and meta. Default: none, the "
             "paper's plain clips",
@@ -2397,7 +2397,8 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
         "smooth motion) for pre-training video models and as a test source. Each clip starts "
         "with TITLE and COMMENT tags; each buffer carries a GstFractalVidMeta custom meta with "
         "its labels: class, class-key, class-seed, seed, clip, frame-in-clip, frames-in-clip, "
-        "frame, motion, variation, normalization and density",
+        "frame, motion, variation, normalization and density; with effects, also effects, "
+        "augment-seed and each effect's drawn values (e.g. scale-x, zoom, shake-x)",
         "fractalvid developers");
     caps = gst_fractal_vid_src_make_caps();
     gst_element_class_add_pad_template(

@@ -1,6 +1,6 @@
 """gst-inspect-1.0 fractalvidsrc speaks to users: no internal section numbers such as "(G1)",
 the package and its origin named, the per-buffer meta and its fields documented, every
-property described, the normalization and variation choices listed.
+property described, the normalization and variation choices and the effects listed.
 
 Usage: inspect_speaks_to_users.py (gst-inspect-1.0 on PATH, the plugin on GST_PLUGIN_PATH)"""
 import re
@@ -13,7 +13,8 @@ assert re.search(r"Binary package\s+\S", text) and "Unknown package" not in text
 assert re.search(r"Origin URL\s+\S", text) and "Unknown package origin" not in text, text
 meta = text[text.index("GstFractalVidMeta"):]
 for field in ("class", "class-key", "class-seed", "seed", "clip", "frame-in-clip",
-              "frames-in-clip", "frame", "motion", "variation", "normalization", "density"):
+              "frames-in-clip", "frame", "motion", "variation", "normalization", "density",
+              "effects", "augment-seed"):
     assert re.search(r"\b%s\b" % re.escape(field), meta), field
 assert "TITLE" in text and "COMMENT" in text, text
 
@@ -21,8 +22,15 @@ assert "TITLE" in text and "COMMENT" in text, text
 properties = text[text.index("Element Properties:"):]
 for name, blurb in re.findall(r"^  ([a-z][a-z-]+)\s*: (.*)$", properties, re.M):
     assert len(blurb.split()) >= 3, (name, blurb)
-for expected in ("normalization", "adaptive-density", "is-live", "density", "class"):
+for expected in ("normalization", "adaptive-density", "is-live", "density", "class", "effects",
+                 "augment-seed"):
     assert re.search(r"^  %s\s*:" % expected, properties, re.M), expected
 for choice in ("clip", "frame", "nonlinear", "horseshoe"):
     assert re.search(r"\(\d+\): %s\s" % choice, properties), choice
+# The effects are flags, each listed with what it emulates; the default is none.
+effects = properties[properties.index("  effects "):]
+assert re.search(r'Flags "\w+" Default: 0x00000000, "\(none\)"', effects), effects[:400]
+for flag in ("static-background", "dynamic-background", "background-pan", "scale", "clones",
+             "foreground-shift", "perspective", "camera-pan", "zoom", "shake", "paper"):
+    assert re.search(r"\(0x[0-9a-f]{8}\): %s\s+- \S" % flag, effects), flag
 print("ok")

@@ -114,7 +114,7 @@ static void check_effect_labels(GstBuffer *buf, const FvClip *clip, guint n)
 
 /* With effects=paper the element gives the core's frames, bit for bit, each clip's tag says
  * which effects it got and their values, and every buffer's meta says them per frame. */
-GST_START_TEST(test_paper_effects_give_the_core_frames_and_labels)
+static void check_paper_effects(FvNormalization normalization)
 {
     GstHarness *h = gst_harness_new("fractalvidsrc");
     FvSettings s = fv_test_settings(-1, 3, W, H, DENSITY);
@@ -123,10 +123,11 @@ GST_START_TEST(test_paper_effects_give_the_core_frames_and_labels)
 
     s.effects = FV_EFFECT_PAPER;
     s.augment_seed = 4;
+    s.normalization = normalization;
     gst_harness_set_sink_caps_str(h, "video/x-raw,format=GRAY8,width=48,height=40,"
                                      "framerate=12/1");
     g_object_set(h->element, "class", -1, "seed", (guint64)3, "density", DENSITY, "num-clips", 4,
-                 "augment-seed", (guint64)4, NULL);
+                 "augment-seed", (guint64)4, "normalization", normalization, NULL);
     gst_util_set_object_arg(G_OBJECT(h->element), "effects", "paper");
     gst_harness_play(h);
     for (guint k = 0; k < 4; k++) {
@@ -171,6 +172,19 @@ GST_START_TEST(test_paper_effects_give_the_core_frames_and_labels)
     fail_unless(applied & FV_EFFECT_SCALE);
     g_ptr_array_unref(comments);
     gst_harness_teardown(h);
+}
+
+GST_START_TEST(test_paper_effects_give_the_core_frames_and_labels)
+{
+    check_paper_effects(FV_NORMALIZATION_CLIP);
+}
+
+GST_END_TEST;
+
+/* Under normalization=frame (frames rendered one at a time) too. */
+GST_START_TEST(test_paper_effects_under_frame_normalization)
+{
+    check_paper_effects(FV_NORMALIZATION_FRAME);
 }
 
 GST_END_TEST;
@@ -273,6 +287,7 @@ static Suite *effects_suite(void)
     suite_add_tcase(s, tc);
     tcase_add_test(tc, test_effects_default_to_none_and_name_the_core_effects);
     tcase_add_test(tc, test_paper_effects_give_the_core_frames_and_labels);
+    tcase_add_test(tc, test_paper_effects_under_frame_normalization);
     tcase_add_test(tc, test_seek_with_effects_gives_the_frames_of_playback);
     tcase_add_test(tc, test_fractal_uri_takes_effects_and_augment_seed);
     return s;
