@@ -121,7 +121,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "gallery"),
                         help="folder for the PNGs (default: docs/gallery)")
     parser.add_argument("--size", type=int, default=256, help="frame size rendered (256)")
-    parser.add_argument("--clips", type=int, default=2, help="clips (rows) per montage (2)")
+    parser.add_argument("--clips", type=int, default=3, help="clips (rows) per montage (3)")
     parser.add_argument("--augment-seed", type=int, default=0, help="augment seed (0)")
     args = parser.parse_args()
     if not os.access(args.render, os.X_OK):

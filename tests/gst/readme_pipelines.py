@@ -50,4 +50,11 @@ with tempfile.TemporaryDirectory() as tmp:
                             "-of", "csv=p=0", os.path.join(tmp, "class4.mp4")],
                            capture_output=True, text=True, check=True)
     assert 5 * 18 <= int(probe.stdout.strip()) <= 5 * 20, probe.stdout
+    # the paper's effects: 4 clips, played back
+    probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                            "-show_entries", "stream=nb_read_frames,width,height",
+                            "-of", "csv=p=0", os.path.join(tmp, "real.mp4")],
+                           capture_output=True, text=True, check=True)
+    width, height, frames = (int(v) for v in probe.stdout.strip().split(","))
+    assert (width, height) == (256, 256) and 4 * 18 <= frames <= 4 * 20, probe.stdout
 print("ok: %d README commands ran" % sum(1 for l in kept if l.strip() and not l.startswith("#")))

@@ -27,6 +27,11 @@ with tempfile.TemporaryDirectory() as tmp:
     assert still.count(b"FRAME\n") == 1, still.count(b"FRAME\n")
     md5 = open(os.path.join(tmp, "frames.md5")).read().split()
     assert len(md5) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", m) for m in md5), md5
+    # the paper's effects: 4 clips; zoom and shake at the authors' training size, 8 frames
+    real = open(os.path.join(tmp, "real.y4m"), "rb").read()
+    assert 4 * 18 <= real.count(b"FRAME\n") <= 4 * 20, real.count(b"FRAME\n")
+    md5 = open(os.path.join(tmp, "zoom_shake.md5")).read().split()
+    assert len(md5) == 8 and len(set(md5)) > 1, md5
     # --list-variations printed the names
     assert "horseshoe" in run.stdout and "cross" in run.stdout, run.stdout
     probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
