@@ -56,8 +56,8 @@ static inline void blend_pixel(const FvBlend *b, int x, double rx, double ry, do
             return;
         }
     }
-    uint32_t bg = sample(b->canvas, b->cw, b->ch, qx * b->scale + b->off[0],
-                         qy * b->scale + b->off[1]);
+    uint32_t bg =
+        sample(b->canvas, b->cw, b->ch, qx * b->scale + b->off[0], qy * b->scale + b->off[1]);
     const uint16_t code = row[x];
     if (b->max_blend)
         row[x] = b->fg[code] > bg ? b->fg[code] : (uint16_t)bg;
@@ -93,7 +93,8 @@ AVX2 static void blend_row_avx2(const FvBlend *b, int y, uint16_t *row)
     const double srx = m[1] * py + m[2], sry = m[4] * py + m[5], srz = m[7] * py + m[8];
     const __m256d rx = _mm256_set1_pd(srx), ry = _mm256_set1_pd(sry), rz = _mm256_set1_pd(srz);
     const __m256d m0 = _mm256_set1_pd(m[0]), m3 = _mm256_set1_pd(m[3]), m6 = _mm256_set1_pd(m[6]);
-    const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd(), minus1 = _mm256_set1_pd(-1);
+    const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd(),
+                  minus1 = _mm256_set1_pd(-1);
     const __m256d fw = _mm256_set1_pd(b->width), fh = _mm256_set1_pd(b->height);
     const __m256d cwd = _mm256_set1_pd(b->cw), chd = _mm256_set1_pd(b->ch);
     const __m256d offx = _mm256_set1_pd(b->off[0]), offy = _mm256_set1_pd(b->off[1]);
@@ -119,9 +120,10 @@ AVX2 static void blend_row_avx2(const FvBlend *b, int y, uint16_t *row)
             __m256d k = _mm256_div_pd(one, _mm256_add_pd(_mm256_mul_pd(m6, px), rz));
             qx = _mm256_mul_pd(qx, k);
             qy = _mm256_mul_pd(qy, k);
-            keep = _mm256_and_pd(
-                _mm256_and_pd(_mm256_cmp_pd(qx, zero, _CMP_GE_OQ), _mm256_cmp_pd(qx, fw, _CMP_LT_OQ)),
-                _mm256_and_pd(_mm256_cmp_pd(qy, zero, _CMP_GE_OQ), _mm256_cmp_pd(qy, fh, _CMP_LT_OQ)));
+            keep = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(qx, zero, _CMP_GE_OQ),
+                                               _mm256_cmp_pd(qx, fw, _CMP_LT_OQ)),
+                                 _mm256_and_pd(_mm256_cmp_pd(qy, zero, _CMP_GE_OQ),
+                                               _mm256_cmp_pd(qy, fh, _CMP_LT_OQ)));
             qx = _mm256_and_pd(qx, keep); /* off the quad: the canvas's corner, thrown away */
             qy = _mm256_and_pd(qy, keep);
         }
@@ -134,7 +136,8 @@ AVX2 static void blend_row_avx2(const FvBlend *b, int y, uint16_t *row)
         by = _mm256_blendv_pd(by, chd, _mm256_cmp_pd(by, chd, _CMP_GT_OQ));
         __m128i tx = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_add_pd(bx, one), k256));
         __m128i ty = _mm256_cvttpd_epi32(_mm256_mul_pd(_mm256_add_pd(by, one), k256));
-        __m128i ix = _mm_sub_epi32(_mm_srai_epi32(tx, 8), c1), iy = _mm_sub_epi32(_mm_srai_epi32(ty, 8), c1);
+        __m128i ix = _mm_sub_epi32(_mm_srai_epi32(tx, 8), c1),
+                iy = _mm_sub_epi32(_mm_srai_epi32(ty, 8), c1);
         __m128i ax = _mm_and_si128(tx, c255), ay = _mm_and_si128(ty, c255);
         __m128i x0 = _mm_min_epi32(_mm_max_epi32(ix, zeroi), cwm1);
         __m128i x1 = _mm_min_epi32(_mm_add_epi32(ix, c1), cwm1);
@@ -162,7 +165,8 @@ AVX2 static void blend_row_avx2(const FvBlend *b, int y, uint16_t *row)
         } else {
             __m256d f = _mm256_i32gather_pd(b->fg075, code, 8);
             __m256d at = _mm256_mul_pd(
-                _mm256_add_pd(_mm256_mul_pd(a1, f), _mm256_mul_pd(a, _mm256_mul_pd(_mm256_cvtepi32_pd(bg), inv))),
+                _mm256_add_pd(_mm256_mul_pd(a1, f),
+                              _mm256_mul_pd(a, _mm256_mul_pd(_mm256_cvtepi32_pd(bg), inv))),
                 steps);
             __m128i i = _mm256_cvttpd_epi32(at);
             i = _mm_min_epi32(_mm_max_epi32(i, zeroi), maxstep);
@@ -174,7 +178,8 @@ AVX2 static void blend_row_avx2(const FvBlend *b, int y, uint16_t *row)
                 full);
             /* v < 0 ? 0 : v > 65535 ? 65535 : v + 0.5, truncated */
             __m128i t = _mm256_cvttpd_epi32(_mm256_add_pd(v, half));
-            __m256d low = _mm256_cmp_pd(v, zero, _CMP_LT_OQ), high = _mm256_cmp_pd(v, full, _CMP_GT_OQ);
+            __m256d low = _mm256_cmp_pd(v, zero, _CMP_LT_OQ),
+                    high = _mm256_cmp_pd(v, full, _CMP_GT_OQ);
             t = _mm_blendv_epi8(t, zeroi, mask32(low));
             t = _mm_blendv_epi8(t, low16, mask32(high));
             out = t;

@@ -121,8 +121,7 @@ static int make_pow075(FvComposite *c)
 }
 
 /* The mix reads bg^0.75 (G10 5): the canvas holds it, interpolated as it is. */
-static void canvas_for_blend(const FvComposite *c, const FvEffectsInfo *info, uint16_t *v,
-                             size_t n)
+static void canvas_for_blend(const FvComposite *c, const FvEffectsInfo *info, uint16_t *v, size_t n)
 {
     if (info->blend_max)
         return;
@@ -134,10 +133,9 @@ static bool same_settings(const FvSettings *a, const FvSettings *b)
 {
     return a->class_id == b->class_id && a->class_seed == b->class_seed && a->seed == b->seed &&
            a->motion == b->motion && a->variation == b->variation &&
-           a->clip_frames == b->clip_frames && a->density == b->density &&
-           a->width == b->width && a->height == b->height &&
-           a->normalization == b->normalization && a->effects == b->effects &&
-           a->augment_seed == b->augment_seed;
+           a->clip_frames == b->clip_frames && a->density == b->density && a->width == b->width &&
+           a->height == b->height && a->normalization == b->normalization &&
+           a->effects == b->effects && a->augment_seed == b->augment_seed;
 }
 
 /* Whether the background scratch is ready for clip clip_index of s. */
@@ -168,7 +166,8 @@ static int static_background(FvRenderer *r, FvComposite *c, const FvSettings *s,
         FvSystem sys;
         uint64_t key;
         int frame = (int)info->background_frame[i];
-        int err = fv_render_frames_systems(r, &bgs, info->background_clip[i], &frame, 1, &sys, &key);
+        int err =
+            fv_render_frames_systems(r, &bgs, info->background_clip[i], &frame, 1, &sys, &key);
         if (err)
             return err;
         sys.sx *= tr[0];
@@ -257,9 +256,9 @@ static int dynamic_background(FvRenderer *r, FvComposite *c, const FvSettings *s
             continue;
         uint64_t inside;
         uint16_t *dst = c->canvas + (size_t)canvas[k] * pixels;
-        const uint32_t *counts = fv_render_counts(r, &c->bg_systems[k], c->bg_key,
-                                                  points_iters(s, 1.0), (int)s->width,
-                                                  (int)s->height, &inside);
+        const uint32_t *counts =
+            fv_render_counts(r, &c->bg_systems[k], c->bg_key, points_iters(s, 1.0), (int)s->width,
+                             (int)s->height, &inside);
         if (fv_render_cancelled(r))
             return -ECANCELED;
         uint16_t m = store_codes(lut, counts, dst, pixels, false);
@@ -279,11 +278,11 @@ static int dynamic_background(FvRenderer *r, FvComposite *c, const FvSettings *s
 typedef struct BlendJob {
     const FvEffectsPlan *plan;
     const FvEffectsFrame *ef;
-    uint16_t *codes;  /* in: the fractal's log codes; out: linear values */
-    FvBlend base;     /* every frame's, but for its map and offset */
-    int first;        /* the clip frame of the first frame held */
-    int from;         /* the frames held this pass blends: from, from + 1, ... */
-    const int *slot;  /* per frame held, its canvas (dynamic), or NULL (one canvas) */
+    uint16_t *codes; /* in: the fractal's log codes; out: linear values */
+    FvBlend base;    /* every frame's, but for its map and offset */
+    int first;       /* the clip frame of the first frame held */
+    int from;        /* the frames held this pass blends: from, from + 1, ... */
+    const int *slot; /* per frame held, its canvas (dynamic), or NULL (one canvas) */
     FvBlendRow row;
     int bands;
     uint16_t fg[65537];
@@ -324,9 +323,9 @@ static bool use_simd(void)
 
 /* Tone map and blend the frames held (first .. first + count - 1 of the clip), by the clip's
  * maximum max_code, or each by its own (maxima, under the frame normalization). */
-static int blend(FvRenderer *r, FvComposite *c, const FvEffectsPlan *plan,
-                 const FvEffectsFrame *ef, FvClip *out, int first, int count, uint16_t max_code,
-                 const uint16_t *maxima, int cw, int ch, double scale, bool dynamic)
+static int blend(FvRenderer *r, FvComposite *c, const FvEffectsPlan *plan, const FvEffectsFrame *ef,
+                 FvClip *out, int first, int count, uint16_t max_code, const uint16_t *maxima,
+                 int cw, int ch, double scale, bool dynamic)
 {
     const FvEffectsInfo *info = &plan->info;
     BlendJob *job = calloc(1, sizeof(*job));

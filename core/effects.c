@@ -33,9 +33,17 @@ enum {
 
 /* ---- names ---- */
 
-static const char *const effect_names[FV_NUM_EFFECTS] = {
-    "static-background", "dynamic-background", "background-pan", "scale",  "clones", "foreground-shift",
-    "perspective",       "camera-pan",         "zoom",           "shake",  "paper"};
+static const char *const effect_names[FV_NUM_EFFECTS] = {"static-background",
+                                                         "dynamic-background",
+                                                         "background-pan",
+                                                         "scale",
+                                                         "clones",
+                                                         "foreground-shift",
+                                                         "perspective",
+                                                         "camera-pan",
+                                                         "zoom",
+                                                         "shake",
+                                                         "paper"};
 
 const char *fv_effect_name(int bit)
 {
@@ -171,8 +179,17 @@ int fv_effects_describe(const FvEffectsInfo *e, char *buf, size_t size)
 #define P_BLEND_MAX 0.05
 
 enum {
-    BIT_STATIC, BIT_DYNAMIC, BIT_BACKGROUND_PAN, BIT_SCALE, BIT_CLONES, BIT_FOREGROUND_SHIFT,
-    BIT_PERSPECTIVE, BIT_CAMERA_PAN, BIT_ZOOM, BIT_SHAKE, BIT_PAPER,
+    BIT_STATIC,
+    BIT_DYNAMIC,
+    BIT_BACKGROUND_PAN,
+    BIT_SCALE,
+    BIT_CLONES,
+    BIT_FOREGROUND_SHIFT,
+    BIT_PERSPECTIVE,
+    BIT_CAMERA_PAN,
+    BIT_ZOOM,
+    BIT_SHAKE,
+    BIT_PAPER,
     STREAM_BLEND /* the blend's draws, a stream of their own */
 };
 
@@ -318,7 +335,8 @@ void fv_effects_plan(const FvSettings *s, uint64_t clip_index, int frames, FvEff
         info->applied |= FV_EFFECT_SCALE;
         STREAM(BIT_SCALE);
         for (int a = 0; a < 2; a++) {
-            info->scale[a] = clones ? fv_rng_uniform(&rng, 0.2, 0.7) : fv_rng_uniform(&rng, 0.3, 1.0);
+            info->scale[a] =
+                clones ? fv_rng_uniform(&rng, 0.2, 0.7) : fv_rng_uniform(&rng, 0.3, 1.0);
             info->position[a] = fv_rng_uniform(&rng, 0, 1 - info->scale[a]);
         }
     } else {
@@ -517,15 +535,9 @@ static bool mat_invert(const double m[9], double out[9])
     double det = m[0] * c0 + m[1] * c1 + m[2] * c2;
     if (!(fabs(det) > 1e-300))
         return false;
-    double r[9] = {c0,
-                   m[2] * m[7] - m[1] * m[8],
-                   m[1] * m[5] - m[2] * m[4],
-                   c1,
-                   m[0] * m[8] - m[2] * m[6],
-                   m[2] * m[3] - m[0] * m[5],
-                   c2,
-                   m[1] * m[6] - m[0] * m[7],
-                   m[0] * m[4] - m[1] * m[3]};
+    double r[9] = {c0, m[2] * m[7] - m[1] * m[8], m[1] * m[5] - m[2] * m[4],
+                   c1, m[0] * m[8] - m[2] * m[6], m[2] * m[3] - m[0] * m[5],
+                   c2, m[1] * m[6] - m[0] * m[7], m[0] * m[4] - m[1] * m[3]};
     for (int i = 0; i < 9; i++)
         out[i] = r[i] / det;
     return true;
@@ -558,8 +570,8 @@ static void pan_matrix(const FvPan *pan, int t, int W, int H, double m[9])
 static void perspective_matrix(const FvEffectsInfo *info, int W, int H, double m[9])
 {
     const double *q = info->perspective;
-    double x0 = q[0] * W, y0 = q[1] * H, x1 = q[2] * W, y1 = q[3] * H, x2 = q[4] * W,
-           y2 = q[5] * H, x3 = q[6] * W, y3 = q[7] * H;
+    double x0 = q[0] * W, y0 = q[1] * H, x1 = q[2] * W, y1 = q[3] * H, x2 = q[4] * W, y2 = q[5] * H,
+           x3 = q[6] * W, y3 = q[7] * H;
     double sx = x0 - x1 + x2 - x3, sy = y0 - y1 + y2 - y3;
     double g = 0, h = 0;
     if (sx != 0 || sy != 0) {
@@ -569,8 +581,8 @@ static void perspective_matrix(const FvEffectsInfo *info, int W, int H, double m
         h = (dx1 * sy - sx * dy1) / den;
     }
     /* unit square -> quad */
-    double sq[9] = {x1 - x0 + g * x1, x3 - x0 + h * x3, x0, y1 - y0 + g * y1, y3 - y0 + h * y3, y0,
-                    g, h, 1};
+    double sq[9] = {
+        x1 - x0 + g * x1, x3 - x0 + h * x3, x0, y1 - y0 + g * y1, y3 - y0 + h * y3, y0, g, h, 1};
     double unit[9];
     mat_affine(unit, 1.0 / W, 0, 0, 0, 1.0 / H, 0);
     mat_mul(sq, unit, m);
@@ -721,8 +733,14 @@ void fv_warp_on_world(FvSystem *sys, int width, int height)
     }
     for (int k = 0; k < w->windows; k++) {
         FvWindow *q = &w->window[k];
-        *q = (FvWindow){q->a * sx,           q->b * sy,           q->c * sx, q->d * sy,
-                        q->a * ox + q->b * oy + q->e, q->c * ox + q->d * oy + q->f, q->w, q->h};
+        *q = (FvWindow){q->a * sx,
+                        q->b * sy,
+                        q->c * sx,
+                        q->d * sy,
+                        q->a * ox + q->b * oy + q->e,
+                        q->c * ox + q->d * oy + q->f,
+                        q->w,
+                        q->h};
     }
     /* 0 <= x sx + ox < width, as world bounds */
     double x0 = -ox / sx, x1 = (width - ox) / sx, y0 = -oy / sy, y1 = (height - oy) / sy;
@@ -761,7 +779,8 @@ void fv_effects_background_canvas(const FvEffectsPlan *plan, int *width, int *he
 {
     const FvEffectsInfo *info = &plan->info;
     const int W = plan->width, H = plan->height;
-    const double frame = (double)W * H, limit = frame > CANVAS_MAX_PIXELS ? frame : CANVAS_MAX_PIXELS;
+    const double frame = (double)W * H,
+                 limit = frame > CANVAS_MAX_PIXELS ? frame : CANVAS_MAX_PIXELS;
     double k = info->applied & FV_EFFECT_BACKGROUND_PAN ? info->background_pan.enlarge : 1;
     double cs = k * k * frame > limit ? sqrt(limit / (k * k * frame)) : 1;
     *scale = cs;

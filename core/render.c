@@ -74,8 +74,8 @@ struct FvRenderer {
     double *sizes;
     double *lit;
     size_t frames_cap;
-    uint16_t *log_lut; /* code of counts below 65536 */
-    FvComposite *composite; /* scratch of clips with effects (composite.c) */
+    uint16_t *log_lut;         /* code of counts below 65536 */
+    FvComposite *composite;    /* scratch of clips with effects (composite.c) */
     FvSystem *scratch_systems; /* a background's systems (fv_render_frames_systems) */
     size_t scratch_cap;
     /* labelled classes' degeneracy verdicts, so a stream, a dataset or a shuffled loader
@@ -94,7 +94,6 @@ struct FvRenderer {
     uint64_t largest_clip;
     char error[512]; /* why the last fv_render_clip or fv_render_frame failed */
 };
-
 
 /* ---- keys ---- */
 
@@ -549,8 +548,7 @@ static double median_extent(FvRenderer *r, int nframes, int axis)
  * out before they are reset) is left out, or it would shrink every other frame to a dot.
  * Returns the smallest estimated lit fraction of the framed frames. */
 static double frame_systems(FvRenderer *r, FvSystem *systems, const int *frames, int nframes,
-                            uint64_t sample_key,
-                            int width, int height)
+                            uint64_t sample_key, int width, int height)
 {
     ProbeJob job = {.r = r,
                     .systems = systems,
@@ -705,8 +703,9 @@ double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion,
         return 0;
     for (int t = 0; t < frames; t++)
         build_system(&r->systems[t], cls, motion, variation, NULL, t, frames);
-    return frame_systems(r, r->systems, NULL, frames, fv_key(cls->key, TAG_CHECK, (uint64_t)attempt),
-                         FV_CHECK_SIZE, FV_CHECK_SIZE);
+    return frame_systems(r, r->systems, NULL, frames,
+                         fv_key(cls->key, TAG_CHECK, (uint64_t)attempt), FV_CHECK_SIZE,
+                         FV_CHECK_SIZE);
 }
 
 /* ---- clips ---- */
@@ -738,8 +737,7 @@ static int class_soundness(FvRenderer *r, const FvSettings *s, const FvClass *cl
                            int attempt)
 {
     const int variation = resolve_variation(s, cls);
-    if (fv_class_lit_fraction(r, cls, s->motion, variation, frames, attempt) <
-        FV_MIN_LIT_FRACTION)
+    if (fv_class_lit_fraction(r, cls, s->motion, variation, frames, attempt) < FV_MIN_LIT_FRACTION)
         return 0;
     int score = 1;
     for (int j = 0; j < CHECK_SAMPLES && !cancelled(r); j++) {
@@ -1178,8 +1176,8 @@ int fv_render_frames_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_i
     for (int attempt = 0;; attempt++) {
         fv_class_draw(&cls, class_key, attempt);
         for (int k = 0; k < n; k++)
-            build_system(&sys[k], &cls, s->motion, resolve_variation(s, &cls), NULL,
-                         frames[k], clip_frames);
+            build_system(&sys[k], &cls, s->motion, resolve_variation(s, &cls), NULL, frames[k],
+                         clip_frames);
         double lit = frame_systems(r, sys, NULL, n, *sample_key, (int)s->width, (int)s->height);
         if (lit > best_lit) {
             best_lit = lit;

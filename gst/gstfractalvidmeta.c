@@ -47,9 +47,8 @@ static void add_effects(GstStructure *labels, const FvClipInfo *info, const FvEf
         gst_structure_set(labels, "background-clip", G_TYPE_UINT64, (guint64)e->background_clip[0],
                           "background-frame", G_TYPE_UINT,
                           dynamic ? f->background_frame : e->background_frame[0], "blend",
-                          G_TYPE_STRING, e->blend_max ? "max" : "mix", "blend-alpha",
-                          G_TYPE_DOUBLE, e->blend_alpha, "blend-exponent", G_TYPE_DOUBLE,
-                          e->blend_exponent, NULL);
+                          G_TYPE_STRING, e->blend_max ? "max" : "mix", "blend-alpha", G_TYPE_DOUBLE,
+                          e->blend_alpha, "blend-exponent", G_TYPE_DOUBLE, e->blend_exponent, NULL);
         if (!dynamic) {
             gst_structure_set(labels, "background-clip-2", G_TYPE_UINT64,
                               (guint64)e->background_clip[1], "background-frame-2", G_TYPE_UINT,

@@ -78,13 +78,14 @@ int main(int argc, char **argv)
     if (effects) {
         double plain[3], with[3];
         for (int round = 0; round < 3; round++)
-            if (run(0, clips, size, 0, &plain[round]) || run(0, clips, size, effects, &with[round])) {
+            if (run(0, clips, size, 0, &plain[round]) ||
+                run(0, clips, size, effects, &with[round])) {
                 fprintf(stderr, "rendering failed\n");
                 return 1;
             }
         double p = median3(plain), w = median3(with);
-        printf("plain clips         %6.1f frames/s  (%d clips %ux%u, all cores, median of 3)\n",
-               p, clips, size, size);
+        printf("plain clips         %6.1f frames/s  (%d clips %ux%u, all cores, median of 3)\n", p,
+               clips, size, size);
         printf("effects=%-11s %6.1f frames/s  (%.0f%% of the plain clips' frames per second)\n",
                argv[3], w, 100 * w / p);
         return 0;

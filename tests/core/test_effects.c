@@ -32,9 +32,9 @@ static Clip16 render16(FvRenderer *r, const FvSettings *s, uint64_t clip_index)
     out.px = g_new(uint16_t, (size_t)out.w * out.h * out.frames);
     out.ef = g_new(FvEffectsFrame, out.frames);
     for (unsigned f = 0; f < out.frames; f++) {
-        g_assert_cmpint(fv_clip_write_gray16(c, f, out.px + (size_t)f * out.w * out.h,
-                                             (ptrdiff_t)out.w * 2),
-                        ==, 0);
+        g_assert_cmpint(
+            fv_clip_write_gray16(c, f, out.px + (size_t)f * out.w * out.h, (ptrdiff_t)out.w * 2),
+            ==, 0);
         g_assert_cmpint(fv_clip_effects_frame(c, f, &out.ef[f]), ==, 0);
     }
     fv_clip_free(&c);
@@ -202,8 +202,8 @@ static gchar *clip_digest(FvRenderer *r, const FvSettings *s, uint64_t first, in
         guint8 *frame = g_malloc((size_t)s->width * s->height);
         for (unsigned f = 0; f < info->frames; f++) {
             g_assert_cmpint(fv_clip_write_gray8(c, f, frame, s->width), ==, 0);
-            gchar *one = g_compute_checksum_for_data(G_CHECKSUM_MD5, frame,
-                                                     (gsize)s->width * s->height);
+            gchar *one =
+                g_compute_checksum_for_data(G_CHECKSUM_MD5, frame, (gsize)s->width * s->height);
             g_checksum_update(all, (const guchar *)one, (gssize)strlen(one));
             g_checksum_update(all, (const guchar *)"\n", 1);
             g_free(one);
@@ -231,8 +231,7 @@ static void test_off_gives_the_plain_clips(void)
          "870afdfc39ae59dab0c384b66fce2712"},
         {-1, 5, FV_VARIATION_AUTO, FV_MOTION_NONLINEAR, 2, 64, 64,
          "30a4e460303e7012fee036b4ba5abd48"},
-        {7, 0, 4 /* horseshoe */, FV_MOTION_LINEAR, 1, 80, 80,
-         "7998ee606e00fcd69803d2851e951ee8"},
+        {7, 0, 4 /* horseshoe */, FV_MOTION_LINEAR, 1, 80, 80, "7998ee606e00fcd69803d2851e951ee8"},
     };
     g_assert_cmpstr(FV_GENERATOR_VERSION, ==, "fractalvid-gen-3");
     FvRenderer *r = renderer(2);
@@ -398,8 +397,8 @@ static void check_pan(uint32_t effect)
     for (unsigned f = 0; f < c.frames; f++) {
         int d[2];
         measured_shift(&c, f, d);
-        const double *label = effect == FV_EFFECT_CAMERA_PAN ? c.ef[f].camera_pan
-                                                             : c.ef[f].foreground_shift;
+        const double *label =
+            effect == FV_EFFECT_CAMERA_PAN ? c.ef[f].camera_pan : c.ef[f].foreground_shift;
         int n = (int)f - (int)p->start;
         n = n < 0 ? 0 : n > (int)p->frames - 1 ? (int)p->frames - 1 : n;
         for (int axis = 0; axis < 2; axis++) {
@@ -509,8 +508,8 @@ static void test_shake_bounded_mean_zero(void)
             }
             double mean = sum / c.frames;
             double sd = sqrt((sum2 - c.frames * mean * mean) / (c.frames - 1));
-            g_test_message("shake axis %d: sd %.2f px (drawn %.2f), mean %.2f, largest %.0f",
-                           axis, sd, want, mean, most);
+            g_test_message("shake axis %d: sd %.2f px (drawn %.2f), mean %.2f, largest %.0f", axis,
+                           sd, want, mean, most);
             g_assert_cmpfloat(fabs(mean), <=, 0.5);
             g_assert_cmpfloat(fabs(sd - want), <, 0.6);
             g_assert_cmpfloat(most, <=, sqrt(c.frames - 1.0) * want + 1);
@@ -579,7 +578,7 @@ static bool clone_apart(const FvEffectsInfo *e, const FvSettings *s)
 /* Label the 4-connected components of mask; returns how many have at least min pixels. */
 static int components(const uint8_t *mask, int w, int h, int min)
 {
-    int *label = g_new0(int, (size_t)w * h), *stack = g_new(int, (size_t)w * h), big = 0, n = 0;
+    int *label = g_new0(int, (size_t)w *h), *stack = g_new(int, (size_t)w *h), big = 0, n = 0;
     for (int i = 0; i < w * h; i++) {
         if (!mask[i] || label[i])
             continue;
@@ -721,7 +720,8 @@ static void test_perspective_maps_square_corners_inward(void)
                     continue; /* the edge itself */
                 checked++;
                 if ((inside > 0) != (hist[y * N + x] > 0) && wrong < 10)
-                    g_test_message("pixel %d %d: inside %.2f, count %u", x, y, inside, hist[y * N + x]);
+                    g_test_message("pixel %d %d: inside %.2f, count %u", x, y, inside,
+                                   hist[y * N + x]);
                 wrong += (inside > 0) != (hist[y * N + x] > 0);
             }
         g_assert_cmpint(checked, >, N * N / 2);
@@ -807,15 +807,29 @@ static void test_blend_follows_the_formula(void)
         for (int i = 0; i <= FV_BLEND_STEPS; i++)
             pow_e[i] = pow((double)i / FV_BLEND_STEPS, e);
         pow_e[FV_BLEND_STEPS + 1] = pow_e[FV_BLEND_STEPS];
-        FvBlend b = {.framed = framed, .max_blend = max_blend, .alpha = alpha, .width = W,
-                     .height = H, .cw = CW, .ch = CH, .canvas = canvas, .fg = fg,
-                     .fg075 = fg075, .pow_e = pow_e, .scale = fv_rng_uniform(&rng, 0.7, 1.1)};
+        FvBlend b = {.framed = framed,
+                     .max_blend = max_blend,
+                     .alpha = alpha,
+                     .width = W,
+                     .height = H,
+                     .cw = CW,
+                     .ch = CH,
+                     .canvas = canvas,
+                     .fg = fg,
+                     .fg075 = fg075,
+                     .pow_e = pow_e,
+                     .scale = fv_rng_uniform(&rng, 0.7, 1.1)};
         /* a camera: scale, rotation, and now and then a perspective */
         double ang = fv_rng_uniform(&rng, -0.3, 0.3), k = fv_rng_uniform(&rng, 0.6, 1.2);
-        double m[9] = {k * cos(ang), -k * sin(ang), fv_rng_uniform(&rng, -3, 3),
-                       k * sin(ang), k * cos(ang), fv_rng_uniform(&rng, -3, 3),
+        double m[9] = {k * cos(ang),
+                       -k * sin(ang),
+                       fv_rng_uniform(&rng, -3, 3),
+                       k * sin(ang),
+                       k * cos(ang),
+                       fv_rng_uniform(&rng, -3, 3),
                        framed ? fv_rng_uniform(&rng, -0.01, 0.01) : 0,
-                       framed ? fv_rng_uniform(&rng, -0.01, 0.01) : 0, 1};
+                       framed ? fv_rng_uniform(&rng, -0.01, 0.01) : 0,
+                       1};
         memcpy(b.m, m, sizeof(m));
         b.off[0] = fv_rng_uniform(&rng, -1, 4) - 0.5;
         b.off[1] = fv_rng_uniform(&rng, -1, 4) - 0.5;
@@ -883,11 +897,16 @@ static void test_paper_mix_rates(void)
         uint32_t effect;
         double p;
     } rates[] = {
-        {FV_EFFECT_STATIC_BACKGROUND, 0.8}, {FV_EFFECT_DYNAMIC_BACKGROUND, 0.2},
-        {FV_EFFECT_BACKGROUND_PAN, 0.8 * 0.3}, {FV_EFFECT_SCALE, 1.0},
-        {FV_EFFECT_CLONES, 0.15},           {FV_EFFECT_FOREGROUND_SHIFT, 0.3},
-        {FV_EFFECT_PERSPECTIVE, 0.8},       {FV_EFFECT_CAMERA_PAN, 0.3},
-        {FV_EFFECT_ZOOM, 0.3},              {FV_EFFECT_SHAKE, 0.3},
+        {FV_EFFECT_STATIC_BACKGROUND, 0.8},
+        {FV_EFFECT_DYNAMIC_BACKGROUND, 0.2},
+        {FV_EFFECT_BACKGROUND_PAN, 0.8 * 0.3},
+        {FV_EFFECT_SCALE, 1.0},
+        {FV_EFFECT_CLONES, 0.15},
+        {FV_EFFECT_FOREGROUND_SHIFT, 0.3},
+        {FV_EFFECT_PERSPECTIVE, 0.8},
+        {FV_EFFECT_CAMERA_PAN, 0.3},
+        {FV_EFFECT_ZOOM, 0.3},
+        {FV_EFFECT_SHAKE, 0.3},
     };
     int count[G_N_ELEMENTS(rates)] = {0}, max_blend = 0, zoom_out = 0;
     double scale_lo = 1, scale_hi = 0, speed_hi = 0;
@@ -1025,8 +1044,7 @@ static void test_backgrounds_stay_bounded(void)
 static void test_frame_normalization_renders_frames_alone(void)
 {
     static const uint32_t sets[] = {
-        FV_EFFECT_PAPER,
-        FV_EFFECT_DYNAMIC_BACKGROUND | FV_EFFECT_CLONES | FV_EFFECT_SHAKE,
+        FV_EFFECT_PAPER, FV_EFFECT_DYNAMIC_BACKGROUND | FV_EFFECT_CLONES | FV_EFFECT_SHAKE,
         FV_EFFECT_BACKGROUND_PAN | FV_EFFECT_PERSPECTIVE | FV_EFFECT_ZOOM,
         FV_EFFECT_SCALE | FV_EFFECT_CAMERA_PAN, /* no background: log codes, not blended */
     };
