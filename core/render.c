@@ -415,6 +415,7 @@ static void build_system(FvSystem *sys, const FvClass *cls, FvMotion motion, int
     sys->n = cls->n;
     sys->variation = variation;
     sys->warped = false;
+    sys->cancel = NULL; /* set where lanes run it (render_frames, fv_render_counts) */
     fv_class_maps(cls, motion, t, frames, sys->maps);
     if (perturb) {
         /* a static clip is the start state in every frame, perturbation included */
@@ -1122,8 +1123,15 @@ int fv_render_reserve(FvRenderer *r, size_t pixels, size_t frames)
 const uint32_t *fv_render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sample_key,
                                  uint32_t iters, int width, int height, uint64_t *inside)
 {
-    *inside = render_counts(r, sys, sample_key, iters, width, height);
-    return r->boxed;
+    /* lanes look at the renderer's cancel flag every FV_CANCEL_ITERS */
+    FvSystem local = *sys;
+    local.cancel = &r->cancel;
+    if (r->hist_dirty) { /* a cancelled frame left counts */
+        memset(r->hist, 0, (size_t)r->hist_copies * r->hist_pixels * sizeof(uint32_t));
+        r->hist_dirty = false;
+    }
+    *inside = render_counts(r, &local, sample_key, iters, width, height);
+    return cancelled(r) ? NULL : r->boxed;
 }
 
 uint32_t fv_render_iters(double points)

@@ -241,9 +241,11 @@ static gboolean on_augment_seed(const gchar *option, const gchar *value, gpointe
                                 GError **error)
 {
     RenderOptions *o = data;
-    if (!parse_u64(value, 0, G_MAXUINT64, &o->settings.augment_seed))
+    uint64_t seed;
+    if (fv_parse_uint(value, 0, UINT64_MAX, &seed) != 0)
         return bad_value(error, option, value,
                          "an unsigned 64-bit integer (0..18446744073709551615)");
+    o->settings.augment_seed = seed;
     return TRUE;
 }
 
