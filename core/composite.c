@@ -378,6 +378,65 @@ static int blend(FvRenderer *r, FvComposite *c, const FvEffectsPlan *plan, const
 
 /* ---- a clip ---- */
 
+/* The effects a clip of s gets: the plan's, or, plan NULL, any it may get. */
+static unsigned effects_of(const FvEffectsPlan *plan, const FvSettings *s)
+{
+    if (plan)
+        return plan->info.applied;
+    unsigned fx = s->effects & FV_EFFECT_PAPER ? FV_EFFECTS_ALL : s->effects;
+    return fx & FV_EFFECT_BACKGROUND_PAN ? fx | FV_EFFECT_STATIC_BACKGROUND : fx;
+}
+
+static uint64_t canvas_pixels(const FvEffectsPlan *plan, const FvSettings *s, int held)
+{
+    const uint64_t pixels = (uint64_t)s->width * s->height;
+    const unsigned fx = effects_of(plan, s);
+    uint64_t most = 0;
+    if (fx & FV_EFFECT_STATIC_BACKGROUND) {
+        if (plan) {
+            int cw, ch;
+            double tr[4], scale;
+            fv_effects_background_canvas(plan, &cw, &ch, tr, &scale);
+            most = (uint64_t)cw * ch;
+        } else {
+            /* a pan enlarges by less than 2 in each direction, within the canvas's pixels */
+            uint64_t limit = 4 * pixels < FV_EFFECTS_CANVAS_PIXELS ? 4 * pixels
+                             : pixels > FV_EFFECTS_CANVAS_PIXELS   ? pixels
+                                                                   : FV_EFFECTS_CANVAS_PIXELS;
+            most = limit + 2 * ((uint64_t)s->width + s->height) + 1;
+        }
+    }
+    if (fx & FV_EFFECT_DYNAMIC_BACKGROUND) {
+        uint64_t shown = (uint64_t)(held < FV_EFFECTS_MAX_WINDOW ? held : FV_EFFECTS_MAX_WINDOW);
+        most = shown * pixels > most ? shown * pixels : most;
+    }
+    return most;
+}
+
+void fv_composite_need(const FvSettings *s, const FvEffectsPlan *plan, int frames, int held,
+                       uint64_t *hist_pixels, uint64_t *bytes)
+{
+    const uint64_t pixels = (uint64_t)s->width * s->height;
+    const uint64_t canvas = canvas_pixels(plan, s, held);
+    const unsigned fx = effects_of(plan, s);
+    *hist_pixels = pixels;
+    if ((fx & FV_EFFECT_STATIC_BACKGROUND) && canvas > pixels)
+        *hist_pixels = canvas; /* the background's frames are counted on the canvas */
+    *bytes = (canvas + 1) * sizeof(uint16_t) + (uint64_t)frames * sizeof(FvSystem) +
+             (uint64_t)frames * sizeof(FvEffectsFrame) + (uint64_t)held * sizeof(int) +
+             ((uint64_t)frames + 2 * FV_EFFECTS_MAX_WINDOW) * sizeof(int) +
+             FV_EFFECTS_MAX_WINDOW * sizeof(FvSystem) + 65536 * sizeof(double) + sizeof(BlendJob);
+}
+
+/* Bytes c holds now (what a render's need already has). */
+static uint64_t composite_held(const FvComposite *c, const FvClip *out)
+{
+    return c->canvas_cap * sizeof(uint16_t) + c->systems_cap * sizeof(FvSystem) +
+           out->effect_frames_cap * sizeof(FvEffectsFrame) + c->canvas_of_cap * sizeof(int) +
+           c->slots_cap * sizeof(int) + c->bg_systems_cap * sizeof(FvSystem) +
+           (c->pow075 ? 65536 * sizeof(double) : 0) + sizeof(BlendJob);
+}
+
 int fv_composite_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index, int first,
                         int count, FvClip *out)
 {
@@ -389,8 +448,22 @@ int fv_composite_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index,
     const size_t pixels = (size_t)W * H;
     const int frames = (int)fv_clip_frame_count(s, clip_index);
     const bool per_frame = s->normalization == FV_NORMALIZATION_FRAME;
+    /* the effects of every frame (labels, and the shake's range needs them all) */
+    FvEffectsPlan plan;
+    fv_effects_plan(s, clip_index, frames, &plan);
+
+    /* everything this render will hold, checked before any of it is taken (as a plain
+     * render's): the frames, histograms up to the background's canvas, the scratch here */
+    uint64_t hist_pixels, extra;
+    fv_composite_need(s, &plan, frames, count, &hist_pixels, &extra);
+    uint64_t held = composite_held(c, out);
+    int err = fv_render_budget(r, out, s, frames, count, hist_pixels, extra,
+                               extra > held ? extra - held : 0);
+    if (err)
+        return err;
+
     /* the frames held first: the largest allocation, and the likeliest to fail */
-    int err = fv_clip_reserve(out, (size_t)count, pixels, per_frame);
+    err = fv_clip_reserve(out, (size_t)count, pixels, per_frame);
     if (!err)
         err = grow((void **)&out->effect_frames, &out->effect_frames_cap, (size_t)frames,
                    sizeof(FvEffectsFrame));
@@ -405,9 +478,6 @@ int fv_composite_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index,
     if (err)
         return err;
 
-    /* the effects of every frame (labels, and the shake's range needs them all) */
-    FvEffectsPlan plan;
-    fv_effects_plan(s, clip_index, frames, &plan);
     FvEffectsFrame *ef = out->effect_frames;
     fv_effects_frames(&plan, ef);
     const FvEffectsInfo *fx = &plan.info;

@@ -29,7 +29,7 @@ enum {
 #define SEED_FRAMES 8.0
 #define SEED_RES 112.0
 /* Frames a dynamic background's window holds at most (T / 4 of a clip of T frames). */
-#define MAX_WINDOW 64
+#define MAX_WINDOW FV_EFFECTS_MAX_WINDOW
 
 /* ---- names ---- */
 
@@ -772,7 +772,7 @@ void fv_effects_background_offset(const FvEffectsPlan *plan, int t, double off[2
 
 /* The static background's canvas holds at most this many pixels, or the frame's: a pan's
  * enlargement of a large frame is drawn at the frame's resolution (and interpolated). */
-#define CANVAS_MAX_PIXELS (1 << 21)
+#define CANVAS_MAX_PIXELS FV_EFFECTS_CANVAS_PIXELS
 
 void fv_effects_background_canvas(const FvEffectsPlan *plan, int *width, int *height,
                                   double transform[4], double *scale)

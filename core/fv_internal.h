@@ -100,10 +100,10 @@ typedef struct FvCurve {
     FvSpline spline;
     int draws; /* draws of the data values it took (1..6) */
     /* periodic */
-    int period, periods; /* P frames, K = ceil(T / P) periods */
-    double amplitude;    /* U(1.5, 4) * P / 100 */
-    FvSpline freq, amp;  /* wandering frequency and amplitude, points pi apart */
-    int step;            /* grid points between frames */
+    int period, periods;               /* P frames, K = ceil(T / P) periods */
+    double amplitude;                  /* U(1.5, 4) * P / 100 */
+    FvSpline freq, amp;                /* wandering frequency and amplitude, points pi apart */
+    int step;                          /* grid points between frames */
     double phase[FV_CLASS_MAX_FRAMES]; /* running phase at each frame's grid point */
 } FvCurve;
 
@@ -136,7 +136,7 @@ typedef struct FvClass {
     double sign1x[FV_MAX_MAPS], sign1y[FV_MAX_MAPS]; /* D1 */
     double sign2x[FV_MAX_MAPS], sign2y[FV_MAX_MAPS]; /* D2 */
     bool constant_translation; /* every map keeps its start translation (G2, per class) */
-    int motion_rule; /* 0: all linear, 1: one family for all, 2: mixed */
+    int motion_rule;           /* 0: all linear, 1: one family for all, 2: mixed */
     int num_curves;
     FvCurve curves[3];
     int curve_of_map[FV_MAX_MAPS];
@@ -250,8 +250,8 @@ typedef struct FvSystem {
  * it lands inside (the plain frame's test, or the warp's, G10). The plotting rule of every
  * chaos-game kernel. */
 static inline __attribute__((always_inline)) bool fv_plot_point(const FvSystem *sys, double x,
-                                                                 double y, int width, int height,
-                                                                 double *px, double *py)
+                                                                double y, int width, int height,
+                                                                double *px, double *py)
 {
     if (!sys->warped || sys->warp.rect) {
         double u = x * sys->sx + sys->ox, v = y * sys->sy + sys->oy;
@@ -350,6 +350,11 @@ typedef struct FvShakeAxis {
     uint64_t noise_key;
     double target;
 } FvShakeAxis;
+
+/* The dynamic background's frames held at once, at most (its window). */
+#define FV_EFFECTS_MAX_WINDOW 64
+/* A panned background's canvas is drawn on at most this many pixels, or the frame's. */
+#define FV_EFFECTS_CANVAS_PIXELS (1 << 21)
 
 /* The effects of one clip, drawn (fv_effects_plan), for a clip of frames frames. */
 typedef struct FvEffectsPlan {
@@ -509,8 +514,8 @@ struct FvClip {
     uint16_t *frame_max; /* per frame held, under FV_NORMALIZATION_FRAME */
     size_t frame_max_cap;
     uint32_t lut_d; /* lut8 holds the 8-bit values of codes 0..max_code for this denominator */
-    bool linear;  /* codes hold linear 16-bit values (a clip blended with a background) */
-    bool effects; /* effect_frames holds the frames' effect values */
+    bool linear;    /* codes hold linear 16-bit values (a clip blended with a background) */
+    bool effects;   /* effect_frames holds the frames' effect values */
     FvEffectsFrame *effect_frames;
     size_t effect_frames_cap;
     uint8_t lut8[65536];
@@ -524,12 +529,24 @@ typedef struct FvComposite FvComposite;
 int fv_composite_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index, int first,
                         int count, FvClip *out);
 void fv_composite_free(FvComposite **c);
+/* What clips with effects of s hold beyond a plain clip's (held frames of a clip of frames):
+ * *bytes of scratch and histograms of up to *hist_pixels; for the clip of plan, or, plan
+ * NULL, at most for any clip. */
+void fv_composite_need(const FvSettings *s, const FvEffectsPlan *plan, int frames, int held,
+                       uint64_t *hist_pixels, uint64_t *bytes);
 
 /* Room for frames x pixels codes in c (-ENOMEM beyond the machine's memory), and frames'
  * maxima when per_frame; not linear. */
 int fv_clip_reserve(FvClip *c, size_t frames, size_t pixels, bool per_frame);
 /* The 8-bit tone table of codes up to max_code under denominator d (G8). */
 void fv_clip_set_tone(FvClip *c, uint16_t max_code, uint32_t d);
+/* Check a render with effects against the memory the process can still take, before
+ * anything is allocated (as a plain render's): held frames of a clip of frames, histograms
+ * of up to hist_pixels, and extra bytes of composite.c's scratch (extra_growth of them not
+ * held yet). -ENOMEM with fv_renderer_error() naming the need and the limit. Lowers the
+ * histogram copies fv_render_reserve takes when that makes it fit. */
+int fv_render_budget(FvRenderer *r, const FvClip *out, const FvSettings *s, int frames, int held,
+                     uint64_t hist_pixels, uint64_t extra, uint64_t extra_growth);
 /* Scratch for frames of pixels and clips of frames. */
 int fv_render_reserve(FvRenderer *r, size_t pixels, size_t frames);
 /* The chaos game of sys (iters plotted iterations per walker) as 3x3 counts: the renderer's

@@ -61,8 +61,8 @@ struct FvRenderer {
     uint32_t *hist;    /* hist_copies histograms of hist_pixels: one per lane running at once */
     size_t hist_pixels;
     int hist_copies;
-    bool hist_dirty;   /* a cancelled frame left counts in them */
-    uint32_t *boxed;   /* one frame's 3x3 counts, boxed_pixels of them */
+    bool hist_dirty; /* a cancelled frame left counts in them */
+    uint32_t *boxed; /* one frame's 3x3 counts, boxed_pixels of them */
     size_t boxed_pixels;
     double *probe;      /* threads x PROBE_POINTS x 2 */
     double *kept_probe; /* frames x PROBE_POINTS x 2: a job's probe points, kept for lit_task */
@@ -92,7 +92,8 @@ struct FvRenderer {
      * storage allocated here (what each of the others is taken to hold) */
     unsigned clips;
     uint64_t largest_clip;
-    char error[512]; /* why the last fv_render_clip or fv_render_frame failed */
+    int budget_copies; /* histogram copies the last budget allowed clips with effects, 0 none */
+    char error[512];   /* why the last fv_render_clip or fv_render_frame failed */
 };
 
 /* ---- keys ---- */
@@ -208,8 +209,7 @@ int fv_renderer_histograms(const FvRenderer *r)
 /* ---- the memory budget ---- */
 
 #define PROBE_BYTES ((uint64_t)PROBE_POINTS * 2 * sizeof(double))
-#define FRAME_BYTES                                                                                \
-    ((uint64_t)sizeof(FvSystem) + sizeof(FvBox) + sizeof(int) + 2 * sizeof(double))
+#define FRAME_BYTES ((uint64_t)sizeof(FvSystem) + sizeof(FvBox) + sizeof(int) + 2 * sizeof(double))
 
 static uint64_t mul_sat(uint64_t a, uint64_t b)
 {
@@ -243,16 +243,28 @@ typedef struct Need {
     uint64_t scratch; /* 3x3 counts, probe points, per-frame systems, tables */
 } Need;
 
+/* What a render holds beyond a plain one's: clips with effects count into histograms of up
+ * to hist_pixels (a background's canvas can be larger than the frame) and hold bytes more
+ * scratch (composite.c), of which growth is not held yet. */
+typedef struct Extra {
+    uint64_t hist_pixels;
+    uint64_t bytes;
+    uint64_t growth;
+} Extra;
+
 static Need need_for(int threads, int copies, uint64_t pixels, uint64_t frames, uint64_t held,
-                     unsigned clips)
+                     unsigned clips, const Extra *x)
 {
     Need n;
     uint64_t kept = kept_frames_for(frames);
+    uint64_t hist_pixels = x && x->hist_pixels > pixels ? x->hist_pixels : pixels;
     n.frames = mul_sat(mul_sat(held, pixels), (uint64_t)clips * sizeof(uint16_t));
-    n.hist = (uint64_t)copies * pixels * sizeof(uint32_t);
-    n.scratch = pixels * sizeof(uint32_t) + ((uint64_t)threads + kept) * PROBE_BYTES +
+    n.hist = mul_sat((uint64_t)copies, hist_pixels * sizeof(uint32_t));
+    n.scratch = hist_pixels * sizeof(uint32_t) + ((uint64_t)threads + kept) * PROBE_BYTES +
                 kept * sizeof(int) + frames * FRAME_BYTES + 65536 * sizeof(uint16_t) +
                 (uint64_t)clips * (sizeof(FvClip) + held * sizeof(uint16_t));
+    if (x)
+        n.scratch = add_sat(n.scratch, x->bytes);
     return n;
 }
 
@@ -270,20 +282,23 @@ static uint64_t more(uint64_t need, uint64_t held)
  * what r and out hold (storage is only replaced by larger storage, so the old is freed
  * first). */
 static uint64_t growth(const FvRenderer *r, const FvClip *out, int copies, uint64_t pixels,
-                       uint64_t frames, uint64_t held)
+                       uint64_t frames, uint64_t held, const Extra *x)
 {
+    const uint64_t hist_pixels = x && x->hist_pixels > pixels ? x->hist_pixels : pixels;
     uint64_t clip = mul_sat(held * pixels, sizeof(uint16_t));
     uint64_t kept = kept_frames_for(frames);
     uint64_t g = more(clip, (uint64_t)out->codes_cap * sizeof(uint16_t));
     /* the caller's other clips, each as large as the largest yet (the ones it holds) */
     g = add_sat(g, mul_sat(r->clips - 1, more(clip, r->largest_clip)));
-    if (pixels > r->hist_pixels || copies > r->hist_copies)
-        g = add_sat(g, more((uint64_t)copies * pixels * sizeof(uint32_t),
+    if (hist_pixels > r->hist_pixels || copies > r->hist_copies)
+        g = add_sat(g, more(mul_sat((uint64_t)copies, hist_pixels * sizeof(uint32_t)),
                             (uint64_t)r->hist_copies * r->hist_pixels * sizeof(uint32_t)));
-    g = add_sat(g, more(pixels * sizeof(uint32_t), r->boxed_pixels * sizeof(uint32_t)));
+    g = add_sat(g, more(hist_pixels * sizeof(uint32_t), r->boxed_pixels * sizeof(uint32_t)));
     g = add_sat(g, more(frames * FRAME_BYTES, r->frames_cap * FRAME_BYTES));
     g = add_sat(g, more(kept * (PROBE_BYTES + sizeof(int)),
                         r->kept_probe_frames * (PROBE_BYTES + sizeof(int))));
+    if (x)
+        g = add_sat(g, x->growth);
     return g;
 }
 
@@ -297,8 +312,12 @@ uint64_t fv_render_memory_need(const FvSettings *s, unsigned threads, unsigned c
     }
     uint64_t pixels = (uint64_t)s->width * s->height;
     uint64_t frames = s->clip_frames ? s->clip_frames : FV_CLASS_MAX_FRAMES;
+    Extra x = {0};
+    if (s->effects)
+        fv_composite_need(s, NULL, (int)frames, (int)frames, &x.hist_pixels, &x.bytes);
+    x.growth = x.bytes;
     Need n = need_for((int)threads, hist_copies_for((int)threads, pixels), pixels, frames, frames,
-                      clips);
+                      clips, &x);
     return need_total(&n);
 }
 
@@ -317,18 +336,18 @@ static void format_bytes(char *buf, size_t size, uint64_t bytes)
  * pixels) when that makes it fit. -ENOMEM and r->error naming the need and the limit when
  * nothing does. */
 static int check_budget(FvRenderer *r, const FvClip *out, const FvSettings *s, uint64_t frames,
-                        uint64_t held, int *copies)
+                        uint64_t held, int *copies, const Extra *x)
 {
     const uint64_t pixels = (uint64_t)s->width * s->height;
-    uint64_t g = growth(r, out, *copies, pixels, frames, held);
+    uint64_t g = growth(r, out, *copies, pixels, frames, held, x);
     if (g == 0)
         return 0;
     FvMemoryRoom room = fv_memory_room();
     while (g > room.bytes && *copies > 1)
-        g = growth(r, out, --*copies, pixels, frames, held);
+        g = growth(r, out, --*copies, pixels, frames, held, x);
     if (g <= room.bytes)
         return 0;
-    Need n = need_for(r->threads, *copies, pixels, frames, held, r->clips);
+    Need n = need_for(r->threads, *copies, pixels, frames, held, r->clips, x);
     char total[32], codes[32], hist[32], scratch[32], extra[32], avail[32];
     format_bytes(total, sizeof(total), need_total(&n));
     format_bytes(codes, sizeof(codes), n.frames);
@@ -945,7 +964,7 @@ static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index
     /* Everything this render will hold, checked against the memory left before any of it
      * is taken: a render that cannot fit fails now, with the need and the limit named. */
     int copies = hist_copies_for(r->threads, pixels);
-    int err = check_budget(r, out, s, (uint64_t)frames, (uint64_t)count, &copies);
+    int err = check_budget(r, out, s, (uint64_t)frames, (uint64_t)count, &copies, NULL);
     if (err)
         return err;
     err = fv_clip_reserve(out, (size_t)count, pixels, per_frame);
@@ -1112,10 +1131,28 @@ void fv_clip_set_tone(FvClip *c, uint16_t max_code, uint32_t d)
     c->max_code = max_code;
 }
 
+int fv_render_budget(FvRenderer *r, const FvClip *out, const FvSettings *s, int frames, int held,
+                     uint64_t hist_pixels, uint64_t extra, uint64_t extra_growth)
+{
+    const uint64_t pixels = (uint64_t)s->width * s->height;
+    const uint64_t most = hist_pixels > pixels ? hist_pixels : pixels;
+    const Extra x = {hist_pixels, extra, extra_growth};
+    int copies = hist_copies_for(r->threads, most);
+    int err = check_budget(r, out, s, (uint64_t)frames, (uint64_t)held, &copies, &x);
+    if (err)
+        return err;
+    r->budget_copies = copies;
+    if ((uint64_t)held * pixels * sizeof(uint16_t) > r->largest_clip)
+        r->largest_clip = (uint64_t)held * pixels * sizeof(uint16_t);
+    return 0;
+}
+
 int fv_render_reserve(FvRenderer *r, size_t pixels, size_t frames)
 {
-    if (reserve_pixels(r, pixels, hist_copies_for(r->threads, pixels)) ||
-        reserve_frames(r, frames))
+    int copies = hist_copies_for(r->threads, pixels);
+    if (r->budget_copies > 0 && copies > r->budget_copies)
+        copies = r->budget_copies;
+    if (reserve_pixels(r, pixels, copies) || reserve_frames(r, frames))
         return -ENOMEM;
     return 0;
 }

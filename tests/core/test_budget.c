@@ -30,8 +30,9 @@ static void remove_tree(const char *root)
 static void test_room_reads_meminfo_and_cgroups(void)
 {
     char *root = g_dir_make_tmp("fv-room-XXXXXX", NULL);
-    put(root, "proc/meminfo", "MemTotal:       24000000 kB\nMemFree: 1 kB\n"
-                              "MemAvailable:    1000000 kB\nBuffers: 5 kB\n");
+    put(root, "proc/meminfo",
+        "MemTotal:       24000000 kB\nMemFree: 1 kB\n"
+        "MemAvailable:    1000000 kB\nBuffers: 5 kB\n");
     /* no cgroup file: MemAvailable alone */
     FvMemoryRoom room = fv_memory_room_at(root);
     g_assert_cmpuint(room.bytes, ==, UINT64_C(1000000) * 1024);
@@ -43,8 +44,9 @@ static void test_room_reads_meminfo_and_cgroups(void)
     put(root, "sys/fs/cgroup/user.slice/job.scope/memory.current", "4096\n");
     put(root, "sys/fs/cgroup/user.slice/memory.max", "500000000\n");
     put(root, "sys/fs/cgroup/user.slice/memory.current", "300000000\n");
-    put(root, "sys/fs/cgroup/user.slice/memory.stat", "anon 100000000\nfile 200000000\n"
-                                                      "inactive_file 150000000\n");
+    put(root, "sys/fs/cgroup/user.slice/memory.stat",
+        "anon 100000000\nfile 200000000\n"
+        "inactive_file 150000000\n");
     room = fv_memory_room_at(root);
     g_assert_cmpuint(room.bytes, ==, UINT64_C(500000000) - (300000000 - 150000000));
     g_assert_cmpstr(room.limit, ==, "cgroup memory.max");
@@ -273,8 +275,7 @@ static void test_budget_counts_every_clip_held(void)
     g_assert_cmpint(fv_clip_new(&a), ==, 0);
     g_assert_cmpint(fv_clip_new(&b), ==, 0);
     uint64_t one = fv_render_memory_need(&s, 2, 1), two = fv_render_memory_need(&s, 2, 2);
-    struct rlimit cap = {.rlim_cur = mapped_bytes() + (one + two) / 2,
-                         .rlim_max = RLIM_INFINITY};
+    struct rlimit cap = {.rlim_cur = mapped_bytes() + (one + two) / 2, .rlim_max = RLIM_INFINITY};
     g_assert_cmpint(setrlimit(RLIMIT_AS, &cap), ==, 0);
 
     g_assert_cmpint(fv_renderer_budget_clips(r, 2), ==, 0);
@@ -345,6 +346,93 @@ static void test_budget_counts_frames_rendered_alone(void)
         strstr(fv_renderer_error(r), "a 4096x4096 frame (of a clip of 100 frames) needs"));
     g_assert_nonnull(strstr(fv_renderer_error(r), "for 2 frames"));
     fv_clip_free(&more);
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
+/* Clips with effects (G10) hold more than plain ones: the background's canvas (a panned
+ * static background's is enlarged; a dynamic one holds its shown frames), the clip's systems
+ * and effect values. The need counts them, and a render beyond the memory left is refused
+ * before anything is taken, the need and the limit named, as a plain one. */
+static void test_budget_counts_effects(void)
+{
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = s.height = 256;
+    s.clip_frames = 20;
+    const uint64_t pixels = 256 * 256, plain = fv_render_memory_need(&s, 2, 1);
+    s.effects = FV_EFFECT_SCALE | FV_EFFECT_SHAKE; /* warps only: little more */
+    g_assert_cmpuint(fv_render_memory_need(&s, 2, 1), >, plain);
+    g_assert_cmpuint(fv_render_memory_need(&s, 2, 1), <, plain + (UINT64_C(2) << 20));
+    /* a panned background: a canvas of up to 4 frames, and histograms over it */
+    s.effects = FV_EFFECT_BACKGROUND_PAN;
+    g_assert_cmpuint(fv_render_memory_need(&s, 2, 1), >=,
+                     plain + 4 * pixels * (sizeof(uint16_t) + sizeof(uint32_t)));
+    /* a dynamic background: a canvas per frame shown, up to its window */
+    s.effects = FV_EFFECT_DYNAMIC_BACKGROUND;
+    g_assert_cmpuint(fv_render_memory_need(&s, 2, 1), >=, plain + 20 * pixels * sizeof(uint16_t));
+    s.effects = FV_EFFECT_PAPER; /* any of them */
+    g_assert_cmpuint(fv_render_memory_need(&s, 2, 1), >=, plain + 20 * pixels * sizeof(uint16_t));
+
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 2), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    /* far beyond any machine: refused at once, with the need and the limit */
+    s.width = s.height = FV_MAX_SIZE;
+    s.clip_frames = FV_MAX_CLIP_FRAMES;
+    s.density = FV_MIN_DENSITY;
+    s.effects = FV_EFFECT_DYNAMIC_BACKGROUND;
+    g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, -ENOMEM);
+    g_test_message("%s", fv_renderer_error(r));
+    g_assert_nonnull(strstr(fv_renderer_error(r), "a 8192x8192 clip of 100000 frames needs"));
+    g_assert_nonnull(strstr(fv_renderer_error(r), "is available ("));
+    g_assert_null(fv_clip_info(c));
+    /* the renderer stays usable */
+    s.width = s.height = 64;
+    s.clip_frames = 4;
+    s.density = 1;
+    g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, 0);
+    g_assert_cmpstr(fv_renderer_error(r), ==, "");
+    fv_clip_free(&c);
+    fv_renderer_close(&r);
+}
+
+/* Under a limit with room for a plain clip and not for its enlarged background's canvas and
+ * histograms, the clip with a panned background is refused and the plain one renders. */
+static void test_budget_refuses_an_effects_canvas(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    g_test_skip("sanitizers reserve terabytes of address space");
+    return;
+#endif
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT);
+        g_test_trap_assert_passed();
+        return;
+    }
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = s.height = 1024;
+    s.clip_frames = 8;
+    s.density = FV_MIN_DENSITY;
+    const uint64_t plain = fv_render_memory_need(&s, 1, 1);
+    s.effects = FV_EFFECT_DYNAMIC_BACKGROUND; /* 8 canvases of 2 MiB more */
+    const uint64_t with = fv_render_memory_need(&s, 1, 1);
+    g_assert_cmpuint(with - plain, >=, UINT64_C(16) << 20);
+    FvRenderer *r;
+    FvClip *c;
+    g_assert_cmpint(fv_renderer_open(&r, 1), ==, 0);
+    g_assert_cmpint(fv_clip_new(&c), ==, 0);
+    struct rlimit cap = {.rlim_cur = mapped_bytes() + plain + (with - plain) / 4,
+                         .rlim_max = RLIM_INFINITY};
+    g_assert_cmpint(setrlimit(RLIMIT_AS, &cap), ==, 0);
+    g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, -ENOMEM);
+    g_test_message("%s", fv_renderer_error(r));
+    g_assert_nonnull(strstr(fv_renderer_error(r), "a 1024x1024 clip of 8 frames needs"));
+    g_assert_nonnull(strstr(fv_renderer_error(r), "(RLIMIT_AS)"));
+    s.effects = 0;
+    g_assert_cmpint(fv_render_clip(r, &s, 0, c), ==, 0);
     fv_clip_free(&c);
     fv_renderer_close(&r);
 }
@@ -451,6 +539,9 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/budget-counts-every-clip-held", test_budget_counts_every_clip_held);
     g_test_add_func("/memory/budget-counts-frames-rendered-alone",
                     test_budget_counts_frames_rendered_alone);
+    g_test_add_func("/memory/budget-counts-effects", test_budget_counts_effects);
+    g_test_add_func("/memory/budget-refuses-an-effects-canvas",
+                    test_budget_refuses_an_effects_canvas);
     g_test_add_func("/cancel/stops-the-framing-probe", test_cancel_stops_the_framing_probe);
     g_test_add_func("/cancel/stops-a-dense-lane", test_cancel_stops_a_dense_lane);
     return g_test_run();
