@@ -20,6 +20,11 @@ with ``class_id`` for ``class`` (a Python keyword) and underscores for dashes:
     motion       'static', 'naive', 'linear' or 'nonlinear' (the paper's best, default)
     variation    'auto' (the paper's policy) or one of VARIATIONS
     density      plotted points per pixel per frame (default 14.26, the paper's)
+    effects      the paper's emulation of real video (G10), rendered into the clip: None
+                 (the plain clip, default), 'paper' (every effect at the paper's
+                 probability), or names of EFFECTS joined by '+' or in a list
+    augment_seed draws the effects anew (a new value per epoch) while the plain clip (class,
+                 sample, framing) stays the same
     threads      rendering threads; 0: one per core (pixels do not depend on it)
 
 A bad value raises ValueError (or TypeError for a wrong kind of value) naming the keyword and
@@ -37,6 +42,7 @@ from ._fractalvid import (
     MAX_THREADS,
     MIN_DENSITY,
     MIN_SIZE,
+    EFFECTS,
     MOTIONS,
     VARIATIONS,
     RenderCancelled,
@@ -46,7 +52,7 @@ from ._fractalvid import (
 )
 
 __all__ = [
-    "render", "frame_count", "Renderer", "RenderCancelled", "MOTIONS", "VARIATIONS",
+    "render", "frame_count", "Renderer", "RenderCancelled", "MOTIONS", "VARIATIONS", "EFFECTS",
     "GENERATOR_VERSION", "DEFAULT_DENSITY", "MIN_DENSITY", "MAX_DENSITY", "MIN_SIZE",
     "MAX_SIZE", "MAX_FRAMES", "MAX_THREADS", "__version__",
 ]
@@ -72,7 +78,8 @@ def _renderer(threads):
 
 
 def render(class_id=0, seed=0, clip=0, *, size=256, frames=0, class_seed=0,
-           motion="nonlinear", variation="auto", density=DEFAULT_DENSITY, threads=0, out=None):
+           motion="nonlinear", variation="auto", density=DEFAULT_DENSITY, effects=None,
+           augment_seed=0, threads=0, out=None):
     """Render one clip; returns (frames, labels).
 
     frames: a numpy uint8 array (T, H, W), the clip's luma, tone mapped clip-wide (its
@@ -83,11 +90,14 @@ def render(class_id=0, seed=0, clip=0, *, size=256, frames=0, class_seed=0,
     labels: a dict of everything the library reports about the clip: class_id, class_seed,
     seed, clip, class_key (the drawn system; tells unlabeled clips apart), motion, variation
     (resolved, never 'auto'), frames, width, height, num_maps, redraws, sample_redraws,
-    points_per_frame, points_kept, max_count and generator (the generator's version).
+    points_per_frame, points_kept, max_count, generator (the generator's version),
+    augment_seed, effects (the names of the effects the clip got; [] for a plain clip) and
+    effect_values (each effect's drawn values, as the element's labels give them).
 
     The GIL is released while rendering: threads render in parallel, each with its own
     renderer. See the package docstring for the keywords.
     """
     return _renderer(threads).render(class_id, seed, clip, size=size, frames=frames,
                                      class_seed=class_seed, motion=motion,
-                                     variation=variation, density=density, out=out)
+                                     variation=variation, density=density, effects=effects,
+                                     augment_seed=augment_seed, out=out)

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -200,10 +201,53 @@ static int parse_density(PyObject *value, double *out)
     return 0;
 }
 
+/* effects: None, 'paper', names joined by '+' ('zoom+shake'), or a sequence of names. */
+static int parse_effects(PyObject *value, uint32_t *out)
+{
+    static const char allowed[] =
+        "None, 'paper', or effect names joined by '+' or in a list (see EFFECTS)";
+    *out = 0;
+    if (value == Py_None)
+        return 0;
+    PyObject *text = NULL;
+    if (PyUnicode_Check(value)) {
+        text = value;
+        Py_INCREF(text);
+    } else if (PyList_Check(value) || PyTuple_Check(value)) {
+        Py_ssize_t n = PySequence_Size(value);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *item = PySequence_GetItem(value, i);
+            int ok = item && PyUnicode_Check(item);
+            Py_XDECREF(item);
+            if (!ok)
+                return bad_value(PyExc_TypeError, "effects", value, allowed);
+        }
+        PyObject *plus = PyUnicode_FromString("+");
+        text = plus ? PyUnicode_Join(plus, value) : NULL;
+        Py_XDECREF(plus);
+        if (!text)
+            return -1;
+    } else {
+        return bad_value(PyExc_TypeError, "effects", value, allowed);
+    }
+    const char *utf8 = PyUnicode_AsUTF8(text), *bad = NULL;
+    int err = utf8 ? 0 : -1;
+    /* an empty list is no effect; an empty string or name is refused */
+    if (!err && (PyUnicode_Check(value) || *utf8) && fv_effects_from_string(utf8, out, &bad)) {
+        char why[160];
+        snprintf(why, sizeof why, "%s (%s is not an effect)", allowed,
+                 bad && *bad ? bad : "an empty name");
+        err = bad_value(PyExc_ValueError, "effects", value, why);
+    }
+    Py_DECREF(text);
+    return err;
+}
+
 /* The keyword arguments every call shares: the clip's identity first (positional or keyword),
  * then how it looks (keyword only). NULL leaves the default. */
 typedef struct ClipArgs {
     PyObject *class_id, *seed, *clip, *size, *frames, *class_seed, *motion, *variation, *density;
+    PyObject *effects, *augment_seed;
 } ClipArgs;
 
 static int settings_from_args(const ClipArgs *a, FvSettings *s, uint64_t *clip)
@@ -215,7 +259,7 @@ static int settings_from_args(const ClipArgs *a, FvSettings *s, uint64_t *clip)
     if (a->class_id &&
         parse_int(a->class_id, "class_id", -1, FV_MAX_CLASS,
                   "a class number 0.." STR(FV_MAX_CLASS) ", or -1 for unlabeled (a new class "
-                                                        "every clip)",
+                                                         "every clip)",
                   &v))
         return -1;
     if (a->class_id)
@@ -243,6 +287,10 @@ static int settings_from_args(const ClipArgs *a, FvSettings *s, uint64_t *clip)
         return -1;
     if (a->density && parse_density(a->density, &s->density))
         return -1;
+    if (a->effects && parse_effects(a->effects, &s->effects))
+        return -1;
+    if (a->augment_seed && parse_u64(a->augment_seed, "augment_seed", u64, &s->augment_seed))
+        return -1;
     /* The library's own check has the last word (a field parsed above cannot fail it today). */
     const char *field = NULL;
     if (fv_settings_validate(s, &field) != 0) {
@@ -254,11 +302,12 @@ static int settings_from_args(const ClipArgs *a, FvSettings *s, uint64_t *clip)
 }
 
 #define CLIP_KEYWORDS                                                                              \
-    "class_id", "seed", "clip", "size", "frames", "class_seed", "motion", "variation", "density"
-#define CLIP_FORMAT "|OOO$OOOOOO"
+    "class_id", "seed", "clip", "size", "frames", "class_seed", "motion", "variation", "density",  \
+        "effects", "augment_seed"
+#define CLIP_FORMAT "|OOO$OOOOOOOO"
 #define CLIP_POINTERS(a)                                                                           \
     &(a).class_id, &(a).seed, &(a).clip, &(a).size, &(a).frames, &(a).class_seed, &(a).motion,     \
-        &(a).variation, &(a).density
+        &(a).variation, &(a).density, &(a).effects, &(a).augment_seed
 
 /* ---- labels ---- */
 
@@ -269,6 +318,68 @@ static int dict_set(PyObject *d, const char *key, PyObject *value)
     int err = PyDict_SetItemString(d, key, value);
     Py_DECREF(value);
     return err;
+}
+
+/* A drawn value as Python: a number, or the text when it is not one ("in", "seed:frame"). */
+static PyObject *value_item(const char *text, size_t len)
+{
+    char buf[64];
+    if (len < sizeof buf) {
+        memcpy(buf, text, len);
+        buf[len] = '\0';
+        char *end;
+        double d = strtod(buf, &end);
+        if (len && end == buf + len)
+            return PyFloat_FromDouble(d);
+    }
+    return PyUnicode_FromStringAndSize(text, (Py_ssize_t)len);
+}
+
+/* The effects a clip got (G10): their names, and their drawn values as the element's labels
+ * give them (fv_effects_describe: "scale=0.54,0.81 ..."), each a list of its items. */
+static int effects_labels(PyObject *d, const FvEffectsInfo *fx)
+{
+    PyObject *names = PyList_New(0), *values = PyDict_New();
+    int err = !names || !values;
+    for (int bit = 0; !err && bit < FV_NUM_EFFECTS; bit++)
+        if (fx->applied & (1u << bit)) {
+            PyObject *name = PyUnicode_FromString(fv_effect_name(bit));
+            err = !name || PyList_Append(names, name);
+            Py_XDECREF(name);
+        }
+    char text[2048];
+    if (!err && fx->applied && fv_effects_describe(fx, text, sizeof text) >= 0) {
+        char *save = NULL;
+        for (char *word = strtok_r(text, " ", &save); !err && word;
+             word = strtok_r(NULL, " ", &save)) {
+            char *eq = strchr(word, '=');
+            if (!eq)
+                continue;
+            *eq = '\0';
+            if (!strcmp(word, "effects")) /* the names, above */
+                continue;
+            PyObject *items = PyList_New(0);
+            err = !items;
+            for (const char *v = eq + 1; !err;) {
+                size_t len = strcspn(v, ",");
+                PyObject *item = value_item(v, len);
+                err = !item || PyList_Append(items, item);
+                Py_XDECREF(item);
+                if (!v[len])
+                    break;
+                v += len + 1;
+            }
+            err = err || PyDict_SetItemString(values, word, items);
+            Py_XDECREF(items);
+        }
+    }
+    if (!err) {
+        err = dict_set(d, "effects", names) || dict_set(d, "effect_values", values);
+        return err ? -1 : 0;
+    }
+    Py_XDECREF(names);
+    Py_XDECREF(values);
+    return -1;
 }
 
 /* Everything in FvClipInfo, named as the keywords name it (clip_index is "clip"). */
@@ -293,7 +404,9 @@ static PyObject *labels_dict(const FvClipInfo *info)
         dict_set(d, "points_per_frame", PyLong_FromUnsignedLongLong(info->points_per_frame)) ||
         dict_set(d, "points_kept", PyLong_FromUnsignedLongLong(info->points_kept)) ||
         dict_set(d, "max_count", PyLong_FromUnsignedLong(info->max_count)) ||
-        dict_set(d, "generator", PyUnicode_FromString(FV_GENERATOR_VERSION))) {
+        dict_set(d, "generator", PyUnicode_FromString(FV_GENERATOR_VERSION)) ||
+        dict_set(d, "augment_seed", PyLong_FromUnsignedLongLong(info->augment_seed)) ||
+        effects_labels(d, &info->effects)) {
         Py_DECREF(d);
         return NULL;
     }
@@ -580,7 +693,8 @@ static PyObject *Renderer_get_rendering(RendererObject *self, void *closure)
 
 #define RENDER_DOC                                                                                 \
     "render(class_id=0, seed=0, clip=0, *, size=256, frames=0, class_seed=0,\n"                    \
-    "       motion='nonlinear', variation='auto', density=14.26, out=None)\n"                      \
+    "       motion='nonlinear', variation='auto', density=14.26, effects=None,\n"                  \
+    "       augment_seed=0, out=None)\n"                                                           \
     "--\n\n"                                                                                       \
     "Render clip `clip` of sample seed `seed` of class `class_id` (-1: unlabeled, a new class\n"   \
     "every clip). Returns (frames, labels): a numpy uint8 array (T, H, W) and a dict of\n"         \
@@ -648,7 +762,8 @@ static PyObject *frame_count(PyObject *module, PyObject *args, PyObject *kwargs)
 static PyMethodDef module_methods[] = {
     {"frame_count", (PyCFunction)(void (*)(void))frame_count, METH_VARARGS | METH_KEYWORDS,
      "frame_count(class_id=0, seed=0, clip=0, *, size=256, frames=0, class_seed=0,\n"
-     "            motion='nonlinear', variation='auto', density=14.26)\n--\n\n"
+     "            motion='nonlinear', variation='auto', density=14.26, effects=None,\n"
+     "            augment_seed=0)\n--\n\n"
      "Frames of the clip render() would give for these arguments, without rendering."},
     {NULL, NULL, 0, NULL},
 };
@@ -706,7 +821,8 @@ static int module_exec(PyObject *module)
         add_new(module, "MIN_DENSITY", PyFloat_FromDouble(FV_MIN_DENSITY)) ||
         add_new(module, "MAX_DENSITY", PyFloat_FromDouble(FV_MAX_DENSITY)) ||
         add_new(module, "MOTIONS", names_tuple(fv_motion_name, FV_NUM_MOTIONS)) ||
-        add_new(module, "VARIATIONS", names_tuple(fv_variation_name, FV_NUM_VARIATIONS)))
+        add_new(module, "VARIATIONS", names_tuple(fv_variation_name, FV_NUM_VARIATIONS)) ||
+        add_new(module, "EFFECTS", names_tuple(fv_effect_name, FV_NUM_EFFECTS)))
         return -1;
     return 0;
 }

@@ -27,9 +27,14 @@ renderer wrote. ``transform`` receives it and returns what the model eats, e.g.
 draws it, unless ``frames`` is set; DataLoader's default collate stacks equal shapes only, so
 set ``frames`` (or a transform that fixes T) for batch_size > 1.
 
-Epochs. ``epoch`` (or ``set_epoch``, called before each epoch's iteration; workers that are not
-persistent see it) is the key of the per-epoch random draw of the clips' realism effects.
-The generator has no realism effects yet, so today ``epoch`` does not change any clip.
+Realism. ``effects`` renders the paper's emulation of real video into the clips (None, the
+plain clips, by default; 'paper' for every effect at the paper's probability; or names of
+fractalvid.EFFECTS), drawn anew each epoch: ``epoch`` (or ``set_epoch``, called before each
+epoch's iteration; workers that are not persistent see it) is the clips' augment seed, so
+epoch e gives the frames of ``fractalvid-render --effects E --augment-seed e`` while the plain
+clip (class, sample, framing) stays the same. Without effects, ``epoch`` changes nothing.
+
+    data = FractalVideoDataset(classes=100, per_class=200, frames=16, effects="paper")
 """
 
 import operator
@@ -57,17 +62,17 @@ class _ClipDataset(torch.utils.data.Dataset):
     """What both datasets share: settings, index checks, rendering."""
 
     def __init__(self, length, *, seed, class_seed, size, frames, motion, variation, density,
-                 threads, epoch, transform):
+                 effects, threads, epoch, transform):
         self.seed = seed
         self.settings = dict(size=size, frames=frames, class_seed=class_seed, motion=motion,
-                             variation=variation, density=density)
+                             variation=variation, density=density, effects=effects)
         # Check every value now, in the caller's process, so a bad one names its keyword
         # here and not in a DataLoader worker.
         fractalvid.frame_count(0, seed, 0, **self.settings)
         if threads is not None:
             fractalvid.Renderer(threads=threads).close()
         self.threads = threads
-        self.epoch = operator.index(epoch)
+        self.set_epoch(epoch)
         self.transform = transform
         self._length = length
 
@@ -75,7 +80,9 @@ class _ClipDataset(torch.utils.data.Dataset):
         return self._length
 
     def set_epoch(self, epoch):
-        """Select the epoch's draw of the realism effects (none yet: clips do not change)."""
+        """Select the epoch's draw of the realism effects: the clips' augment seed (an integer
+        0..2**64-1); without effects the clips do not change."""
+        fractalvid.frame_count(0, augment_seed=epoch)  # TypeError / ValueError naming it
         self.epoch = operator.index(epoch)
 
     def _check_index(self, index):
@@ -90,8 +97,9 @@ class _ClipDataset(torch.utils.data.Dataset):
         threads = self.threads
         if threads is None:
             threads = 1 if torch.utils.data.get_worker_info() is not None else 0
-        # The realism effects' draw will take the epoch here (today it changes nothing).
-        return fractalvid.render(class_id, self.seed, clip, threads=threads, **self.settings)
+        # the epoch's draw of the effects; the plain clip does not depend on it
+        return fractalvid.render(class_id, self.seed, clip, threads=threads,
+                                 augment_seed=self.epoch, **self.settings)
 
     def _tensor(self, frames):
         clip = torch.from_numpy(frames)
@@ -102,19 +110,21 @@ class FractalVideoDataset(_ClipDataset):
     """classes x per_class labelled clips: item i -> (clip, label), label = i // per_class.
 
     Keywords as fractalvid.render (seed, class_seed, size, frames, motion, variation,
-    density, threads; threads=None: one per worker, all cores without workers), plus epoch,
+    density, effects, threads; threads=None: one per worker, all cores without workers), plus
+    epoch (the effects' augment seed),
     transform (applied to the uint8 (T, H, W) tensor) and target_transform (to the int label).
     """
 
     def __init__(self, classes, per_class, *, seed=0, class_seed=0, size=256, frames=0,
                  motion="nonlinear", variation="auto", density=fractalvid.DEFAULT_DENSITY,
-                 threads=None, epoch=0, transform=None, target_transform=None):
+                 effects=None, threads=None, epoch=0, transform=None, target_transform=None):
         self.classes = _count(classes, "classes")
         self.per_class = _count(per_class, "per_class")
         fractalvid.frame_count(self.classes - 1)  # the last class number is valid
         super().__init__(self.classes * self.per_class, seed=seed, class_seed=class_seed,
                          size=size, frames=frames, motion=motion, variation=variation,
-                         density=density, threads=threads, epoch=epoch, transform=transform)
+                         density=density, effects=effects, threads=threads, epoch=epoch,
+                         transform=transform)
         self.target_transform = target_transform
 
     def clip_of(self, index):
@@ -147,11 +157,11 @@ class UnlabeledFractalVideoDataset(_ClipDataset):
     """
 
     def __init__(self, clips, *, seed=0, class_seed=0, size=256, frames=0, motion="nonlinear",
-                 variation="auto", density=fractalvid.DEFAULT_DENSITY, threads=None, epoch=0,
-                 transform=None):
+                 variation="auto", density=fractalvid.DEFAULT_DENSITY, effects=None, threads=None,
+                 epoch=0, transform=None):
         super().__init__(_count(clips, "clips"), seed=seed, class_seed=class_seed, size=size,
                          frames=frames, motion=motion, variation=variation, density=density,
-                         threads=threads, epoch=epoch, transform=transform)
+                         effects=effects, threads=threads, epoch=epoch, transform=transform)
 
     def render(self, index):
         """(frames, labels) of item index: the numpy array and fractalvid.render's labels."""

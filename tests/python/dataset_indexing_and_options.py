@@ -43,11 +43,39 @@ frames, labels = data.render(5)
 check(numpy.array_equal(frames, want) and labels["class_id"] == 1 and labels["clip"] == 2
       and labels["seed"] == 2, "render(i) gives the labels: %s" % labels)
 
-# epoch: accepted and kept; the generator has no realism effects yet, so clips do not change.
+# epoch: without effects, accepted and kept, and the clips do not change.
 later = FractalVideoDataset(4, 3, seed=2, epoch=7, **SMALL)
 check(later.epoch == 7 and numpy.array_equal(later[5][0].numpy(), want), "epoch=7")
 later.set_epoch(8)
 check(later.epoch == 8 and numpy.array_equal(later[5][0].numpy(), want), "set_epoch(8)")
+# with effects, the epoch is the clips' augment seed: each epoch draws them anew over the
+# same plain clip, and the items are render()'s with that augment seed
+real = FractalVideoDataset(4, 3, seed=2, effects="paper", epoch=7, **SMALL)
+frames7, labels7 = real.render(5)
+check(numpy.array_equal(real[5][0].numpy(),
+                        fractalvid.render(1, 2, 2, effects="paper", augment_seed=7, **SMALL)[0]),
+      "epoch 7 = render(..., effects='paper', augment_seed=7)")
+check(labels7["augment_seed"] == 7 and labels7["class_key"] == labels["class_key"], labels7)
+changed = 0
+for epoch in (8, 9, 10):
+    real.set_epoch(epoch)
+    f, l = real.render(5)
+    check(l["augment_seed"] == epoch and l["class_key"] == labels["class_key"], l)
+    changed += not numpy.array_equal(f, frames7)
+check(changed >= 2, "only %d of 3 epochs changed the clip's effects" % changed)
+zoomed = FractalVideoDataset(4, 3, seed=2, effects=["zoom"], **SMALL)
+check(zoomed.render(5)[1]["effects"] == ["zoom"], "effects=['zoom'] applies zoom")
+for bad, kind in ((-1, ValueError), ("1", TypeError)):
+    try:
+        real.set_epoch(bad)
+        check(False, "set_epoch(%r) accepted" % (bad,))
+    except kind as e:
+        check("augment_seed" in str(e), str(e))
+try:
+    FractalVideoDataset(4, 3, effects="blur", **SMALL)
+    check(False, "effects='blur' accepted")
+except ValueError as e:
+    check("effects" in str(e) and "blur" in str(e), str(e))
 
 # Transforms: the float (C, T, H, W) layout of video models; target_transform on the label.
 shaped = FractalVideoDataset(4, 3, seed=2, transform=ToFloatVideo(channels=3),

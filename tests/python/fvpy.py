@@ -34,7 +34,7 @@ def require(module):
 
 
 def cli_args(class_id=0, seed=0, clip=0, size=256, frames=0, class_seed=0, motion="nonlinear",
-             variation="auto", density=None, threads=None):
+             variation="auto", density=None, effects=None, augment_seed=0, threads=None):
     """fractalvid-render's options for fractalvid.render's keywords (the same names)."""
     if isinstance(size, int):
         size = (size, size)
@@ -45,6 +45,9 @@ def cli_args(class_id=0, seed=0, clip=0, size=256, frames=0, class_seed=0, motio
         args += ["--density", repr(float(density))]
     if threads is not None:
         args += ["--threads", str(threads)]
+    if effects is not None:
+        names = effects if isinstance(effects, str) else "+".join(effects)
+        args += ["--effects", names, "--augment-seed", str(augment_seed)]
     return args
 
 

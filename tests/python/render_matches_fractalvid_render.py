@@ -14,6 +14,11 @@ cases = [
     dict(class_id=4, motion="static", variation="horseshoe", **SMALL),
     dict(class_id=4, motion="naive", variation="linear", **SMALL),
     dict(class_id=6, seed=2**64 - 1, clip=2**63, motion="linear", **SMALL),
+    # the realism effects (G10): the same draw from the same augment seed
+    dict(class_id=-1, clip=3, effects="paper", augment_seed=9, **SMALL),
+    dict(class_id=2, clip=1, effects=["zoom", "shake", "clones"], augment_seed=2**64 - 1,
+         **SMALL),
+    dict(class_id=5, effects="static-background+background-pan+perspective", **SMALL),
 ]
 for kw in cases:
     expected = cli_clips(fvexe(), **kw)[0]
