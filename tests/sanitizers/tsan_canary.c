@@ -31,10 +31,10 @@ int main(int argc, char **argv)
 #else
     gst_init(&argc, &argv);
     GError *err = NULL;
-    GstElement *pipeline = gst_parse_launch(
-        "fractalvidsrc name=src num-clips=1 clip-frames=30 density=1 ! "
-        "video/x-raw,width=32,height=32,framerate=30/1 ! fakesink sync=true",
-        &err);
+    GstElement *pipeline =
+        gst_parse_launch("fractalvidsrc name=src num-clips=1 clip-frames=30 density=1 ! "
+                         "video/x-raw,width=32,height=32,framerate=30/1 ! fakesink sync=true",
+                         &err);
     if (!pipeline) {
         fprintf(stderr, "%s\n", err->message);
         return 1;
