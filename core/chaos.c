@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { TAG_WALK = 0x57414c4b, TAG_START = 0x53545254, TAG_RESET = 0x52455354 };
 
@@ -111,11 +112,12 @@ uint64_t fv_chaos_lane_ref(const FvSystem *sys, uint64_t sample_key, int lane, u
     return inside;
 }
 
-/* The probe's walks: walkers 0..FV_PROBE_WALKERS-1 of the render, PROBE_GROUP of them in
- * lockstep and the variation inlined, the same steps and discards, so the probe's points are
- * the first FV_PROBE_ITERS plotted points of those walkers (in another order, which neither
- * the box nor the lit estimate depends on). */
-#define PROBE_GROUP 4
+/* The probe's walks: walkers 0..FV_PROBE_WALKERS-1 of the render, all of them in lockstep
+ * and the variation inlined, the same steps and discards, so the probe's points are the
+ * first FV_PROBE_ITERS plotted points of those walkers, iteration by iteration and walker by
+ * walker in each (an order neither the box nor the lit estimate depends on; the SIMD probes
+ * keep it, so their arrays are equal). */
+#define PROBE_GROUP FV_PROBE_WALKERS
 
 static inline __attribute__((always_inline)) int probe_kernel(const FvSystem *sys,
                                                               uint64_t sample_key, double *xy,
@@ -154,7 +156,7 @@ static inline __attribute__((always_inline)) int probe_kernel(const FvSystem *sy
 FV_FOR_EACH_VARIATION(PROBE_FUNC)
 #undef PROBE_FUNC
 
-int fv_probe_points(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points)
+int fv_probe_points_ref(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points)
 {
     switch (sys->variation) {
 #define PROBE_CASE(V)                                                                              \
@@ -350,31 +352,130 @@ FvLaneKernel fv_chaos_kernel(int k, int variation)
     }
 }
 
+/* A group of lanes with the scalar kernel: one after another. */
+static uint64_t scalar_group(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                             uint32_t *hist, int width, int height)
+{
+    uint64_t inside = 0;
+    for (int l = 0; l < FV_LANE_GROUP; l++)
+        inside += scalar_lane(sys, sample_key, lane + l, iters, hist, width, height);
+    return inside;
+}
+
+FvLaneKernel fv_chaos_group_kernel(int k, int variation)
+{
+    if (!fv_chaos_kernel(k, variation)) /* this build, CPU and variation have kernel k */
+        return NULL;
+    switch (k) {
+    case FV_KERNEL_SCALAR:
+        return scalar_group;
+#if HAVE_SIMD
+    case FV_KERNEL_AVX2:
+        return fv_chaos_group_avx2;
+    case FV_KERNEL_AVX512:
+        return fv_chaos_group_avx512;
+#endif
+    default:
+        return NULL;
+    }
+}
+
+FvProbeKernel fv_chaos_probe_kernel(int k, int variation)
+{
+    if (!fv_chaos_kernel(k, variation))
+        return NULL;
+    switch (k) {
+    case FV_KERNEL_SCALAR:
+        return fv_probe_points_ref;
+#if HAVE_SIMD
+    case FV_KERNEL_AVX2:
+        return fv_chaos_probe_avx2;
+    case FV_KERNEL_AVX512:
+        return fv_chaos_probe_avx512;
+#endif
+    default:
+        return NULL;
+    }
+}
+
+static double thread_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* A small system of the variation to time the kernels on: three contracting maps that
+ * cover the unit square, as a class's do, framed on a 64x64 image. */
+static void timing_system(FvSystem *sys, int variation)
+{
+    static const double maps[3][6] = {{0.5, 0.1, -0.1, 0.5, -0.4, 0.3},
+                                      {0.45, -0.2, 0.15, 0.4, 0.5, 0.2},
+                                      {-0.3, 0.35, 0.4, 0.3, 0.0, -0.5}};
+    memset(sys, 0, sizeof(*sys));
+    sys->n = 3;
+    double w[3];
+    for (int i = 0; i < 3; i++) {
+        sys->maps[i] = (FvMap){.a = maps[i][0], .b = maps[i][1], .c = maps[i][2],
+                               .d = maps[i][3], .e = maps[i][4], .f = maps[i][5]};
+        w[i] = fabs(maps[i][0] * maps[i][3] - maps[i][1] * maps[i][2]);
+    }
+    fv_alias_build(&sys->alias, w, 3);
+    sys->variation = variation;
+    sys->sx = sys->sy = 16;
+    sys->ox = sys->oy = 32;
+}
+
+/* Which kernel this CPU runs fastest for the variation: each one this CPU has, timed on a
+ * group of lanes (the renderer's usual task) in alternating rounds, by its least thread CPU
+ * time, so a busy machine slows every candidate alike. Every kernel gives the same counts,
+ * so the choice changes the speed only. About a millisecond, once per variation. */
+static int measure_kernel(int variation, bool simd)
+{
+    enum { SIZE = 64, ITERS = 200, ROUNDS = 3 };
+    int cand[FV_NUM_KERNELS], n = 0;
+    for (int k = FV_NUM_KERNELS - 1; k >= 0; k--) /* widest first: kept on a tie */
+        if ((simd || k == FV_KERNEL_SCALAR) && fv_chaos_group_kernel(k, variation))
+            cand[n++] = k;
+    if (n == 1)
+        return cand[0];
+    static _Thread_local uint32_t hist[SIZE * SIZE];
+    FvSystem sys;
+    timing_system(&sys, variation);
+    double best[FV_NUM_KERNELS];
+    for (int c = 0; c < n; c++)
+        best[c] = INFINITY;
+    for (int round = 0; round < ROUNDS; round++)
+        for (int c = 0; c < n; c++) {
+            FvLaneKernel f = fv_chaos_group_kernel(cand[c], variation);
+            double t0 = thread_ns();
+            f(&sys, 0, 0, ITERS, hist, SIZE, SIZE);
+            double t = thread_ns() - t0;
+            best[c] = t < best[c] ? t : best[c];
+        }
+    int pick = 0;
+    for (int c = 1; c < n; c++)
+        if (best[c] < best[pick])
+            pick = c;
+    return cand[pick];
+}
+
 /* Best kernel per variation, chosen on first use. FV_NO_SIMD=1 in the environment keeps to
  * the scalar kernel, for A/B runs; either way the pixels are the same. */
-static FvLaneKernel best_kernel(int variation)
+int fv_chaos_best_kernel(int variation)
 {
-    static _Atomic(FvLaneKernel) best[FV_NUM_VARIATIONS];
-    FvLaneKernel f = atomic_load_explicit(&best[variation], memory_order_relaxed);
-    if (f)
-        return f;
+    static atomic_int best[FV_NUM_VARIATIONS]; /* kernel + 1; 0: not measured yet */
+    if (variation < 0 || variation >= FV_NUM_VARIATIONS)
+        return FV_KERNEL_SCALAR;
+    int k = atomic_load_explicit(&best[variation], memory_order_relaxed);
+    if (k)
+        return k - 1;
     const char *no_simd = getenv("FV_NO_SIMD");
     bool simd = !(no_simd && *no_simd && strcmp(no_simd, "0") != 0);
-    /* Fastest first. A lane's walkers make one chain of AVX-512 vectors but two of AVX2
-     * ones, and where a square root or division makes most of a short chain, the single one
-     * waits on its latency: there AVX2 measures faster. Elsewhere AVX-512's half as many
-     * instructions win, the transcendental variations by 1.2-1.5x
-     * (tests/core/bench_kernels.c). */
-    bool avx2_first = variation == V_HORSESHOE || variation == V_FISHEYE ||
-                      variation == V_EYEFISH || variation == V_POLAR;
-    const int order[] = {avx2_first ? FV_KERNEL_AVX2 : FV_KERNEL_AVX512,
-                         avx2_first ? FV_KERNEL_AVX512 : FV_KERNEL_AVX2, FV_KERNEL_SCALAR};
-    for (size_t i = 0; !f && i < sizeof(order) / sizeof(order[0]); i++)
-        if (simd || order[i] == FV_KERNEL_SCALAR)
-            f = fv_chaos_kernel(order[i], variation);
-    /* every thread computes the same answer, so a race only repeats the work */
-    atomic_store_explicit(&best[variation], f, memory_order_relaxed);
-    return f;
+    k = measure_kernel(variation, simd);
+    /* threads measuring at once may choose differently: any choice gives the same counts */
+    atomic_store_explicit(&best[variation], k + 1, memory_order_relaxed);
+    return k;
 }
 
 uint64_t fv_chaos_lane(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
@@ -382,7 +483,31 @@ uint64_t fv_chaos_lane(const FvSystem *sys, uint64_t sample_key, int lane, uint3
 {
     if (sys->variation < 0 || sys->variation >= FV_NUM_VARIATIONS)
         return 0;
-    return best_kernel(sys->variation)(sys, sample_key, lane, iters, hist, width, height);
+    return fv_chaos_kernel(fv_chaos_best_kernel(sys->variation),
+                           sys->variation)(sys, sample_key, lane, iters, hist, width, height);
+}
+
+uint64_t fv_chaos_lanes(const FvSystem *sys, uint64_t sample_key, int lane, int nlanes,
+                        uint32_t iters, uint32_t *hist, int width, int height)
+{
+    if (sys->variation < 0 || sys->variation >= FV_NUM_VARIATIONS)
+        return 0;
+    if (nlanes == FV_LANE_GROUP)
+        return fv_chaos_group_kernel(fv_chaos_best_kernel(sys->variation),
+                                     sys->variation)(sys, sample_key, lane, iters, hist, width,
+                                                     height);
+    uint64_t inside = 0;
+    for (int l = 0; l < nlanes; l++)
+        inside += fv_chaos_lane(sys, sample_key, lane + l, iters, hist, width, height);
+    return inside;
+}
+
+int fv_probe_points(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points)
+{
+    if (sys->variation < 0 || sys->variation >= FV_NUM_VARIATIONS)
+        return 0;
+    return fv_chaos_probe_kernel(fv_chaos_best_kernel(sys->variation),
+                                 sys->variation)(sys, sample_key, xy, max_points);
 }
 
 void fv_box3_rows(const uint32_t *in, uint32_t *out, int width, int height, int y0, int y1)

@@ -226,7 +226,8 @@ static __attribute__((noinline, cold)) void fix_up(const FvSystem *sys, int lane
                                                    const double *ny, double *x, double *y,
                                                    int64_t *skip, const uint64_t *reset, uint64_t i,
                                                    uint32_t *hist, int width, int height,
-                                                   uint64_t *inside)
+                                                   uint64_t *inside, double *pts_x, double *pts_y,
+                                                   size_t *npts)
 {
     for (int l = 0; l < lanes; l++) {
         if (!(__builtin_fabs(nx[l]) < FV_RUNAWAY && __builtin_fabs(ny[l]) < FV_RUNAWAY)) {
@@ -240,6 +241,12 @@ static __attribute__((noinline, cold)) void fix_up(const FvSystem *sys, int lane
             skip[l]--;
             continue;
         }
+        if (pts_x) { /* a probe: the point itself */
+            pts_x[*npts] = nx[l];
+            pts_y[*npts] = ny[l];
+            (*npts)++;
+            continue;
+        }
         double px, py;
         if (fv_plot_point(sys, nx[l], ny[l], width, height, &px, &py)) {
             fv_hist_add(&hist[(size_t)(int)py * (size_t)width + (size_t)(int)px]);
@@ -248,19 +255,25 @@ static __attribute__((noinline, cold)) void fix_up(const FvSystem *sys, int lane
     }
 }
 
-/* The walkers of a lane and the system's coefficients, laid out for the kernels. */
+/* Walkers of a group of FV_LANE_GROUP lanes, advanced together: more independent vectors
+ * in flight, the same walks (a walker's streams are keyed by its index alone). */
+#define GROUP_WALKERS (FV_WALKERS_PER_LANE * FV_LANE_GROUP)
+_Static_assert(GROUP_WALKERS == FV_PROBE_WALKERS, "the probe's walkers are one group's");
+
+/* The walkers of a lane (or of a group of lanes) and the system's coefficients, laid out
+ * for the kernels. */
 typedef struct LaneSetup {
-    uint64_t walk[FV_WALKERS_PER_LANE], reset[FV_WALKERS_PER_LANE];
-    double x[FV_WALKERS_PER_LANE], y[FV_WALKERS_PER_LANE];
+    uint64_t walk[GROUP_WALKERS], reset[GROUP_WALKERS];
+    double x[GROUP_WALKERS], y[GROUP_WALKERS];
     /* coefficient tables a..f of maps 0..7 (unused maps zero) */
     double coef[6][FV_MAX_MAPS];
     uint64_t threshold[FV_MAX_MAPS], alias[FV_MAX_MAPS];
 } LaneSetup;
 
-static void lane_setup(LaneSetup *s, const FvSystem *sys, uint64_t sample_key, int lane)
+static void lane_setup(LaneSetup *s, const FvSystem *sys, uint64_t sample_key, int lane, int lanes)
 {
     memset(s, 0, sizeof(*s));
-    for (int j = 0; j < FV_WALKERS_PER_LANE; j++)
+    for (int j = 0; j < FV_WALKERS_PER_LANE * lanes; j++)
         fv_walker_init(sample_key, lane * FV_WALKERS_PER_LANE + j, &s->walk[j], &s->reset[j],
                        &s->x[j], &s->y[j]);
     for (int i = 0; i < sys->alias.n && i < FV_MAX_MAPS; i++) {
@@ -275,6 +288,12 @@ static void lane_setup(LaneSetup *s, const FvSystem *sys, uint64_t sample_key, i
         s->alias[i] = sys->alias.alias[i];
     }
 }
+
+/* Where a probe's points go (lane4 and lane8 with probe true): up to max of them. */
+typedef struct ProbeOut {
+    double *xy;
+    int max, count;
+} ProbeOut;
 
 /* Iterations whose plotted pixels are buffered before the histogram increments: the
  * increments then run as one tight scalar loop, away from the vector work. */
@@ -436,14 +455,18 @@ AVX2_INLINE __m256i choose4(__m256i *z, const Choice4 *k)
     return _mm256_add_epi64(_mm256_shuffle_epi32(m, _MM_SHUFFLE(2, 2, 0, 0)), k->upper);
 }
 
+/* lanes lanes from lane (1 or FV_LANE_GROUP); with probe true, no histogram: the plotted
+ * points themselves go to po, in the order of iterations, then walkers (fv_probe_points_ref) */
 AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                            uint32_t *hist, int width, int height, const int variation,
-                           const bool wide, const int warped)
+                           const bool wide, const int warped, const int lanes, const bool probe,
+                           ProbeOut *po)
 {
-    enum { K = FV_WALKERS_PER_LANE, G = K / 4 };
-    _Static_assert(K % 4 == 0, "whole AVX2 vectors of walkers");
+    enum { GMAX = GROUP_WALKERS / 4 };
+    const int K = FV_WALKERS_PER_LANE * lanes, G = K / 4;
+    _Static_assert(FV_WALKERS_PER_LANE % 4 == 0, "whole AVX2 vectors of walkers");
     LaneSetup s;
-    lane_setup(&s, sys, sample_key, lane);
+    lane_setup(&s, sys, sample_key, lane, lanes);
 
     /* coefficient tables of 32-bit halves (lookup4) */
     __m256i tab_lo[6], tab_hi[6];
@@ -488,9 +511,9 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     const __m256d cy0 = _mm256_set1_pd(warped == WARP_RECT ? sys->warp.clip[2] : 0);
     const __m256d cy1 = _mm256_set1_pd(warped == WARP_RECT ? sys->warp.clip[3] : 0);
 
-    __m256i z[G], skip[G];
-    __m256d x[G], y[G];
-    bool skipping[G]; /* some walker of the vector still discards its points */
+    __m256i z[GMAX], skip[GMAX];
+    __m256d x[GMAX], y[GMAX];
+    bool skipping[GMAX]; /* some walker of the vector still discards its points */
     for (int g = 0; g < G; g++) {
         z[g] = _mm256_loadu_si256((const __m256i *)&s.walk[4 * g]);
         x[g] = _mm256_loadu_pd(&s.x[4 * g]);
@@ -498,12 +521,13 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         skip[g] = _mm256_set1_epi64x(FV_DISCARD);
         skipping[g] = true;
     }
-    __m256i choice[BATCH][G];
-    uint32_t buf[BATCH * K];
+    __m256i choice[BATCH][GMAX];
+    uint32_t buf[BATCH * GROUP_WALKERS];
+    double bx[BATCH * GROUP_WALKERS], by[BATCH * GROUP_WALKERS]; /* a probe's points */
     uint64_t inside = 0;
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
     for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
-        if (i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
+        if (!probe && i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
             break;
         const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
         /* first the batch's map choices: independent of the walkers' points, so long
@@ -550,7 +574,7 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                     _mm256_storeu_pd(ay, y[g]);
                     _mm256_storeu_si256((__m256i *)askip, skip[g]);
                     fix_up(sys, 4, anx, any, ax, ay, askip, &s.reset[4 * g], i, hist, width, height,
-                           &inside);
+                           &inside, probe ? bx : NULL, by, &pos);
                     x[g] = _mm256_loadu_pd(ax);
                     y[g] = _mm256_loadu_pd(ay);
                     skip[g] = _mm256_loadu_si256((const __m256i *)askip);
@@ -559,6 +583,25 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                 }
                 x[g] = nx;
                 y[g] = ny;
+                if (probe) {
+                    unsigned mask = 0xf;
+                    if (__builtin_expect(skipping[g], 0)) {
+                        mask = (unsigned)_mm256_movemask_pd(
+                            _mm256_castsi256_pd(_mm256_cmpeq_epi64(skip[g], zeroi)));
+                        skip[g] = _mm256_add_epi64(skip[g], _mm256_cmpgt_epi64(skip[g], zeroi));
+                        skipping[g] = !_mm256_testz_si256(skip[g], skip[g]);
+                    }
+                    double ax[4], ay[4];
+                    _mm256_storeu_pd(ax, nx);
+                    _mm256_storeu_pd(ay, ny);
+                    for (int l = 0; l < 4; l++)
+                        if (mask >> l & 1) {
+                            bx[pos] = ax[l];
+                            by[pos] = ay[l];
+                            pos++;
+                        }
+                    continue;
+                }
                 __m256d px = nx, py = ny;
                 if (warped != WARP_MAP) {
                     px = _mm256_add_pd(_mm256_mul_pd(nx, sx), ox);
@@ -593,6 +636,13 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                 pos += (unsigned)__builtin_popcount(mask);
             }
         }
+        if (probe) {
+            for (size_t j = 0; j < pos && po->count < po->max; j++, po->count++) {
+                po->xy[2 * po->count] = bx[j];
+                po->xy[2 * po->count + 1] = by[j];
+            }
+            continue;
+        }
         for (size_t j = 0; j < pos; j++)
             fv_hist_add(&hist[buf[j]]);
         inside += pos;
@@ -610,17 +660,49 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         const bool wide = sys->alias.n > 4;                                                        \
         const int mode = !sys->warped ? WARP_NONE : sys->warp.rect ? WARP_RECT : WARP_MAP;         \
         if (mode == WARP_MAP)                                                                      \
-            return wide ? lane4(sys, sample_key, lane, iters, hist, width, height, v, true, WARP_MAP) \
+            return wide ? lane4(sys, sample_key, lane, iters, hist, width, height, v, true,         \
+                                WARP_MAP, 1, false, NULL)                                          \
                         : lane4(sys, sample_key, lane, iters, hist, width, height, v, false,        \
-                                WARP_MAP);                                                         \
+                                WARP_MAP, 1, false, NULL);                                         \
         if (mode == WARP_RECT)                                                                     \
             return wide ? lane4(sys, sample_key, lane, iters, hist, width, height, v, true,         \
-                                WARP_RECT)                                                         \
+                                WARP_RECT, 1, false, NULL)                                         \
                         : lane4(sys, sample_key, lane, iters, hist, width, height, v, false,        \
-                                WARP_RECT);                                                        \
+                                WARP_RECT, 1, false, NULL);                                        \
         if (wide)                                                                                  \
-            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true, WARP_NONE);   \
-        return lane4(sys, sample_key, lane, iters, hist, width, height, v, false, WARP_NONE);      \
+            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true, WARP_NONE, 1,  \
+                         false, NULL);                                                             \
+        return lane4(sys, sample_key, lane, iters, hist, width, height, v, false, WARP_NONE, 1,     \
+                     false, NULL);                                                                 \
+    }                                                                                              \
+    /* a group of lanes; a warped system's lanes one by one */                                     \
+    static AVX2 __attribute__((noinline))                                                          \
+    uint64_t group4_##v(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,        \
+                        uint32_t *hist, int width, int height)                                     \
+    {                                                                                              \
+        if (sys->warped) {                                                                         \
+            uint64_t inside = 0;                                                                   \
+            for (int l = 0; l < FV_LANE_GROUP; l++)                                                \
+                inside += lane4_##v(sys, sample_key, lane + l, iters, hist, width, height);        \
+            return inside;                                                                         \
+        }                                                                                          \
+        if (sys->alias.n > 4)                                                                      \
+            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true, WARP_NONE,     \
+                         FV_LANE_GROUP, false, NULL);                                              \
+        return lane4(sys, sample_key, lane, iters, hist, width, height, v, false, WARP_NONE,        \
+                     FV_LANE_GROUP, false, NULL);                                                  \
+    }                                                                                              \
+    static AVX2 __attribute__((noinline)) int probe4_##v(const FvSystem *sys, uint64_t sample_key, \
+                                                         double *xy, int max_points)               \
+    {                                                                                              \
+        ProbeOut po = {xy, max_points, 0};                                                         \
+        if (sys->alias.n > 4)                                                                      \
+            lane4(sys, sample_key, 0, FV_PROBE_ITERS, NULL, 0, 0, v, true, WARP_NONE,               \
+                  FV_LANE_GROUP, true, &po);                                                       \
+        else                                                                                       \
+            lane4(sys, sample_key, 0, FV_PROBE_ITERS, NULL, 0, 0, v, false, WARP_NONE,              \
+                  FV_LANE_GROUP, true, &po);                                                       \
+        return po.count;                                                                           \
     }
 SIMD_VARIATIONS(AVX2_KERNEL)
 
@@ -633,6 +715,33 @@ AVX2 uint64_t fv_chaos_lane_avx2(const FvSystem *sys, uint64_t sample_key, int l
 {
     switch (sys->variation) {
         SIMD_VARIATIONS(AVX2_CASE)
+    default:
+        return 0;
+    }
+}
+
+#define AVX2_GROUP_CASE(v)                                                                         \
+    case v:                                                                                        \
+        return group4_##v(sys, sample_key, lane, iters, hist, width, height);
+
+AVX2 uint64_t fv_chaos_group_avx2(const FvSystem *sys, uint64_t sample_key, int lane,
+                                  uint32_t iters, uint32_t *hist, int width, int height)
+{
+    switch (sys->variation) {
+        SIMD_VARIATIONS(AVX2_GROUP_CASE)
+    default:
+        return 0;
+    }
+}
+
+#define AVX2_PROBE_CASE(v)                                                                         \
+    case v:                                                                                        \
+        return probe4_##v(sys, sample_key, xy, max_points);
+
+AVX2 int fv_chaos_probe_avx2(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points)
+{
+    switch (sys->variation) {
+        SIMD_VARIATIONS(AVX2_PROBE_CASE)
     default:
         return 0;
     }
@@ -696,14 +805,16 @@ AVX512_INLINE __m512i choose8(__m512i *z, const Choice8 *k)
     return _mm512_mask_permutexvar_epi64(col, (__mmask8)~keep, col, k->alias_tab);
 }
 
+/* lanes and probe as lane4's */
 AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                              uint32_t *hist, int width, int height, const int variation,
-                             const int warped)
+                             const int warped, const int lanes, const bool probe, ProbeOut *po)
 {
-    enum { K = FV_WALKERS_PER_LANE, G = K / 8 };
-    _Static_assert(K % 8 == 0, "whole AVX-512 vectors of walkers");
+    enum { GMAX = GROUP_WALKERS / 8 };
+    const int K = FV_WALKERS_PER_LANE * lanes, G = K / 8;
+    _Static_assert(FV_WALKERS_PER_LANE % 8 == 0, "whole AVX-512 vectors of walkers");
     LaneSetup s;
-    lane_setup(&s, sys, sample_key, lane);
+    lane_setup(&s, sys, sample_key, lane, lanes);
 
     /* all 8 maps fit one register: a lookup is one permute */
     __m512d tab[6];
@@ -729,9 +840,9 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     const __m512d cy0 = _mm512_set1_pd(warped == WARP_RECT ? sys->warp.clip[2] : 0);
     const __m512d cy1 = _mm512_set1_pd(warped == WARP_RECT ? sys->warp.clip[3] : 0);
 
-    __m512i z[G], skip[G];
-    __m512d x[G], y[G];
-    bool skipping[G]; /* some walker of the vector still discards its points */
+    __m512i z[GMAX], skip[GMAX];
+    __m512d x[GMAX], y[GMAX];
+    bool skipping[GMAX]; /* some walker of the vector still discards its points */
     for (int g = 0; g < G; g++) {
         z[g] = _mm512_loadu_si512(&s.walk[8 * g]);
         x[g] = _mm512_loadu_pd(&s.x[8 * g]);
@@ -739,12 +850,13 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         skip[g] = _mm512_set1_epi64(FV_DISCARD);
         skipping[g] = true;
     }
-    __m512i choice[BATCH][G];
-    uint64_t buf[BATCH * K];
+    __m512i choice[BATCH][GMAX];
+    uint64_t buf[BATCH * GROUP_WALKERS];
+    double bx[BATCH * GROUP_WALKERS], by[BATCH * GROUP_WALKERS]; /* a probe's points */
     uint64_t inside = 0;
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
     for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
-        if (i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
+        if (!probe && i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
             break;
         const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
         /* first the batch's map choices: independent of the walkers' points, so long
@@ -788,7 +900,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     _mm512_storeu_pd(ay, y[g]);
                     _mm512_storeu_si512(askip, skip[g]);
                     fix_up(sys, 8, anx, any, ax, ay, askip, &s.reset[8 * g], i, hist, width, height,
-                           &inside);
+                           &inside, probe ? bx : NULL, by, &pos);
                     x[g] = _mm512_loadu_pd(ax);
                     y[g] = _mm512_loadu_pd(ay);
                     skip[g] = _mm512_loadu_si512(askip);
@@ -803,6 +915,12 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     plot = _mm512_testn_epi64_mask(skip[g], skip[g]);
                     skip[g] = _mm512_mask_sub_epi64(skip[g], (__mmask8)~plot, skip[g], one);
                     skipping[g] = _mm512_test_epi64_mask(skip[g], skip[g]) != 0;
+                }
+                if (probe) {
+                    _mm512_storeu_pd(&bx[pos], _mm512_maskz_compress_pd(plot, nx));
+                    _mm512_storeu_pd(&by[pos], _mm512_maskz_compress_pd(plot, ny));
+                    pos += (unsigned)__builtin_popcount(plot);
+                    continue;
                 }
                 /* floor(px) as an integer, the "integer indefinite" 2^63 for NaN and huge
                  * values: 0 <= px < width exactly when it is below width, unsigned, and
@@ -827,6 +945,13 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 pos += (unsigned)__builtin_popcount(in);
             }
         }
+        if (probe) {
+            for (size_t j = 0; j < pos && po->count < po->max; j++, po->count++) {
+                po->xy[2 * po->count] = bx[j];
+                po->xy[2 * po->count + 1] = by[j];
+            }
+            continue;
+        }
         for (size_t j = 0; j < pos; j++)
             fv_hist_add(&hist[buf[j]]);
         inside += pos;
@@ -840,10 +965,36 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                        uint32_t *hist, int width, int height)                                      \
     {                                                                                              \
         if (!sys->warped)                                                                          \
-            return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_NONE);         \
+            return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_NONE, 1,        \
+                         false, NULL);                                                             \
         if (sys->warp.rect)                                                                        \
-            return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_RECT);         \
-        return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_MAP);              \
+            return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_RECT, 1,        \
+                         false, NULL);                                                             \
+        return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_MAP, 1, false,      \
+                     NULL);                                                                        \
+    }                                                                                              \
+    /* a group of lanes; a warped system's lanes one by one */                                     \
+    static AVX512 __attribute__((noinline))                                                        \
+    uint64_t group8_##v(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,        \
+                        uint32_t *hist, int width, int height)                                     \
+    {                                                                                              \
+        if (sys->warped) {                                                                         \
+            uint64_t inside = 0;                                                                   \
+            for (int l = 0; l < FV_LANE_GROUP; l++)                                                \
+                inside += lane8_##v(sys, sample_key, lane + l, iters, hist, width, height);        \
+            return inside;                                                                         \
+        }                                                                                          \
+        return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_NONE,               \
+                     FV_LANE_GROUP, false, NULL);                                                  \
+    }                                                                                              \
+    static AVX512 __attribute__((noinline)) int probe8_##v(const FvSystem *sys,                    \
+                                                           uint64_t sample_key, double *xy,        \
+                                                           int max_points)                         \
+    {                                                                                              \
+        ProbeOut po = {xy, max_points, 0};                                                         \
+        lane8(sys, sample_key, 0, FV_PROBE_ITERS, NULL, 0, 0, v, WARP_NONE, FV_LANE_GROUP, true,    \
+              &po);                                                                                \
+        return po.count;                                                                           \
     }
 SIMD_VARIATIONS(AVX512_KERNEL)
 
@@ -856,6 +1007,34 @@ AVX512 uint64_t fv_chaos_lane_avx512(const FvSystem *sys, uint64_t sample_key, i
 {
     switch (sys->variation) {
         SIMD_VARIATIONS(AVX512_CASE)
+    default:
+        return 0;
+    }
+}
+
+#define AVX512_GROUP_CASE(v)                                                                       \
+    case v:                                                                                        \
+        return group8_##v(sys, sample_key, lane, iters, hist, width, height);
+
+AVX512 uint64_t fv_chaos_group_avx512(const FvSystem *sys, uint64_t sample_key, int lane,
+                                      uint32_t iters, uint32_t *hist, int width, int height)
+{
+    switch (sys->variation) {
+        SIMD_VARIATIONS(AVX512_GROUP_CASE)
+    default:
+        return 0;
+    }
+}
+
+#define AVX512_PROBE_CASE(v)                                                                       \
+    case v:                                                                                        \
+        return probe8_##v(sys, sample_key, xy, max_points);
+
+AVX512 int fv_chaos_probe_avx512(const FvSystem *sys, uint64_t sample_key, double *xy,
+                                 int max_points)
+{
+    switch (sys->variation) {
+        SIMD_VARIATIONS(AVX512_PROBE_CASE)
     default:
         return 0;
     }

@@ -200,6 +200,9 @@ static inline int fv_alias_choose(const FvAlias *t, uint64_t r)
  * output does not depend on the grouping: walker w's streams are keyed by w alone). */
 #define FV_LANES 16
 #define FV_WALKERS_PER_LANE (FV_WALKERS / FV_LANES)
+/* Lanes a SIMD kernel may advance together, as one task (fv_chaos_lanes): more independent
+ * vectors in flight; the same walks, so the same counts. */
+#define FV_LANE_GROUP 4
 #define FV_DISCARD 200
 #define FV_RESET_DISCARD 20
 #define FV_RUNAWAY 1e10
@@ -332,6 +335,26 @@ uint64_t fv_chaos_lane_avx2(const FvSystem *sys, uint64_t sample_key, int lane, 
                             uint32_t *hist, int width, int height);
 uint64_t fv_chaos_lane_avx512(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                               uint32_t *hist, int width, int height);
+/* Lanes lane..lane+FV_LANE_GROUP-1 at once: the sum of those lanes' fv_chaos_lane_ref. */
+uint64_t fv_chaos_group_avx2(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
+                             uint32_t *hist, int width, int height);
+uint64_t fv_chaos_group_avx512(const FvSystem *sys, uint64_t sample_key, int lane,
+                               uint32_t iters, uint32_t *hist, int width, int height);
+/* fv_probe_points_ref's points, in its order, with the lane kernels' walk. */
+int fv_chaos_probe_avx2(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points);
+int fv_chaos_probe_avx512(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points);
+/* Group kernel k (lanes lane..lane+FV_LANE_GROUP-1) and probe kernel k for a variation, or
+ * NULL as fv_chaos_kernel. */
+FvLaneKernel fv_chaos_group_kernel(int k, int variation);
+typedef int (*FvProbeKernel)(const FvSystem *sys, uint64_t sample_key, double *xy,
+                             int max_points);
+FvProbeKernel fv_chaos_probe_kernel(int k, int variation);
+/* The kernel fv_chaos_lane, fv_chaos_lanes and fv_probe_points run for a variation: the
+ * fastest on this CPU, measured on first use (FV_NO_SIMD=1: scalar). */
+int fv_chaos_best_kernel(int variation);
+/* Lanes lane..lane+nlanes-1 into one histogram: with nlanes FV_LANE_GROUP, one group. */
+uint64_t fv_chaos_lanes(const FvSystem *sys, uint64_t sample_key, int lane, int nlanes,
+                        uint32_t iters, uint32_t *hist, int width, int height);
 
 /* Sum each pixel's 3x3 neighbourhood (zero outside) of rows y0..y1-1: out may not alias in. */
 void fv_box3_rows(const uint32_t *in, uint32_t *out, int width, int height, int y0, int y1);
@@ -407,6 +430,9 @@ typedef struct FvBox {
  * points of the render's walkers 0..FV_PROBE_WALKERS-1, so a subset of the render's own
  * points. Returns points written. */
 int fv_probe_points(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points);
+/* The plain C reference of fv_probe_points: its points in the order of iterations, then
+ * walkers (the SIMD probes give the same array). */
+int fv_probe_points_ref(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points);
 /* Box holding keep (0.9) of the occupied cells of the points, seed-style peeling. */
 int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box);
 /* World -> pixel transform of sys from a box, padding pad (0.1) on each side. */

@@ -613,26 +613,37 @@ typedef struct FrameJob {
     uint32_t iters;
     int width, height;
     int bands;
+    int group; /* lanes a task takes at once: 1 or FV_LANE_GROUP */
     atomic_int next_lane;
     uint64_t inside[FV_LANES];
 } FrameJob;
 
-/* Task `copy`: run lanes, whichever are left, into histogram copy `copy`. One task per copy,
- * so no two threads ever count into one histogram. */
+/* Task `copy`: run lanes, whichever are left, job->group at a time, into histogram copy
+ * `copy`. One task per copy, so no two threads ever count into one histogram. */
 static void lanes_task(void *ctx, int copy, int thread)
 {
     (void)thread;
     FrameJob *job = ctx;
     uint32_t *hist = job->r->hist + (size_t)copy * job->r->hist_pixels;
     int lane;
-    while ((lane = atomic_fetch_add(&job->next_lane, 1)) < FV_LANES) {
+    while ((lane = atomic_fetch_add(&job->next_lane, job->group)) < FV_LANES) {
+        for (int l = 1; l < job->group; l++)
+            job->inside[lane + l] = 0;
         if (cancelled(job->r)) { /* the histograms are thrown away anyway */
             job->inside[lane] = 0;
             continue;
         }
-        job->inside[lane] = fv_chaos_lane(job->sys, job->sample_key, lane, job->iters, hist,
-                                          job->width, job->height);
+        job->inside[lane] = fv_chaos_lanes(job->sys, job->sample_key, lane, job->group, job->iters,
+                                           hist, job->width, job->height);
     }
+}
+
+/* Lanes per task: a group when the groups share evenly among the threads (1, 2 or 4 of
+ * them), so every thread has the same work; single lanes otherwise. */
+static int lane_group(int threads)
+{
+    enum { GROUPS = FV_LANES / FV_LANE_GROUP };
+    return threads <= GROUPS && GROUPS % threads == 0 ? FV_LANE_GROUP : 1;
 }
 
 static void band_rows(const FrameJob *job, int band, int *y0, int *y1)
@@ -688,6 +699,7 @@ static uint64_t render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sampl
     job.bands = pixels >= 65536 ? 4 * r->threads : 1;
     if (job.bands > height)
         job.bands = height;
+    job.group = lane_group(r->threads);
     atomic_init(&job.next_lane, 0);
     fv_pool_run(r->pool, r->hist_copies, lanes_task, &job);
     if (!cancelled(r) && r->hist_copies > 1)

@@ -259,11 +259,159 @@ static void test_counters_saturate(void)
     }
 }
 
+/* A system for the group and probe checks: c picks a class system, a random one (runaway
+ * resets, NaN, points off the image), a warped one or a far one. */
+static void some_system(FvSystem *sys, FvRng *rng, int v, int c, uint64_t *key, int size[2])
+{
+    const int *sz = sizes[fv_rng_int(rng, 0, G_N_ELEMENTS(sizes) - 1)];
+    size[0] = sz[0];
+    size[1] = sz[1];
+    *key = fv_rng_next(rng);
+    switch (c % 4) {
+    case 0:
+        kernel_system_class(sys, *key, v, size[0], size[1]);
+        break;
+    case 1:
+        kernel_system_random(sys, rng, v, size[0], size[1]);
+        break;
+    case 2:
+        kernel_system_random(sys, rng, v, size[0], size[1]);
+        kernel_warp_random(sys, rng, size[0], size[1]);
+        break;
+    default:
+        kernel_system_far(sys, rng, v, size[0], size[1]);
+        break;
+    }
+}
+
+/* Every group kernel (FV_LANE_GROUP lanes advanced together) gives the sum of its lanes'
+ * reference histograms and inside counts, bit for bit; so does fv_chaos_lanes, grouped or
+ * not. */
+static void test_groups_bit_exact(void)
+{
+    long runs[FV_NUM_KERNELS] = {0};
+    FvRng rng;
+    fv_rng_init(&rng, 0x67726f757073);
+    for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
+        for (int c = 0; c < 12; c++) {
+            FvSystem sys;
+            uint64_t key;
+            int size[2];
+            some_system(&sys, &rng, v, c, &key, size);
+            const size_t pixels = (size_t)size[0] * size[1];
+            const int lane = fv_rng_int(&rng, 0, FV_LANES - FV_LANE_GROUP);
+            const uint32_t iters = c < 2 ? (uint32_t)c : (uint32_t)fv_rng_int(&rng, 50, 1200);
+            uint32_t *want = g_new(uint32_t, pixels), *got = g_new(uint32_t, pixels);
+            for (size_t p = 0; p < pixels; p++)
+                want[p] = (uint32_t)(p * 2654435761u) >> 22;
+            uint32_t *start = g_memdup2(want, pixels * sizeof(*want));
+            uint64_t inside = 0;
+            for (int l = 0; l < FV_LANE_GROUP; l++)
+                inside += fv_chaos_lane_ref(&sys, key, lane + l, iters, want, size[0], size[1]);
+            for (int k = -1; k < FV_NUM_KERNELS; k++) {
+                FvLaneKernel f = k < 0 ? NULL : fv_chaos_group_kernel(k, v);
+                if (k >= 0 && !f)
+                    continue;
+                memcpy(got, start, pixels * sizeof(*got));
+                /* k = -1: fv_chaos_lanes, a group, then the same lanes as 1 + 3 */
+                uint64_t n;
+                if (f) {
+                    n = f(&sys, key, lane, iters, got, size[0], size[1]);
+                } else if (c % 2) {
+                    n = fv_chaos_lanes(&sys, key, lane, FV_LANE_GROUP, iters, got, size[0],
+                                       size[1]);
+                } else {
+                    n = fv_chaos_lanes(&sys, key, lane, 1, iters, got, size[0], size[1]);
+                    n += fv_chaos_lanes(&sys, key, lane + 1, FV_LANE_GROUP - 1, iters, got,
+                                        size[0], size[1]);
+                }
+                if (n != inside || memcmp(got, want, pixels * sizeof(*got)) != 0)
+                    g_error("group kernel %s differs from the reference: variation %d, system "
+                            "kind %d, %dx%d, lanes %d.., iters %u",
+                            k < 0 ? "fv_chaos_lanes" : fv_chaos_kernel_name(k), v, c % 4,
+                            size[0], size[1], lane, iters);
+                if (k >= 0)
+                    runs[k]++;
+            }
+            g_free(start);
+            g_free(got);
+            g_free(want);
+        }
+    }
+    for (int k = 0; k < FV_NUM_KERNELS; k++)
+        g_test_message("group kernel %s: %ld systems bit-exact", fv_chaos_kernel_name(k), runs[k]);
+    g_assert_cmpint(runs[FV_KERNEL_SCALAR], ==, FV_NUM_VARIATIONS * 12);
+}
+
+/* Every probe kernel gives fv_probe_points_ref's array: the same points, bits and order, and
+ * the same prefix when cut short; fv_probe_points is one of them. */
+static void test_probe_bit_exact(void)
+{
+    enum { MAX = FV_PROBE_WALKERS * FV_PROBE_ITERS };
+    long runs[FV_NUM_KERNELS] = {0}, short_runs = 0;
+    double *want = g_new(double, 2 * MAX), *got = g_new(double, 2 * MAX);
+    FvRng rng;
+    fv_rng_init(&rng, 0x70726f6265);
+    for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
+        for (int c = 0; c < 12; c++) {
+            FvSystem sys;
+            uint64_t key;
+            int size[2];
+            some_system(&sys, &rng, v, c, &key, size);
+            /* every fifth probe is cut short */
+            const int max = c % 5 == 4 ? fv_rng_int(&rng, 1, MAX - 1) : MAX;
+            const int n = fv_probe_points_ref(&sys, key, want, max);
+            g_assert_cmpint(n, <=, max);
+            short_runs += n < MAX && max == MAX; /* some walker ran away: points dropped */
+            for (int k = -1; k < FV_NUM_KERNELS; k++) {
+                FvProbeKernel f = k < 0 ? fv_probe_points : fv_chaos_probe_kernel(k, v);
+                if (!f)
+                    continue;
+                memset(got, 0xa5, 2 * MAX * sizeof(*got));
+                int m = f(&sys, key, got, max);
+                if (m != n || memcmp(got, want, 2 * (size_t)n * sizeof(*got)) != 0)
+                    g_error("probe kernel %s differs from the reference: variation %d, system "
+                            "kind %d, max %d: %d points against %d",
+                            k < 0 ? "fv_probe_points" : fv_chaos_kernel_name(k), v, c % 4, max,
+                            m, n);
+                if (k >= 0)
+                    runs[k]++;
+            }
+        }
+    }
+    for (int k = 0; k < FV_NUM_KERNELS; k++)
+        g_test_message("probe kernel %s: %ld systems bit-exact", fv_chaos_kernel_name(k), runs[k]);
+    g_test_message("%ld probes with runaway walkers", short_runs);
+    g_assert_cmpint(runs[FV_KERNEL_SCALAR], ==, FV_NUM_VARIATIONS * 12);
+    g_assert_cmpint(short_runs, >, 10);
+    g_free(got);
+    g_free(want);
+}
+
+/* The kernel chosen per variation by measurement is one this CPU has; FV_NO_SIMD aside, the
+ * choice is among every kernel the variation has. */
+static void test_chosen_kernel(void)
+{
+    for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
+        int k = fv_chaos_best_kernel(v);
+        g_assert_cmpint(k, >=, 0);
+        g_assert_cmpint(k, <, FV_NUM_KERNELS);
+        g_assert_nonnull(fv_chaos_kernel(k, v));
+        g_assert_nonnull(fv_chaos_group_kernel(k, v));
+        g_assert_nonnull(fv_chaos_probe_kernel(k, v));
+        g_assert_cmpint(fv_chaos_best_kernel(v), ==, k); /* measured once */
+        g_test_message("%s: %s", fv_variation_name(v), fv_chaos_kernel_name(k));
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/kernels/bit-exact", test_kernels_bit_exact);
     g_test_add_func("/kernels/counters-saturate", test_counters_saturate);
     g_test_add_func("/kernels/identity-warp-is-plain", test_identity_warp_is_plain);
+    g_test_add_func("/kernels/groups-bit-exact", test_groups_bit_exact);
+    g_test_add_func("/kernels/probe-bit-exact", test_probe_bit_exact);
+    g_test_add_func("/kernels/chosen-kernel", test_chosen_kernel);
     return g_test_run();
 }
