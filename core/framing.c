@@ -12,6 +12,55 @@
 
 #define MIN_EXTENT 1e-6
 
+int fv_dilate3_ref(const uint8_t *in, uint8_t *out, int width, int height)
+{
+    int count = 0;
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            uint8_t v = 0;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int yy = y + dy, xx = x + dx;
+                    if (yy >= 0 && yy < height && xx >= 0 && xx < width)
+                        v |= in[yy * width + xx];
+                }
+            out[y * width + x] = v;
+            count += v;
+        }
+    return count;
+}
+
+/* Along rows into tmp, then along columns: two passes without branches inside a row, which
+ * the compiler vectorises; the same 3x3 OR as the reference. */
+int fv_dilate3(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int height)
+{
+    for (int y = 0; y < height; y++) {
+        const uint8_t *r = in + (size_t)y * width;
+        uint8_t *t = tmp + (size_t)y * width;
+        if (width == 1) {
+            t[0] = r[0];
+            continue;
+        }
+        t[0] = r[0] | r[1];
+        for (int x = 1; x < width - 1; x++)
+            t[x] = r[x - 1] | r[x] | r[x + 1];
+        t[width - 1] = r[width - 2] | r[width - 1];
+    }
+    int count = 0;
+    for (int y = 0; y < height; y++) {
+        const uint8_t *up = tmp + (size_t)(y > 0 ? y - 1 : y) * width,
+                      *mid = tmp + (size_t)y * width,
+                      *dn = tmp + (size_t)(y < height - 1 ? y + 1 : y) * width;
+        uint8_t *o = out + (size_t)y * width;
+        for (int x = 0; x < width; x++) {
+            uint8_t v = up[x] | mid[x] | dn[x];
+            o[x] = v;
+            count += v;
+        }
+    }
+    return count;
+}
+
 /* Occupancy of the points on a grid over [x0, x1] x [y0, y1]; returns occupied cells. */
 static int occupancy(const double *xy, int npoints, const FvBox *ext, uint8_t *grid)
 {
@@ -148,7 +197,7 @@ static int count_line(const uint8_t *img, int start, int step, int n)
 static int seed_box(const double *xy, int npoints, double keep, int c[4])
 {
     enum { G = FV_PROBE_GRID };
-    uint8_t hit[G * G], img[G * G];
+    uint8_t hit[G * G], img[G * G], tmp[G * G];
     memset(hit, 0, sizeof(hit));
     const double coef = (G - 1) / (2 * SEED_WINDOW), offset = SEED_WINDOW * coef;
     for (int p = 0; p < npoints; p++) {
@@ -157,19 +206,7 @@ static int seed_box(const double *xy, int npoints, double keep, int c[4])
             hit[(int)gy * G + (int)gx] = 1;
     }
     /* each point lights its 3x3 block, clipped at the border */
-    int count = 0;
-    for (int y = 0; y < G; y++)
-        for (int x = 0; x < G; x++) {
-            uint8_t v = 0;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    int yy = y + dy, xx = x + dx;
-                    if (yy >= 0 && yy < G && xx >= 0 && xx < G)
-                        v |= hit[yy * G + xx];
-                }
-            img[y * G + x] = v;
-            count += v;
-        }
+    int count = fv_dilate3(hit, img, tmp, G, G);
     if (count == 0)
         return -1;
     const int threshold = (int)(keep * count);

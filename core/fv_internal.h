@@ -433,6 +433,11 @@ int fv_probe_points(const FvSystem *sys, uint64_t sample_key, double *xy, int ma
 /* The plain C reference of fv_probe_points: its points in the order of iterations, then
  * walkers (the SIMD probes give the same array). */
 int fv_probe_points_ref(const FvSystem *sys, uint64_t sample_key, double *xy, int max_points);
+/* out = in dilated by one pixel (each pixel the OR of its 3x3 block, clipped at the border)
+ * for 0/1 images; returns the pixels set. The reference, and the faster two-pass one (tmp:
+ * width x height scratch; out may be in), equal on every image (tests/core/test_kernels.c). */
+int fv_dilate3_ref(const uint8_t *in, uint8_t *out, int width, int height);
+int fv_dilate3(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int height);
 /* Box holding keep (0.9) of the occupied cells of the points, seed-style peeling. */
 int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box);
 /* World -> pixel transform of sys from a box, padding pad (0.1) on each side. */

@@ -404,6 +404,37 @@ static void test_chosen_kernel(void)
     }
 }
 
+/* The framing's two-pass dilation equals the plain 3x3 one on 0/1 images of every shape,
+ * sparse and dense, and in place. */
+static void test_dilate_bit_exact(void)
+{
+    static const int shapes[][2] = {{1, 1}, {1, 7}, {7, 1}, {2, 2}, {3, 5}, {17, 16}, {128, 128},
+                                    {256, 256}, {33, 250}};
+    FvRng rng;
+    fv_rng_init(&rng, 0x64696c617465);
+    for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++)
+        for (int round = 0; round < 6; round++) {
+            const int w = shapes[s][0], h = shapes[s][1];
+            const size_t n = (size_t)w * h;
+            uint8_t *in = g_new(uint8_t, n), *want = g_new(uint8_t, n), *got = g_new(uint8_t, n),
+                    *tmp = g_new(uint8_t, n);
+            /* from empty to full: a few points, clusters, most pixels */
+            const double density = round == 0 ? 0 : round == 5 ? 1 : pow(0.3, 5 - round);
+            for (size_t p = 0; p < n; p++)
+                in[p] = fv_rng_uniform(&rng, 0, 1) < density;
+            int count = fv_dilate3_ref(in, want, w, h);
+            g_assert_cmpint(fv_dilate3(in, got, tmp, w, h), ==, count);
+            g_assert_true(memcmp(got, want, n) == 0);
+            memcpy(got, in, n); /* in place */
+            g_assert_cmpint(fv_dilate3(got, got, tmp, w, h), ==, count);
+            g_assert_true(memcmp(got, want, n) == 0);
+            g_free(in);
+            g_free(want);
+            g_free(got);
+            g_free(tmp);
+        }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -413,5 +444,6 @@ int main(int argc, char **argv)
     g_test_add_func("/kernels/groups-bit-exact", test_groups_bit_exact);
     g_test_add_func("/kernels/probe-bit-exact", test_probe_bit_exact);
     g_test_add_func("/kernels/chosen-kernel", test_chosen_kernel);
+    g_test_add_func("/kernels/dilate-bit-exact", test_dilate_bit_exact);
     return g_test_run();
 }
