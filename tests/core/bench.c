@@ -1,12 +1,16 @@
 /* Speed of the core at the seed's settings (256x256, 18-20 frames per clip, seed density):
  * ms per clip and plotted points per second for one thread and for all cores, and peak
  * memory. With effects (e.g. "paper"), all cores with those effects side by side with the
- * plain clips (rounds alternated, the median of three each), and their ratio.
- * Usage: fractalvid-bench [clips] [size] [effects] */
+ * plain clips (rounds alternated, the median of three each), and their ratio. With "table"
+ * instead: unlabeled clips on one thread and on all cores at 256x256 and 1920x1080
+ * (1 clip at 1080p per 20), alternated in three rounds, the thread scaling, and the time to
+ * the first frame of a fresh renderer.
+ * Usage: fractalvid-bench [clips] [size] [effects|table] */
 #include "fractalvid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -61,6 +65,119 @@ static double median3(const double v[3])
     return a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
 }
 
+/* Median of n values (sorts them). */
+static double median(double *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* ms per unlabeled clip (a new class every clip, as the paper's unlabeled datasets) of size,
+ * on threads threads (0: one per core); *used gets the threads the renderer has. */
+static int clip_ms(unsigned threads, int clips, unsigned size_w, unsigned size_h, double *ms,
+                   unsigned *used)
+{
+    FvRenderer *r = NULL;
+    FvClip *clip = NULL;
+    FvSettings s;
+    fv_default_settings(&s);
+    s.width = size_w;
+    s.height = size_h;
+    s.class_id = -1;
+    if (fv_renderer_open(&r, threads) || fv_clip_new(&clip))
+        return 1;
+    *used = fv_renderer_threads(r);
+    /* one clip to warm up (allocation, page faults), not timed */
+    if (fv_render_clip(r, &s, 1000000, clip))
+        return 1;
+    double t0 = now_ms();
+    for (int k = 0; k < clips; k++)
+        if (fv_render_clip(r, &s, (uint64_t)k, clip))
+            return 1;
+    *ms = (now_ms() - t0) / clips;
+    fv_clip_free(&clip);
+    fv_renderer_close(&r);
+    return 0;
+}
+
+/* Time from a fresh renderer to the first 256x256 frame of a new stream: under the clip's
+ * normalization (the whole clip) and under the frame's (the clip drawn and framed, one
+ * frame rendered). The first call of the process also measures the kernels' speeds. */
+static int first_frame(FvNormalization norm, uint64_t seed, double *ms)
+{
+    FvRenderer *r = NULL;
+    FvClip *clip = NULL;
+    FvSettings s;
+    fv_default_settings(&s);
+    s.class_id = -1;
+    s.seed = seed;
+    s.normalization = norm;
+    if (fv_clip_new(&clip))
+        return 1;
+    double t0 = now_ms();
+    int err = fv_renderer_open(&r, 0);
+    if (!err)
+        err = norm == FV_NORMALIZATION_CLIP ? fv_render_clip(r, &s, 0, clip)
+                                            : fv_render_frame(r, &s, 0, 0, clip);
+    *ms = now_ms() - t0;
+    fv_clip_free(&clip);
+    fv_renderer_close(&r);
+    return err != 0;
+}
+
+static void load_average(char *buf, size_t size)
+{
+    double l[3];
+    if (getloadavg(l, 3) == 3)
+        snprintf(buf, size, "load average %.2f %.2f %.2f", l[0], l[1], l[2]);
+    else
+        snprintf(buf, size, "load average unknown");
+}
+
+/* The speed table: ms per clip on one thread and on every core, alternated in rounds (the
+ * median of each), and their ratio, at 256x256 and 1920x1080; the first frame. */
+static int table(int clips, int rounds)
+{
+    char load[96];
+    load_average(load, sizeof(load));
+    double ff_clip, ff_frame;
+    /* first, while the process is fresh */
+    if (first_frame(FV_NORMALIZATION_CLIP, 77, &ff_clip) ||
+        first_frame(FV_NORMALIZATION_FRAME, 78, &ff_frame))
+        return 1;
+    printf("unlabeled clips (class -1, the default policy, seed density), %s at the start\n",
+           load);
+    printf("%-10s %6s %14s %14s %8s\n", "size", "clips", "1 thread", "all cores", "scaling");
+    static const unsigned sizes[][2] = {{256, 256}, {1920, 1080}};
+    for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+        const unsigned w = sizes[z][0], h = sizes[z][1];
+        /* a 1080p clip is 32 times a 256x256 one */
+        int n = z == 0 ? clips : (clips / 20 > 0 ? clips / 20 : 1);
+        double one[16], all[16];
+        unsigned used1 = 1, used = 1;
+        for (int k = 0; k < rounds; k++)
+            if (clip_ms(1, n, w, h, &one[k], &used1) || clip_ms(0, n, w, h, &all[k], &used))
+                return 1;
+        double a = median(one, rounds), b = median(all, rounds);
+        char label[32];
+        snprintf(label, sizeof(label), "%ux%u", w, h);
+        printf("%-10s %6d %8.1f ms/clip %5.1f ms/clip (%u threads) %5.2fx\n", label, n, a, b,
+               used, a / b);
+    }
+    printf("first 256x256 frame from a fresh renderer: %.1f ms under normalization=clip (the "
+           "whole clip), %.1f ms under normalization=frame\n",
+           ff_clip, ff_frame);
+    load_average(load, sizeof(load));
+    printf("medians of %d rounds, 1 thread and all cores alternated; %s at the end\n", rounds,
+           load);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int clips = argc > 1 ? atoi(argv[1]) : 40;
@@ -71,7 +188,7 @@ int main(int argc, char **argv)
         return 2;
     }
     uint32_t effects = 0;
-    if (argc > 3 && fv_effects_from_string(argv[3], &effects, NULL)) {
+    if (argc > 3 && strcmp(argv[3], "table") && fv_effects_from_string(argv[3], &effects, NULL)) {
         fprintf(stderr, "%s: unknown effects %s\n", argv[0], argv[3]);
         return 2;
     }
@@ -88,6 +205,13 @@ int main(int argc, char **argv)
                clips, size, size);
         printf("effects=%-11s %6.1f frames/s  (%.0f%% of the plain clips' frames per second)\n",
                argv[3], w, 100 * w / p);
+        return 0;
+    }
+    if (argc > 3 && !strcmp(argv[3], "table")) {
+        if (table(clips, 3)) {
+            fprintf(stderr, "rendering failed\n");
+            return 1;
+        }
         return 0;
     }
     if (run(1, clips, size, 0, NULL) || run(0, clips, size, 0, NULL)) {

@@ -25,16 +25,17 @@ static double now_ns(void)
     return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* ns per plotted point of kernel f over every lane of classes systems. */
-static double time_kernel(FvLaneKernel f, const FvSystem *systems, int classes, uint32_t iters,
-                          uint32_t *hist, int size)
+/* ns per plotted point of kernel f over every lane of classes systems; f runs lanes
+ * step at a time (1, or FV_LANE_GROUP for a group kernel). */
+static double time_kernel(FvLaneKernel f, int step, const FvSystem *systems, int classes,
+                          uint32_t iters, uint32_t *hist, int size)
 {
     double best = 1e300;
     for (int rep = 0; rep < 3; rep++) {
         double t0 = now_ns();
         uint64_t sink = 0;
         for (int c = 0; c < classes; c++)
-            for (int lane = 0; lane < FV_LANES; lane++)
+            for (int lane = 0; lane < FV_LANES; lane += step)
                 sink += f(&systems[c], (uint64_t)c, lane, iters, hist, size, size);
         double ns = (now_ns() - t0) / ((double)classes * FV_WALKERS * iters);
         if (sink == UINT64_MAX) /* keep the work */
@@ -60,10 +61,19 @@ int main(int argc, char **argv)
         return 1;
     printf("ns per plotted point, one core, %d class systems %dx%d, %u iterations x %d walkers\n",
            classes, size, size, iters, FV_WALKERS);
+    printf("lanes one at a time, then in groups of %d (xN, the renderer's task when the groups "
+           "share evenly among its threads); chosen: the kernel measured fastest for the "
+           "variation when first used\n",
+           FV_LANE_GROUP);
     printf("%-12s %8s", "variation", "ref");
     for (int k = 0; k < FV_NUM_KERNELS; k++)
         printf(" %8s", fv_chaos_kernel_name(k));
-    printf("\n");
+    for (int k = 0; k < FV_NUM_KERNELS; k++) {
+        char name[32];
+        snprintf(name, sizeof(name), "%sx%d", fv_chaos_kernel_name(k), FV_LANE_GROUP);
+        printf(" %9s", name);
+    }
+    printf("  chosen\n");
     /* the variations to time: the list in argv[3] (comma-separated names, or "all") */
     int list[FV_NUM_VARIATIONS], count = 0;
     if (argc > 3 && !strcmp(argv[3], "all")) {
@@ -88,15 +98,23 @@ int main(int argc, char **argv)
         for (int c = 0; c < classes; c++)
             kernel_system_class(&systems[c], (uint64_t)c, list[v], size, size);
         printf("%-12s %8.2f", fv_variation_name(list[v]),
-               time_kernel(fv_chaos_lane_ref, systems, classes, iters, hist, size));
+               time_kernel(fv_chaos_lane_ref, 1, systems, classes, iters, hist, size));
         for (int k = 0; k < FV_NUM_KERNELS; k++) {
             FvLaneKernel f = fv_chaos_kernel(k, list[v]);
             if (f)
-                printf(" %8.2f", time_kernel(f, systems, classes, iters, hist, size));
+                printf(" %8.2f", time_kernel(f, 1, systems, classes, iters, hist, size));
             else
                 printf(" %8s", "-");
         }
-        printf("\n");
+        for (int k = 0; k < FV_NUM_KERNELS; k++) {
+            FvLaneKernel f = fv_chaos_group_kernel(k, list[v]);
+            if (f)
+                printf(" %9.2f",
+                       time_kernel(f, FV_LANE_GROUP, systems, classes, iters, hist, size));
+            else
+                printf(" %9s", "-");
+        }
+        printf("  %s\n", fv_chaos_kernel_name(fv_chaos_best_kernel(list[v])));
         fflush(stdout);
     }
     free(systems);
