@@ -4,8 +4,10 @@
  * with adaptive-density (which trades density for time), printing frames late or skipped and
  * the largest size that holds 30 fps.
  *
- * Usage: bench-live [seconds per size] (default 20). Needs GST_PLUGIN_PATH to find the
- * plugin. Prints figures; asserts nothing (timings depend on the machine and its load). */
+ * Usage: bench-live [seconds per size] (default 20). bench-live targets [seconds] (default 60)
+ * instead: class=-1 (mixed variations) at 1280x720 for that long, then the largest size
+ * holding 30 fps for class=-1 and for a linear class, a third of it per size. Needs
+ * GST_PLUGIN_PATH to find the plugin. Prints figures; asserts nothing (timings depend on the machine and its load). */
 
 #include <gst/gst.h>
 
@@ -240,14 +242,16 @@ static void other_source(const gchar *neighbour)
     g_free(text);
 }
 
-/* A live 30 fps pipeline at width x height for seconds; TRUE when it holds 30 fps. */
-static gboolean live_size(gint width, gint height, gboolean adaptive, gdouble seconds)
+/* A live 30 fps pipeline at width x height for seconds, the source's properties props
+ * besides; TRUE when it holds 30 fps. */
+static gboolean live_size(gint width, gint height, gboolean adaptive, gdouble seconds,
+                          const gchar *props)
 {
     gchar *text = g_strdup_printf(
-        "fractalvidsrc name=src is-live=true adaptive-density=%s ! video/x-raw,format=I420,"
+        "fractalvidsrc name=src is-live=true adaptive-density=%s %s ! video/x-raw,format=I420,"
         "width=%d,height=%d,framerate=30/1 ! fakesink name=sink sync=true qos=true "
         "max-lateness=20000000",
-        adaptive ? "true" : "false", width, height);
+        adaptive ? "true" : "false", props, width, height);
     GstElement *pipeline = launch(text);
     GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
     Watch watch = {0};
@@ -286,14 +290,50 @@ static gboolean live_size(gint width, gint height, gboolean adaptive, gdouble se
     return holds;
 }
 
+/* Mixed variations (class=-1) live at 1280x720 and 30 fps for seconds, then the largest size
+ * (of those in sizes) that holds 30 fps for class=-1 and for a linear class. */
+static void live_targets(gdouble seconds)
+{
+    static const gchar *const streams[][2] = {
+        {"class=-1", "unlabeled, mixed variations"},
+        {"class=0 variation=linear", "a linear class"},
+    };
+
+    g_print("Live I420 at 30 fps, the default density, normalization=clip:\n");
+    g_print("fractalvidsrc is-live=true class=-1 at 1280x720 for %.0f s:\n", seconds);
+    live_size(1280, 720, FALSE, seconds, "class=-1");
+    for (guint k = 0; k < G_N_ELEMENTS(streams); k++) {
+        const gchar *largest = "none";
+        gchar *name = NULL;
+
+        g_print("%s (%s), %.0f s per size:\n", streams[k][0], streams[k][1], seconds / 3);
+        for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
+            if (!live_size(sizes[i].width, sizes[i].height, FALSE, seconds / 3, streams[k][0]))
+                break;
+            g_free(name);
+            name = g_strdup_printf("%dx%d", sizes[i].width, sizes[i].height);
+            largest = name;
+        }
+        g_print("  largest size that holds 30 fps: %s\n", largest);
+        g_free(name);
+    }
+}
+
 int main(int argc, char **argv)
 {
-    gdouble seconds = argc > 1 ? g_ascii_strtod(argv[1], NULL) : 20;
+    gboolean targets = argc > 1 && g_str_equal(argv[1], "targets");
+    gdouble seconds = argc > 1 + targets ? g_ascii_strtod(argv[1 + targets], NULL)
+                      : targets      ? 60
+                                     : 20;
 
     gst_init(&argc, &argv);
     if (!(seconds >= 1)) {
-        g_printerr("usage: %s [seconds per size >= 1]\n", argv[0]);
+        g_printerr("usage: %s [targets] [seconds per size >= 1]\n", argv[0]);
         return 2;
+    }
+    if (targets) {
+        live_targets(seconds);
+        return 0;
     }
 
     g_print("Time to the first frame at a synchronised sink (256x256 at 12 fps):\n");
@@ -316,7 +356,7 @@ int main(int argc, char **argv)
         g_print("Live I420 at 30 fps for %.0f s, %s:\n", seconds,
                 adaptive ? "adaptive-density=true" : "the default density");
         for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
-            if (live_size(sizes[i].width, sizes[i].height, adaptive, seconds)) {
+            if (live_size(sizes[i].width, sizes[i].height, adaptive, seconds, "")) {
                 g_free(name);
                 name = g_strdup_printf("%dx%d", sizes[i].width, sizes[i].height);
                 largest = name;
