@@ -604,6 +604,8 @@ typedef struct FrameJob {
     int group; /* lanes a task takes at once: 1 or FV_LANE_GROUP */
     atomic_int next_lane;
     uint64_t inside[FV_LANES];
+    uint16_t *codes;                       /* the frame's log codes, or NULL: none wanted */
+    uint16_t band_max[4 * FV_MAX_THREADS]; /* each band's largest code */
 } FrameJob;
 
 /* Task `copy`: run lanes, whichever are left, job->group at a time, into histogram copy
@@ -670,19 +672,35 @@ static void box_task(void *ctx, int band, int thread)
         return;
     band_rows(job, band, &y0, &y1);
     fv_box3_rows(job->r->hist, job->r->boxed, job->width, job->height, y0, y1);
+    if (!job->codes)
+        return;
+    /* the band's log codes and their maximum, while its counts are in cache */
+    const uint32_t *boxed = job->r->boxed;
+    const uint16_t *lut = job->r->log_lut;
+    uint16_t band_max = 0;
+    for (size_t i = (size_t)y0 * job->width, end = (size_t)y1 * job->width; i < end; i++) {
+        uint32_t c = boxed[i];
+        uint16_t code = c < 65536 ? lut[c] : fv_log_code(c);
+        job->codes[i] = code;
+        band_max = code > band_max ? code : band_max;
+    }
+    job->band_max[band] = band_max;
 }
 
-/* Run the chaos game of sys into r->boxed (3x3 counts); r->hist is left zeroed, or dirty when
+/* Run the chaos game of sys into r->boxed (3x3 counts) and, when codes is not NULL, their log
+ * codes into codes and the largest into *max_code; r->hist is left zeroed, or dirty when
  * cancelled (then r->boxed is not written). */
 static uint64_t render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sample_key,
-                              uint32_t iters, int width, int height)
+                              uint32_t iters, int width, int height, uint16_t *codes,
+                              uint16_t *max_code)
 {
     FrameJob job = {.r = r,
                     .sys = sys,
                     .sample_key = sample_key,
                     .iters = iters,
                     .width = width,
-                    .height = height};
+                    .height = height,
+                    .codes = codes};
     size_t pixels = (size_t)width * height;
     job.bands = pixels >= 65536 ? 4 * r->threads : 1;
     if (job.bands > height)
@@ -699,6 +717,12 @@ static uint64_t render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sampl
         return 0;
     }
     memset(r->hist, 0, pixels * sizeof(uint32_t));
+    if (codes) {
+        uint16_t m = 0;
+        for (int b = 0; b < job.bands; b++)
+            m = job.band_max[b] > m ? job.band_max[b] : m;
+        *max_code = m;
+    }
     uint64_t inside = 0;
     for (int l = 0; l < FV_LANES; l++)
         inside += job.inside[l];
@@ -989,17 +1013,11 @@ static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index
     uint16_t max_code = 0;
     for (int k = 0; k < count; k++) {
         r->systems[first + k].cancel = &r->cancel; /* lanes look at it every FV_CANCEL_ITERS */
-        kept += render_counts(r, &r->systems[first + k], sample_key, iters, width, height);
+        uint16_t frame_max = 0;
+        kept += render_counts(r, &r->systems[first + k], sample_key, iters, width, height,
+                              out->codes + (size_t)k * pixels, &frame_max);
         if (cancelled(r))
             return fail(r, -ECANCELED, "cancelled");
-        uint16_t *codes = out->codes + (size_t)k * pixels;
-        uint16_t frame_max = 0;
-        for (size_t i = 0; i < pixels; i++) {
-            uint32_t c = r->boxed[i];
-            uint16_t code = c < 65536 ? r->log_lut[c] : fv_log_code(c);
-            codes[i] = code;
-            frame_max = code > frame_max ? code : frame_max;
-        }
         if (per_frame)
             out->frame_max[k] = frame_max;
         max_code = frame_max > max_code ? frame_max : max_code;
@@ -1167,7 +1185,7 @@ const uint32_t *fv_render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sa
         memset(r->hist, 0, (size_t)r->hist_copies * r->hist_pixels * sizeof(uint32_t));
         r->hist_dirty = false;
     }
-    *inside = render_counts(r, &local, sample_key, iters, width, height);
+    *inside = render_counts(r, &local, sample_key, iters, width, height, NULL, NULL);
     return cancelled(r) ? NULL : r->boxed;
 }
 
