@@ -1,5 +1,5 @@
-/* libFuzzer target: every chaos-game lane kernel (scalar, AVX2, AVX-512, those this CPU has)
- * against the plain C reference, on systems made from the input: any finite maps (huge ones
+/* libFuzzer target: every chaos-game lane kernel (scalar, AVX2, AVX-512, those this CPU has),
+ * group kernel and framing probe against the plain C reference, on systems made from the input: any finite maps (huge ones
  * too: walkers run away and are reset), any weights, any framing, any variation. The counts
  * and the points inside must be the same to the bit. */
 #include "fv_internal.h"
@@ -88,6 +88,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
     }
+    /* a group of lanes from lane (or the last group) against its lanes' reference sum */
+    const int first = lane <= FV_LANES - FV_LANE_GROUP ? lane : FV_LANES - FV_LANE_GROUP;
+    memset(want, 0, pixels * sizeof(uint32_t));
+    uint64_t group_inside = 0;
+    for (int l = 0; l < FV_LANE_GROUP; l++)
+        group_inside += fv_chaos_lane_ref(&sys, key, first + l, iters, want, width, height);
+    for (int k = 0; k < FV_NUM_KERNELS; k++) {
+        FvLaneKernel f = fv_chaos_group_kernel(k, sys.variation);
+        if (!f)
+            continue;
+        memset(got, 0, pixels * sizeof(uint32_t));
+        uint64_t n = f(&sys, key, first, iters, got, width, height);
+        if (n != group_inside || memcmp(got, want, pixels * sizeof(uint32_t)) != 0) {
+            fprintf(stderr, "group kernel %s differs from the reference: variation %d, lanes %d..\n",
+                    fv_chaos_kernel_name(k), sys.variation, first);
+            abort();
+        }
+    }
+    /* the framing probe's points, all of them or the first max */
+    enum { PROBE_MAX = FV_PROBE_WALKERS * FV_PROBE_ITERS };
+    const int max = 1 + (int)(take(&r, 2) % PROBE_MAX);
+    double *pwant = malloc(2 * sizeof(double) * PROBE_MAX),
+           *pgot = malloc(2 * sizeof(double) * PROBE_MAX);
+    const int npoints = fv_probe_points_ref(&sys, key, pwant, max);
+    for (int k = 0; k < FV_NUM_KERNELS; k++) {
+        FvProbeKernel f = fv_chaos_probe_kernel(k, sys.variation);
+        if (!f)
+            continue;
+        int m = f(&sys, key, pgot, max);
+        if (m != npoints || memcmp(pgot, pwant, 2 * sizeof(double) * (size_t)m) != 0) {
+            fprintf(stderr, "probe kernel %s differs from the reference: variation %d, max %d\n",
+                    fv_chaos_kernel_name(k), sys.variation, max);
+            abort();
+        }
+    }
+    free(pwant);
+    free(pgot);
     free(want);
     free(got);
     return 0;
