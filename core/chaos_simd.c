@@ -675,7 +675,8 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         return lane4(sys, sample_key, lane, iters, hist, width, height, v, false, WARP_NONE, 1,     \
                      false, NULL);                                                                 \
     }                                                                                              \
-    /* a group of lanes; a warped system's lanes one by one */                                     \
+    /* a group of lanes; a warped system's lanes one by one. The group and the probe take    \
+     * the coefficient tables of up to 8 maps for any system (one copy of each, not two) */      \
     static AVX2 __attribute__((noinline))                                                          \
     uint64_t group4_##v(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,        \
                         uint32_t *hist, int width, int height)                                     \
@@ -686,22 +687,15 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                 inside += lane4_##v(sys, sample_key, lane + l, iters, hist, width, height);        \
             return inside;                                                                         \
         }                                                                                          \
-        if (sys->alias.n > 4)                                                                      \
-            return lane4(sys, sample_key, lane, iters, hist, width, height, v, true, WARP_NONE,     \
-                         FV_LANE_GROUP, false, NULL);                                              \
-        return lane4(sys, sample_key, lane, iters, hist, width, height, v, false, WARP_NONE,        \
+        return lane4(sys, sample_key, lane, iters, hist, width, height, v, true, WARP_NONE,         \
                      FV_LANE_GROUP, false, NULL);                                                  \
     }                                                                                              \
     static AVX2 __attribute__((noinline)) int probe4_##v(const FvSystem *sys, uint64_t sample_key, \
                                                          double *xy, int max_points)               \
     {                                                                                              \
         ProbeOut po = {xy, max_points, 0};                                                         \
-        if (sys->alias.n > 4)                                                                      \
-            lane4(sys, sample_key, 0, FV_PROBE_ITERS, NULL, 0, 0, v, true, WARP_NONE,               \
-                  FV_LANE_GROUP, true, &po);                                                       \
-        else                                                                                       \
-            lane4(sys, sample_key, 0, FV_PROBE_ITERS, NULL, 0, 0, v, false, WARP_NONE,              \
-                  FV_LANE_GROUP, true, &po);                                                       \
+        lane4(sys, sample_key, 0, FV_PROBE_ITERS, NULL, 0, 0, v, true, WARP_NONE, FV_LANE_GROUP,    \
+              true, &po);                                                                          \
         return po.count;                                                                           \
     }
 SIMD_VARIATIONS(AVX2_KERNEL)
