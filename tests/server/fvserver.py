@@ -297,7 +297,15 @@ def gst_receive(src, frames, timeout=60, extra_env=None, retry_unavailable=0):
             # Clients refused together ask again apart, so their pipelines start apart.
             time.sleep(random.uniform(0, 15))
             p = run(cmd, timeout=timeout, env=env)
-        check(p.returncode == 0, "%s exited %d:\n%s\n%s"
+        # rtspsrc's PAUSE or TEARDOWN while gst-launch shuts down after the end of stream can
+        # find the connection already closed; the frames were all received by then, and they
+        # are what is checked here. gst-launch stops at the first error, so "Got EOS" means
+        # none came before the end of stream.
+        late_error = p.returncode != 0 and 'Got EOS from element "pipeline0"' in p.stdout
+        if late_error:
+            log("an error while shutting down after the end of stream: %s"
+                % p.stderr.strip().splitlines()[-1:])
+        check(p.returncode == 0 or late_error, "%s exited %d:\n%s\n%s"
               % (" ".join(cmd), p.returncode, p.stdout[-1500:], p.stderr[-1500:]))
         caps, pts = _parse_gst_verbose(p.stdout)
         check(caps, "no I420 caps in gst-launch output:\n" + p.stdout[-2000:])
