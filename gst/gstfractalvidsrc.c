@@ -73,6 +73,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_fractal_vid_src_debug);
 #define DEFAULT_TIMESTAMP_OFFSET 0
 #define DEFAULT_NORMALIZATION FV_NORMALIZATION_CLIP
 #define DEFAULT_ADAPTIVE_DENSITY FALSE
+#define DEFAULT_RENDER_AHEAD 2
 
 /* Seeking and the duration sum per-clip frame counts; beyond this many clips (about 80
  * million frames, 77 days at 12 fps) a seek fails and the duration is unknown rather than
@@ -118,27 +119,15 @@ enum {
     PROP_TIMESTAMP_OFFSET,
     PROP_NORMALIZATION,
     PROP_ADAPTIVE_DENSITY,
+    PROP_RENDER_AHEAD,
 };
 
 /* The properties a fractal:// URI may set, in the order the URI lists them. */
-static const gchar *const uri_keys[] = {"class",
-                                        "class-seed",
-                                        "seed",
-                                        "motion",
-                                        "variation",
-                                        "clip-frames",
-                                        "num-clips",
-                                        "first-clip",
-                                        "density",
-                                        "normalization",
-                                        "effects",
-                                        "augment-seed",
-                                        "threads",
-                                        "is-live",
-                                        "adaptive-density",
-                                        "num-buffers",
-                                        "timestamp-offset",
-                                        NULL};
+static const gchar *const uri_keys[] = {
+    "class",     "class-seed",   "seed",    "motion",           "variation",   "clip-frames",
+    "num-clips", "first-clip",   "density", "normalization",    "effects",     "augment-seed",
+    "threads",   "render-ahead", "is-live", "adaptive-density", "num-buffers", "timestamp-offset",
+    NULL};
 
 static const gchar *const uri_always_keys[] = {"class", "seed", NULL};
 
@@ -164,6 +153,7 @@ struct _GstFractalVidSrc {
     gint64 timestamp_offset;
     FvNormalization normalization;
     gboolean adaptive_density;
+    guint render_ahead;
 
     /* Negotiated format; written by set_caps and read by queries, under the object lock. */
     GstVideoInfo info;
@@ -416,6 +406,51 @@ static guint gst_fractal_vid_src_unit_frame(const FvSettings *s, guint frame_in_
     return s->normalization == FV_NORMALIZATION_FRAME ? frame_in_clip : GST_FRACTAL_VID_WHOLE_CLIP;
 }
 
+/* The last clip the worker may render ahead to, from clip_index (a whole clip of s asked for
+ * next) on in the direction of play: render-ahead clips in all, fewer when the stream ends
+ * first (num-clips, num-buffers), so no clip nobody plays is rendered. frames: the frames
+ * played from now to the end of clip_index. Under the frame normalization, clip_index. */
+static guint64 gst_fractal_vid_src_ahead_until(GstFractalVidSrc *src, const FvSettings *s,
+                                               const ClipRange *range, guint64 clip_index,
+                                               guint64 frames)
+{
+    const gint num_buffers_left = GST_BASE_SRC(src)->num_buffers_left;
+    guint64 until = clip_index;
+    guint ahead;
+
+    if (s->normalization == FV_NORMALIZATION_FRAME)
+        return clip_index;
+    GST_OBJECT_LOCK(src);
+    ahead = src->render_ahead;
+    GST_OBJECT_UNLOCK(src);
+    for (guint i = 1; i < ahead; i++) {
+        if (num_buffers_left >= 0 && frames >= (guint64)num_buffers_left)
+            break;
+        if (!src->reverse) {
+            if (!gst_fractal_vid_src_range_next(range, until, &until))
+                break;
+        } else {
+            if (until <= range->first)
+                break;
+            until--;
+        }
+        frames += fv_clip_frame_count(s, until);
+    }
+    return until;
+}
+
+/* The frames played from frame frame_in_clip of clip clip_index of s to the clip's end, in the
+ * direction of play. */
+static guint64 gst_fractal_vid_src_frames_to_end(GstFractalVidSrc *src, const FvSettings *s,
+                                                 guint64 clip_index, guint frame_in_clip)
+{
+    const guint frames = fv_clip_frame_count(s, clip_index);
+
+    if (src->reverse)
+        return (guint64)frame_in_clip + 1;
+    return frames > frame_in_clip ? frames - frame_in_clip : 1;
+}
+
 /* Make the map describe the clips of s from clip first on, extended to at least clips
  * clips. FALSE when a clip has no frames (bad settings) or the map would pass
  * MAX_MAPPED_CLIPS. Called with map_lock. */
@@ -656,6 +691,11 @@ static void gst_fractal_vid_src_set_property(GObject *object, guint prop_id, con
         if (src->worker)
             gst_fractal_vid_worker_set_threads(src->worker, src->threads);
         break;
+    case PROP_RENDER_AHEAD:
+        src->render_ahead = g_value_get_uint(value);
+        if (src->worker)
+            gst_fractal_vid_worker_set_ahead(src->worker, src->render_ahead);
+        break;
     case PROP_IS_LIVE:
         /* Takes the object lock itself. */
         break;
@@ -737,6 +777,9 @@ static void gst_fractal_vid_src_get_property(GObject *object, guint prop_id, GVa
         break;
     case PROP_THREADS:
         g_value_set_uint(value, src->threads);
+        break;
+    case PROP_RENDER_AHEAD:
+        g_value_set_uint(value, src->render_ahead);
         break;
     case PROP_TIMESTAMP_OFFSET:
         g_value_set_int64(value, src->timestamp_offset);
@@ -970,9 +1013,12 @@ static gboolean gst_fractal_vid_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
         gst_fractal_vid_src_snapshot(src, &s, &range);
         if (gst_fractal_vid_src_range_has(&range, src->clip_index) &&
             fv_settings_validate(&s, NULL) == 0)
-            gst_fractal_vid_worker_prefetch(src->worker, &s, src->clip_index,
-                                            gst_fractal_vid_src_unit_frame(&s, src->frame_in_clip),
-                                            TRUE);
+            gst_fractal_vid_worker_prefetch(
+                src->worker, &s, src->clip_index,
+                gst_fractal_vid_src_unit_frame(&s, src->frame_in_clip), TRUE,
+                gst_fractal_vid_src_ahead_until(src, &s, &range, src->clip_index,
+                                                gst_fractal_vid_src_frames_to_end(
+                                                    src, &s, src->clip_index, src->frame_in_clip)));
     }
     g_mutex_lock(&src->ready_lock);
     if (src->ready == READY_WAIT_CAPS)
@@ -1320,8 +1366,11 @@ static gboolean gst_fractal_vid_src_do_seek(GstBaseSrc *bsrc, GstSegment *segmen
     /* Start rendering the unit now, while basesrc restarts the streaming thread. */
     if (src->worker && src->have_info && !past_start &&
         gst_fractal_vid_src_range_has(&range, clip_index))
-        gst_fractal_vid_worker_prefetch(src->worker, &s, clip_index,
-                                        gst_fractal_vid_src_unit_frame(&s, frame_in_clip), TRUE);
+        gst_fractal_vid_worker_prefetch(
+            src->worker, &s, clip_index, gst_fractal_vid_src_unit_frame(&s, frame_in_clip), TRUE,
+            gst_fractal_vid_src_ahead_until(
+                src, &s, &range, clip_index,
+                gst_fractal_vid_src_frames_to_end(src, &s, clip_index, frame_in_clip)));
     return TRUE;
 }
 
@@ -1561,6 +1610,24 @@ static GstFlowReturn gst_fractal_vid_src_skip(GstFractalVidSrc *src, guint64 tar
     return inside ? GST_FLOW_OK : GST_FLOW_EOS;
 }
 
+/* Live: the seconds until the worker has unit (a frame, or GST_FRACTAL_VID_WHOLE_CLIP) of clip
+ * clip_index of settings, as far as can be told from render, what a render takes: none when
+ * it is rendered already (ahead), what is left of render when it is being rendered. */
+static gdouble gst_fractal_vid_src_render_left(GstFractalVidSrc *src, const FvSettings *settings,
+                                               guint64 clip_index, guint unit, gdouble render)
+{
+    gdouble elapsed = 0;
+
+    switch (gst_fractal_vid_worker_find(src->worker, settings, clip_index, unit, &elapsed)) {
+    case GST_FRACTAL_VID_UNIT_READY:
+        return 0;
+    case GST_FRACTAL_VID_UNIT_RENDERING:
+        return MAX(render - elapsed, 0);
+    default:
+        return render;
+    }
+}
+
 /* Whether the unit holding the frame at clip clip_index, frame frame_in_clip is in hand. */
 static gboolean gst_fractal_vid_src_have_unit(GstFractalVidSrc *src, const FvSettings *s,
                                               guint64 clip_index, guint frame_in_clip)
@@ -1604,10 +1671,18 @@ static GstFlowReturn gst_fractal_vid_src_catch_up(GstFractalVidSrc *src)
         if (late > src->frame &&
             gst_fractal_vid_src_walk(src, &s, &range, late - src->frame, &clip_index,
                                      &frame_in_clip) &&
-            !gst_fractal_vid_src_have_unit(src, &s, clip_index, frame_in_clip) &&
-            src->render_seconds * GST_SECOND > gst_fractal_vid_src_period(&src->info))
-            late = gst_fractal_vid_src_frame_due_at(
-                src, now + (GstClockTime)(RENDER_MARGIN * src->render_seconds * GST_SECOND));
+            !gst_fractal_vid_src_have_unit(src, &s, clip_index, frame_in_clip)) {
+            const FvSettings *settings = src->have_clip_settings && src->settings_clip == clip_index
+                                             ? &src->clip_settings
+                                             : &s;
+            const gdouble left = gst_fractal_vid_src_render_left(
+                src, settings, clip_index, gst_fractal_vid_src_unit_frame(settings, frame_in_clip),
+                src->render_seconds);
+
+            if (left * GST_SECOND > gst_fractal_vid_src_period(&src->info))
+                late = gst_fractal_vid_src_frame_due_at(
+                    src, now + (GstClockTime)(RENDER_MARGIN * left * GST_SECOND));
+        }
         target = MAX(target, late);
     }
     if (target <= src->frame)
@@ -1624,16 +1699,18 @@ static gboolean gst_fractal_vid_src_is_late(GstFractalVidSrc *src)
            now > gst_fractal_vid_src_due(src, src->frame) + gst_fractal_vid_src_slack(src);
 }
 
-/* Live: a unit took seconds to render. Learn how long units take; trade density for time
- * (adaptive-density); and when a unit rendered ahead took longer than a unit plays, raise
- * the latency by the overrun, in whole frame periods, at least doubling, at most
- * MAX_OVERRUN_PERIODS (beyond, frames are skipped): re-posted only when it really grows. */
+/* Live: a unit took seconds to render, and the element waited for it waited seconds. Learn
+ * how long units take; trade density for time (adaptive-density); and when a unit asked for
+ * ahead was not ready when its turn came (its render took longer than the units before it
+ * played), raise the latency by the overrun, the wait, in whole frame periods, at least
+ * doubling, at most MAX_OVERRUN_PERIODS (beyond, frames are skipped): re-posted only when it
+ * really grows. */
 static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipInfo *ci,
-                                            gdouble seconds, gboolean ahead)
+                                            gdouble seconds, gdouble waited, gboolean ahead)
 {
     const GstClockTime period = gst_fractal_vid_src_period(&src->info);
     const GstClockTime play = ci->frames_held * period;
-    const GstClockTime render = (GstClockTime)(seconds * GST_SECOND);
+    const GstClockTime over = (GstClockTime)(waited * GST_SECOND);
     gboolean grew = FALSE;
 
     /* Mostly the last render: under adaptive-density the one before had another density. */
@@ -1654,9 +1731,8 @@ static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipI
                              (gdouble)play / GST_SECOND, density);
         src->live_density = density;
     }
-    if (ahead && render > play) {
+    if (ahead && over > 0) {
         const GstClockTime cap = MAX_OVERRUN_PERIODS * period;
-        const GstClockTime over = render - play;
 
         if (over > src->overrun && over <= cap) {
             GstClockTime grown = MAX(over, 2 * src->overrun);
@@ -1788,9 +1864,15 @@ static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvCli
         settings = &src->clip_settings;
 
     if (live) {
-        /* The render expected, scaled by the density it will have (adaptive-density). */
-        const GstClockTime render = (GstClockTime)(src->render_seconds * settings->density /
-                                                   src->loaded_settings.density * GST_SECOND);
+        /* The render expected, scaled by the density it will have (adaptive-density), less
+         * what is done of it (the unit may be rendered ahead already). */
+        const GstClockTime render =
+            (GstClockTime)(gst_fractal_vid_src_render_left(
+                               src, settings, clip_index,
+                               gst_fractal_vid_src_unit_frame(settings, frame_in_clip),
+                               src->render_seconds * settings->density /
+                                   src->loaded_settings.density) *
+                           GST_SECOND);
         const guint64 next = src->frame + frames_to_next;
         GstClockTime now;
 
@@ -1817,16 +1899,24 @@ static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvCli
                     src->ahead_asked = FALSE;
                     gst_fractal_vid_worker_prefetch(
                         src->worker, fresh, aim_clip,
-                        gst_fractal_vid_src_unit_frame(fresh, aim_frame), TRUE);
+                        gst_fractal_vid_src_unit_frame(fresh, aim_frame), TRUE,
+                        gst_fractal_vid_src_ahead_until(src, fresh, range, aim_clip,
+                                                        aim - src->frame +
+                                                            fv_clip_frame_count(fresh, aim_clip)));
                     return;
                 }
             }
         }
     }
     src->ahead_asked = TRUE;
-    gst_fractal_vid_worker_prefetch(src->worker, settings, clip_index,
-                                    gst_fractal_vid_src_unit_frame(settings, frame_in_clip),
-                                    !same_clip);
+    gst_fractal_vid_worker_prefetch(
+        src->worker, settings, clip_index, gst_fractal_vid_src_unit_frame(settings, frame_in_clip),
+        !same_clip,
+        same_clip ? clip_index
+                  : gst_fractal_vid_src_ahead_until(
+                        src, settings, range, clip_index,
+                        frames_to_next + gst_fractal_vid_src_frames_to_end(
+                                             src, settings, clip_index, frame_in_clip)));
 }
 
 /* Make src->clip hold the unit of the next frame: of the clip the position is in, rendered
@@ -1840,7 +1930,7 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
     const gchar *bad_field = NULL;
     ClipRange range;
     gint result;
-    gdouble seconds = 0;
+    gdouble seconds = 0, waited = 0;
     guint unit, frames;
     gboolean taken = FALSE;
     const gboolean new_clip =
@@ -1888,7 +1978,7 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
             src->clip = NULL;
         }
         result = gst_fractal_vid_worker_take(src->worker, &wanted, src->clip_index, unit,
-                                             &src->clip, &seconds);
+                                             &src->clip, &seconds, &waited);
         if (result == -ECANCELED)
             return GST_FLOW_FLUSHING;
         if (result != 0) {
@@ -1922,7 +2012,7 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
         src->loaded_settings = wanted;
         taken = TRUE;
         if (live)
-            gst_fractal_vid_src_note_render(src, fv_clip_info(src->clip), seconds, ahead);
+            gst_fractal_vid_src_note_render(src, fv_clip_info(src->clip), seconds, waited, ahead);
     }
     ci = fv_clip_info(src->clip);
 
@@ -2018,8 +2108,8 @@ static GstFlowReturn gst_fractal_vid_src_fill(GstPushSrc *psrc, GstBuffer *buffe
                                       : GST_CLOCK_TIME_NONE;
     GST_BUFFER_OFFSET(buffer) = src->frame;
     GST_BUFFER_OFFSET_END(buffer) = src->frame + 1;
-    gst_fractal_vid_meta_add(buffer, src->clip, src->loaded_settings.density,
-                             src->frame_in_clip, src->frame);
+    gst_fractal_vid_meta_add(buffer, src->clip, src->loaded_settings.density, src->frame_in_clip,
+                             src->frame);
     src->processed++;
 
     if (!src->reverse) {
@@ -2056,14 +2146,15 @@ static gboolean gst_fractal_vid_src_start(GstBaseSrc *bsrc)
 {
     GstFractalVidSrc *src = GST_FRACTAL_VID_SRC(bsrc);
     GstFractalVidWorker *worker;
-    guint threads;
+    guint threads, ahead;
     gint err;
 
     GST_OBJECT_LOCK(src);
     threads = src->threads;
+    ahead = src->render_ahead;
     GST_OBJECT_UNLOCK(src);
 
-    worker = gst_fractal_vid_worker_new(threads, &err);
+    worker = gst_fractal_vid_worker_new(threads, ahead, &err);
     if (!worker) {
         GST_ELEMENT_ERROR(src, LIBRARY, INIT,
                           ("Could not start the fractal renderer with %u threads", threads),
@@ -2372,6 +2463,15 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
                           "Rendering threads; 0: one per core (pixels do not depend on it)", 0,
                           MAX_THREADS, DEFAULT_THREADS, flags | GST_PARAM_MUTABLE_PLAYING));
     g_object_class_install_property(
+        gobject_class, PROP_RENDER_AHEAD,
+        g_param_spec_uint("render-ahead", "Render ahead",
+                          "Most whole clips rendered ahead of the one playing, while rendering "
+                          "has time: a clip slower to render than to play is then on time "
+                          "(live). Each holds a clip's frames in memory; 1: only the next "
+                          "clip. Pixels do not depend on it",
+                          1, GST_FRACTAL_VID_MAX_AHEAD, DEFAULT_RENDER_AHEAD,
+                          flags | GST_PARAM_MUTABLE_PLAYING));
+    g_object_class_install_property(
         gobject_class, PROP_IS_LIVE,
         g_param_spec_boolean("is-live", "Is live",
                              "Release frames on the pipeline clock, like a camera; a frame that "
@@ -2444,6 +2544,7 @@ static void gst_fractal_vid_src_init(GstFractalVidSrc *src)
     src->timestamp_offset = DEFAULT_TIMESTAMP_OFFSET;
     src->normalization = DEFAULT_NORMALIZATION;
     src->adaptive_density = DEFAULT_ADAPTIVE_DENSITY;
+    src->render_ahead = DEFAULT_RENDER_AHEAD;
     gst_video_info_init(&src->info);
 
     g_mutex_init(&src->map_lock);

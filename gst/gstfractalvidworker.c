@@ -1,9 +1,14 @@
 /* fractalvid: render-ahead worker of fractalvidsrc (see gstfractalvidworker.h).
  *
- * One request slot, one result slot. The element only ever wants one unit next (the one after
- * the current unit, or the one a seek or a late live stream lands in), so a newer request
- * simply replaces an older one, and a result that is not what was asked for is thrown away. At
- * most two units' storage exist: the one the element plays and the one being rendered. */
+ * One request slot and a short queue of finished units, oldest first. The element only ever
+ * asks for one unit next (the one after the current unit, or the one a seek or a late live
+ * stream lands in), so a newer request simply replaces an older one. Besides, once a whole
+ * clip asked for ahead (a fresh prefetch) is done, the worker renders the clips after it on
+ * its own (speculative units), while fewer than `ahead` units wait: a clip's frames depend
+ * only on its settings and index, so a clip rendered early is the very clip asked for later.
+ * A request that matches nothing queued drops the speculative units and cancels one under way;
+ * new properties drop those rendered with the old ones. At most 1 + ahead units' storage
+ * exist: the one the element plays and those queued or being rendered. */
 
 #include "gstfractalvidworker.h"
 
@@ -15,36 +20,57 @@ typedef struct {
     guint frame; /* GST_FRACTAL_VID_WHOLE_CLIP, or the one frame */
 } ClipKey;
 
+/* A unit asked for, being rendered or rendered. */
+typedef struct {
+    ClipKey key;
+    /* a fresh prefetch: update_prefetch may redo it */
+    gboolean prefetch;
+    /* rendered on the worker's own initiative: nobody asked for it yet */
+    gboolean speculative;
+    /* the clips after it (before it if lower) may be rendered ahead up to this one; its own
+     * index: none (a unit asked for otherwise than by a fresh whole-clip prefetch) */
+    guint64 until;
+} Unit;
+
+/* A finished unit, waiting to be taken (clip is NULL if rendering failed). */
+typedef struct {
+    Unit unit;
+    FvClip *clip;
+    gint result;
+    gdouble seconds;
+    gchar *error; /* the renderer's reason when result is not 0 */
+} Done;
+
 struct _GstFractalVidWorker {
     GMutex lock;
     GCond cond;
     GThread *thread;
 
-    /* Owned by the thread while it renders; threads_wanted is read under the lock. */
+    /* Owned by the thread while it renders; threads_wanted and ahead are read under the
+     * lock. */
     FvRenderer *renderer;
     guint threads_open;
     guint threads_wanted;
+    guint budget_open;
+    guint ahead;
 
-    /* The next unit to render. prefetch_pending: the request came from a fresh prefetch and
-     * may be refreshed by update_prefetch. */
+    /* The next unit to render. */
     gboolean have_request;
-    gboolean prefetch_pending;
-    ClipKey request;
+    Unit request;
 
-    /* The clip being rendered; busy_prefetch: nobody waits for it yet. */
+    /* The unit being rendered, since busy_since (monotonic). */
     gboolean busy;
-    gboolean busy_prefetch;
-    ClipKey busy_key;
+    Unit busy_unit;
+    gint64 busy_since;
 
-    /* The last clip rendered, waiting to be taken (done is NULL if rendering failed). */
-    gboolean have_done;
-    FvClip *done;
-    gboolean done_prefetch;
-    ClipKey done_key;
-    gint done_result;
-    gdouble done_seconds;
-    gchar *done_error;  /* the renderer's reason when done_result is not 0 */
-    gchar *taken_error; /* that of the last failed result taken */
+    /* Finished units (Done *), oldest first. */
+    GQueue done;
+    gchar *taken_error; /* the renderer's reason of the last failed unit taken */
+
+    /* The newest unit rendered whose clips after it may be rendered ahead (toward its
+     * until): a fresh whole-clip prefetch, or a speculative unit. */
+    gboolean have_follow;
+    Unit follow;
 
     /* Storage given back by the element, reused by the next render. */
     FvClip *spare;
@@ -69,38 +95,154 @@ static gboolean clip_key_equal(const ClipKey *key, const FvSettings *settings, g
            gst_fractal_vid_settings_equal(&key->settings, settings);
 }
 
-/* Storage for the next render: the spare, else the storage of the result waiting (which is
- * not what is wanted now), else none (a new clip). Called with the lock. */
-static FvClip *take_storage_locked(GstFractalVidWorker *worker)
+/* Keep clip as the spare storage, or free it if there is one. Called with the lock. */
+static void keep_spare_locked(GstFractalVidWorker *worker, FvClip *clip)
+{
+    if (!worker->spare)
+        worker->spare = clip;
+    else
+        fv_clip_free(&clip);
+}
+
+/* Free d, its storage kept as the spare if there is none. Called with the lock. */
+static void drop_done_locked(GstFractalVidWorker *worker, Done *d)
+{
+    keep_spare_locked(worker, d->clip);
+    g_free(d->error);
+    g_free(d);
+}
+
+/* The finished unit key names, or NULL. Called with the lock. */
+static Done *find_done_locked(GstFractalVidWorker *worker, const FvSettings *settings,
+                              guint64 clip_index, guint frame)
+{
+    for (GList *l = worker->done.head; l; l = l->next) {
+        Done *d = l->data;
+
+        if (clip_key_equal(&d->unit.key, settings, clip_index, frame))
+            return d;
+    }
+    return NULL;
+}
+
+/* Whether unit was rendered with settings, at its own size (settings NULL: never). */
+static gboolean rendered_with(const Unit *unit, const FvSettings *settings)
+{
+    FvSettings s;
+
+    if (!settings)
+        return FALSE;
+    s = *settings;
+    s.width = unit->key.settings.width;
+    s.height = unit->key.settings.height;
+    return gst_fractal_vid_settings_equal(&s, &unit->key.settings);
+}
+
+/* Drop the speculative units (finished, and cancel the one under way) not rendered with
+ * settings (NULL: all of them). Called with the lock. */
+static void drop_speculation_locked(GstFractalVidWorker *worker, const FvSettings *settings)
+{
+    GList *l = worker->done.head;
+
+    while (l) {
+        GList *next = l->next;
+        Done *d = l->data;
+
+        if (d->unit.speculative && !rendered_with(&d->unit, settings)) {
+            g_queue_delete_link(&worker->done, l);
+            drop_done_locked(worker, d);
+        }
+        l = next;
+    }
+    if (worker->busy && worker->busy_unit.speculative &&
+        !rendered_with(&worker->busy_unit, settings))
+        fv_renderer_cancel(worker->renderer, 1);
+    if (worker->have_follow && !rendered_with(&worker->follow, settings))
+        worker->have_follow = FALSE;
+}
+
+/* Whether clip x is on the way from clip from to clip until (both included). */
+static gboolean on_the_way(guint64 from, guint64 until, guint64 x)
+{
+    return from <= until ? from <= x && x <= until : until <= x && x <= from;
+}
+
+/* Storage for the next render: the spare, else the storage of a finished unit that is not
+ * wanted now (a request is rendered only when it matched none of them; a speculative render
+ * starts with none to spare), else none (a new clip). Called with the lock. */
+static FvClip *take_storage_locked(GstFractalVidWorker *worker, gboolean speculative)
 {
     FvClip *clip = worker->spare;
+    Done *d;
 
     worker->spare = NULL;
-    if (worker->have_done) {
-        if (clip)
-            fv_clip_free(&worker->done);
-        else
-            clip = worker->done;
-        worker->done = NULL;
-        worker->have_done = FALSE;
+    if (!speculative) {
+        while ((d = g_queue_pop_head(&worker->done))) {
+            if (!clip) {
+                clip = d->clip;
+                d->clip = NULL;
+            }
+            drop_done_locked(worker, d);
+        }
     }
     return clip;
 }
 
-/* (Re)open the renderer with threads threads, budgeting for the two clips the element holds
- * (the one it plays, the one rendered ahead). Called with the lock. */
+/* (Re)open the renderer with threads threads. Called with the lock. */
 static gint gst_fractal_vid_worker_open_locked(GstFractalVidWorker *worker, guint threads)
 {
     gint result;
 
     fv_renderer_close(&worker->renderer);
     result = fv_renderer_open(&worker->renderer, threads);
-    if (result == 0)
-        result = fv_renderer_budget_clips(worker->renderer, 2);
+    worker->budget_open = 0;
     if (result != 0)
         fv_renderer_close(&worker->renderer);
     worker->threads_open = result == 0 ? threads : G_MAXUINT;
     return result;
+}
+
+/* The memory budget of a render: the clips the element holds once it is done. The unit asked
+ * for: the one played and this one. A speculative one: the one played and ahead queued. */
+static gint gst_fractal_vid_worker_budget(GstFractalVidWorker *worker, guint clips)
+{
+    gint result = 0;
+
+    if (clips != worker->budget_open) {
+        result = fv_renderer_budget_clips(worker->renderer, clips);
+        worker->budget_open = result == 0 ? clips : 0;
+    }
+    return result;
+}
+
+/* Render ahead from unit (a whole clip rendered) on, toward its until. Called with the lock. */
+static void follow_locked(GstFractalVidWorker *worker, const Unit *unit)
+{
+    worker->have_follow = unit->until != unit->key.clip_index;
+    if (worker->have_follow)
+        worker->follow = *unit;
+    g_cond_broadcast(&worker->cond);
+}
+
+/* The unit to render on the worker's own initiative: the clip after the one to follow, while
+ * fewer than ahead units wait and the way toward its until goes on. Called with the lock. */
+static gboolean next_speculation_locked(GstFractalVidWorker *worker, Unit *unit)
+{
+    const Unit *follow = &worker->follow;
+    guint64 index = follow->key.clip_index;
+
+    if (!worker->have_follow || worker->flushing ||
+        g_queue_get_length(&worker->done) >= worker->ahead || follow->until == index)
+        return FALSE;
+    index = follow->until > index ? index + 1 : index - 1;
+    /* already there (asked for on its own): the element asks for what comes next */
+    if (find_done_locked(worker, &follow->key.settings, index, follow->key.frame))
+        return FALSE;
+    *unit = *follow;
+    unit->key.clip_index = index;
+    unit->prefetch = FALSE;
+    unit->speculative = TRUE;
+    return TRUE;
 }
 
 static gpointer gst_fractal_vid_worker_loop(gpointer data)
@@ -109,82 +251,89 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
 
     g_mutex_lock(&worker->lock);
     while (!worker->quit) {
-        ClipKey key;
+        Unit unit;
         FvClip *clip;
+        Done *d;
         guint threads;
         gint result = 0;
         gint64 started;
 
-        if (!worker->have_request) {
+        if (worker->have_request) {
+            unit = worker->request;
+            worker->have_request = FALSE;
+            /* Asked twice for what is already waiting: nothing to do. */
+            if (find_done_locked(worker, &unit.key.settings, unit.key.clip_index, unit.key.frame)) {
+                g_cond_broadcast(&worker->cond);
+                continue;
+            }
+        } else if (!next_speculation_locked(worker, &unit)) {
             g_cond_wait(&worker->cond, &worker->lock);
             continue;
         }
-        key = worker->request;
-        worker->busy_prefetch = worker->prefetch_pending;
-        worker->have_request = FALSE;
-        worker->prefetch_pending = FALSE;
 
-        /* Asked twice for what is already waiting: nothing to do. */
-        if (worker->have_done &&
-            clip_key_equal(&worker->done_key, &key.settings, key.clip_index, key.frame)) {
-            g_cond_broadcast(&worker->cond);
-            continue;
-        }
-
-        clip = take_storage_locked(worker);
+        clip = take_storage_locked(worker, unit.speculative);
         threads = worker->threads_wanted;
         worker->busy = TRUE;
-        worker->busy_key = key;
-        started = g_get_monotonic_time();
+        worker->busy_unit = unit;
+        started = worker->busy_since = g_get_monotonic_time();
         /* A new thread count, a new renderer: opened under the lock, before the cancel flag
          * is reset, so a cancel from another thread (a seek, stop) always reaches the renderer
          * that renders; none is lost to the one closed. */
         if (threads != worker->threads_open)
             result = gst_fractal_vid_worker_open_locked(worker, threads);
+        if (result == 0)
+            result =
+                gst_fractal_vid_worker_budget(worker, unit.speculative ? 1 + worker->ahead : 2);
         /* a cancel was meant for the render before this one */
-        if (!worker->quit)
+        if (!worker->quit && worker->renderer)
             fv_renderer_cancel(worker->renderer, 0);
         g_mutex_unlock(&worker->lock);
 
         if (result == 0 && !clip)
             result = fv_clip_new(&clip);
-        if (result == 0 && key.frame == GST_FRACTAL_VID_WHOLE_CLIP)
-            result = fv_render_clip(worker->renderer, &key.settings, key.clip_index, clip);
-        else if (result == 0)
+        if (result == 0 && unit.key.frame == GST_FRACTAL_VID_WHOLE_CLIP)
             result =
-                fv_render_frame(worker->renderer, &key.settings, key.clip_index, key.frame, clip);
+                fv_render_clip(worker->renderer, &unit.key.settings, unit.key.clip_index, clip);
+        else if (result == 0)
+            result = fv_render_frame(worker->renderer, &unit.key.settings, unit.key.clip_index,
+                                     unit.key.frame, clip);
 
         g_mutex_lock(&worker->lock);
         worker->busy = FALSE;
-        if (result == -ECANCELED) {
-            /* cancelled because another clip is wanted: nothing to hand over, keep the
-             * storage */
-            if (!worker->spare)
-                worker->spare = clip;
-            else
-                fv_clip_free(&clip);
+        /* Cancelled because another unit is wanted: nothing to hand over, keep the storage.
+         * A render started speculatively that failed (it did not fit the budget of the
+         * deeper queue, say) is not handed over either, even if it was asked for meanwhile:
+         * whoever waits for it asks again, and it is rendered as the unit asked for. */
+        if (result == -ECANCELED || (result != 0 && unit.speculative)) {
+            if (result != -ECANCELED)
+                worker->have_follow = FALSE;
+            keep_spare_locked(worker, clip);
             g_cond_broadcast(&worker->cond);
             continue;
         }
         if (result != 0)
             fv_clip_free(&clip);
-        g_free(worker->done_error);
-        worker->done_error = NULL;
+        d = g_new0(Done, 1);
+        /* busy_unit, not unit: a request meanwhile may have claimed the speculative render */
+        d->unit = worker->busy_unit;
+        /* the clips after it come next */
+        if (result == 0 && d->unit.key.frame == GST_FRACTAL_VID_WHOLE_CLIP)
+            follow_locked(worker, &d->unit);
+        else
+            worker->have_follow = FALSE;
+        d->clip = clip;
+        d->result = result;
+        d->seconds = (g_get_monotonic_time() - started) / 1e6;
         if (result != 0 && worker->renderer)
-            worker->done_error = g_strdup(fv_renderer_error(worker->renderer));
-        worker->have_done = TRUE;
-        worker->done = clip;
-        worker->done_key = key;
-        worker->done_prefetch = worker->busy_prefetch;
-        worker->done_result = result;
-        worker->done_seconds = (g_get_monotonic_time() - started) / 1e6;
+            d->error = g_strdup(fv_renderer_error(worker->renderer));
+        g_queue_push_tail(&worker->done, d);
         g_cond_broadcast(&worker->cond);
     }
     g_mutex_unlock(&worker->lock);
     return NULL;
 }
 
-GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, gint *err)
+GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, guint ahead, gint *err)
 {
     GstFractalVidWorker *worker = g_new0(GstFractalVidWorker, 1);
     gint result;
@@ -197,6 +346,8 @@ GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, gint *err)
         return NULL;
     }
     worker->threads_wanted = threads;
+    worker->ahead = CLAMP(ahead, 1, GST_FRACTAL_VID_MAX_AHEAD);
+    g_queue_init(&worker->done);
     g_mutex_init(&worker->lock);
     g_cond_init(&worker->cond);
     worker->thread = g_thread_new("fractalvid-render", gst_fractal_vid_worker_loop, worker);
@@ -206,21 +357,27 @@ GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, gint *err)
 
 void gst_fractal_vid_worker_free(GstFractalVidWorker *worker)
 {
+    Done *d;
+
     if (!worker)
         return;
 
     g_mutex_lock(&worker->lock);
     worker->quit = TRUE;
     /* a clip being rendered is of no use now: stop it within a frame's lane */
-    fv_renderer_cancel(worker->renderer, 1);
+    if (worker->renderer)
+        fv_renderer_cancel(worker->renderer, 1);
     g_cond_broadcast(&worker->cond);
     g_mutex_unlock(&worker->lock);
     g_thread_join(worker->thread);
 
-    fv_clip_free(&worker->done);
+    while ((d = g_queue_pop_head(&worker->done))) {
+        fv_clip_free(&d->clip);
+        g_free(d->error);
+        g_free(d);
+    }
     fv_clip_free(&worker->spare);
     fv_renderer_close(&worker->renderer);
-    g_free(worker->done_error);
     g_free(worker->taken_error);
     g_cond_clear(&worker->cond);
     g_mutex_clear(&worker->lock);
@@ -234,25 +391,52 @@ void gst_fractal_vid_worker_set_threads(GstFractalVidWorker *worker, guint threa
     g_mutex_unlock(&worker->lock);
 }
 
-/* Ask for a unit unless it is waiting, being rendered or already asked for. The newest wish
- * wins: a different request still queued is dropped. */
-static void request_locked(GstFractalVidWorker *worker, const FvSettings *settings,
-                           guint64 clip_index, guint frame, gboolean prefetch)
+void gst_fractal_vid_worker_set_ahead(GstFractalVidWorker *worker, guint ahead)
 {
-    if (worker->have_done && clip_key_equal(&worker->done_key, settings, clip_index, frame)) {
+    g_mutex_lock(&worker->lock);
+    worker->ahead = CLAMP(ahead, 1, GST_FRACTAL_VID_MAX_AHEAD);
+    g_cond_broadcast(&worker->cond);
+    g_mutex_unlock(&worker->lock);
+}
+
+/* Ask for a unit unless it is waiting, being rendered or already asked for. The newest wish
+ * wins: a different request still queued is dropped, and so are the speculative units. */
+static void request_locked(GstFractalVidWorker *worker, const FvSettings *settings,
+                           guint64 clip_index, guint frame, gboolean prefetch, guint64 until)
+{
+    Done *d = find_done_locked(worker, settings, clip_index, frame);
+    Unit *claimed = NULL;
+
+    if (d)
+        claimed = &d->unit;
+    else if (worker->busy && clip_key_equal(&worker->busy_unit.key, settings, clip_index, frame))
+        claimed = &worker->busy_unit;
+    if (claimed) {
         worker->have_request = FALSE;
-        worker->done_prefetch &= prefetch;
+        /* A speculative unit is now the one asked for; a fresh prefetch may go on from it. */
+        claimed->prefetch = claimed->speculative ? prefetch : claimed->prefetch && prefetch;
+        claimed->speculative = FALSE;
+        if (prefetch) {
+            claimed->until = until;
+            /* The way goes on from the clips already rendered ahead of it, or from it when it
+             * is rendered (one being rendered is followed when it is done). */
+            if (worker->have_follow &&
+                on_the_way(clip_index, until, worker->follow.key.clip_index) &&
+                clip_key_equal(&worker->follow.key, settings, worker->follow.key.clip_index, frame))
+                worker->follow.until = until;
+            else if (d && d->result == 0 && frame == GST_FRACTAL_VID_WHOLE_CLIP)
+                follow_locked(worker, &d->unit);
+        }
+        g_cond_broadcast(&worker->cond);
         return;
     }
-    if (worker->busy && clip_key_equal(&worker->busy_key, settings, clip_index, frame)) {
-        worker->have_request = FALSE;
-        worker->busy_prefetch &= prefetch;
-        return;
-    }
-    if (!(worker->have_request && clip_key_equal(&worker->request, settings, clip_index, frame))) {
-        worker->request.settings = *settings;
-        worker->request.clip_index = clip_index;
-        worker->request.frame = frame;
+    drop_speculation_locked(worker, NULL);
+    if (!(worker->have_request &&
+          clip_key_equal(&worker->request.key, settings, clip_index, frame))) {
+        worker->request.key.settings = *settings;
+        worker->request.key.clip_index = clip_index;
+        worker->request.key.frame = frame;
+        worker->request.speculative = FALSE;
         worker->have_request = TRUE;
         g_cond_broadcast(&worker->cond);
     }
@@ -260,48 +444,64 @@ static void request_locked(GstFractalVidWorker *worker, const FvSettings *settin
      * stop it rather than make the wanted one wait for it. */
     if (worker->busy)
         fv_renderer_cancel(worker->renderer, 1);
-    worker->prefetch_pending = prefetch;
+    worker->request.prefetch = prefetch;
+    worker->request.until = prefetch ? until : clip_index;
 }
 
 void gst_fractal_vid_worker_prefetch(GstFractalVidWorker *worker, const FvSettings *settings,
-                                     guint64 clip_index, guint frame, gboolean fresh)
+                                     guint64 clip_index, guint frame, gboolean fresh, guint64 until)
 {
     g_mutex_lock(&worker->lock);
-    request_locked(worker, settings, clip_index, frame, fresh);
+    request_locked(worker, settings, clip_index, frame, fresh, until);
     g_mutex_unlock(&worker->lock);
 }
 
 void gst_fractal_vid_worker_update_prefetch(GstFractalVidWorker *worker, const FvSettings *settings)
 {
-    const ClipKey *last = NULL;
+    const Unit *last = NULL;
     FvSettings updated;
 
     g_mutex_lock(&worker->lock);
-    /* The prefetched clip is whichever is queued, being rendered or waiting, newest first;
-     * a clip the element already waits for is left alone. */
+    /* The prefetched unit is whichever is queued, being rendered or waiting, newest first;
+     * a unit the element already waits for is left alone. */
     if (worker->have_request) {
-        if (worker->prefetch_pending)
+        if (worker->request.prefetch)
             last = &worker->request;
-    } else if (worker->busy) {
-        if (worker->busy_prefetch)
-            last = &worker->busy_key;
-    } else if (worker->have_done && worker->done_prefetch && worker->done_result == 0) {
-        last = &worker->done_key;
+    } else if (worker->busy && !worker->busy_unit.speculative) {
+        if (worker->busy_unit.prefetch)
+            last = &worker->busy_unit;
+    } else {
+        for (GList *l = worker->done.tail; l; l = l->prev) {
+            const Done *d = l->data;
+
+            if (d->unit.speculative)
+                continue;
+            if (d->unit.prefetch && d->result == 0)
+                last = &d->unit;
+            break;
+        }
     }
 
+    /* The clips rendered ahead with other settings are not the next clips any more. */
+    drop_speculation_locked(worker, settings);
     if (last) {
+        const Unit unit = *last;
+
         updated = *settings;
-        updated.width = last->settings.width;
-        updated.height = last->settings.height;
-        request_locked(worker, &updated, last->clip_index, last->frame, TRUE);
+        updated.width = unit.key.settings.width;
+        updated.height = unit.key.settings.height;
+        request_locked(worker, &updated, unit.key.clip_index, unit.key.frame, TRUE, unit.until);
     }
     g_mutex_unlock(&worker->lock);
 }
 
 gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *settings,
-                                 guint64 clip_index, guint frame, FvClip **clip, gdouble *seconds)
+                                 guint64 clip_index, guint frame, FvClip **clip, gdouble *seconds,
+                                 gdouble *waited)
 {
+    const gint64 started = g_get_monotonic_time();
     gint result;
+    Done *d;
 
     g_mutex_lock(&worker->lock);
     for (;;) {
@@ -309,23 +509,50 @@ gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *
             result = -ECANCELED;
             break;
         }
-        if (worker->have_done && clip_key_equal(&worker->done_key, settings, clip_index, frame)) {
+        if ((d = find_done_locked(worker, settings, clip_index, frame))) {
+            Done *older;
+
+            /* Units before it are passed over for good. */
+            while ((older = g_queue_peek_head(&worker->done)) != d) {
+                g_queue_pop_head(&worker->done);
+                drop_done_locked(worker, older);
+            }
+            g_queue_pop_head(&worker->done);
             /* A failed render is handed over once; asking again renders again. */
-            result = worker->done_result;
+            result = d->result;
             g_free(worker->taken_error);
-            worker->taken_error = worker->done_error;
-            worker->done_error = NULL;
-            *seconds = worker->done_seconds;
-            *clip = worker->done;
-            worker->done = NULL;
-            worker->have_done = FALSE;
+            worker->taken_error = d->error;
+            *seconds = d->seconds;
+            *clip = d->clip;
+            g_free(d);
+            /* room in the queue: the worker may go on ahead */
+            g_cond_broadcast(&worker->cond);
             break;
         }
-        request_locked(worker, settings, clip_index, frame, FALSE);
+        request_locked(worker, settings, clip_index, frame, FALSE, clip_index);
         g_cond_wait(&worker->cond, &worker->lock);
     }
     g_mutex_unlock(&worker->lock);
+    *waited = (g_get_monotonic_time() - started) / 1e6;
     return result;
+}
+
+GstFractalVidUnitState gst_fractal_vid_worker_find(GstFractalVidWorker *worker,
+                                                   const FvSettings *settings, guint64 clip_index,
+                                                   guint frame, gdouble *elapsed)
+{
+    GstFractalVidUnitState state = GST_FRACTAL_VID_UNIT_ABSENT;
+
+    g_mutex_lock(&worker->lock);
+    if (find_done_locked(worker, settings, clip_index, frame)) {
+        state = GST_FRACTAL_VID_UNIT_READY;
+    } else if (worker->busy &&
+               clip_key_equal(&worker->busy_unit.key, settings, clip_index, frame)) {
+        state = GST_FRACTAL_VID_UNIT_RENDERING;
+        *elapsed = (g_get_monotonic_time() - worker->busy_since) / 1e6;
+    }
+    g_mutex_unlock(&worker->lock);
+    return state;
 }
 
 gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 end_time)
@@ -333,7 +560,8 @@ gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 en
     gboolean idle;
 
     g_mutex_lock(&worker->lock);
-    while (!(idle = !worker->have_request && !worker->busy) && !worker->flushing)
+    while (!(idle = !worker->have_request && !(worker->busy && !worker->busy_unit.speculative)) &&
+           !worker->flushing)
         if (!g_cond_wait_until(&worker->cond, &worker->lock, end_time))
             break;
     g_mutex_unlock(&worker->lock);
@@ -353,12 +581,8 @@ gchar *gst_fractal_vid_worker_error(GstFractalVidWorker *worker)
 void gst_fractal_vid_worker_give_back(GstFractalVidWorker *worker, FvClip *clip)
 {
     g_mutex_lock(&worker->lock);
-    if (!worker->spare) {
-        worker->spare = clip;
-        clip = NULL;
-    }
+    keep_spare_locked(worker, clip);
     g_mutex_unlock(&worker->lock);
-    fv_clip_free(&clip);
 }
 
 void gst_fractal_vid_worker_set_flushing(GstFractalVidWorker *worker, gboolean flushing)

@@ -3,9 +3,11 @@
  * Under the clip's normalization a clip's first frame needs the whole clip's maximum (G8), so
  * a clip is rendered in one go; under the frame normalization each frame is rendered alone.
  * The worker renders these units on its own thread (with the core's thread pool behind it),
- * so the next unit is being rendered while the element plays the current one. It knows
- * nothing of GStreamer: the element asks for units by (settings, clip index, frame) and gets
- * them back. */
+ * so the next unit is being rendered while the element plays the current one. Whole clips go
+ * further: once the clip asked for is done, the worker renders the clips after it with the
+ * same settings, up to a depth, so time a quick clip leaves over is spent on the ones after
+ * it (a clip's frames depend only on its settings and index). It knows nothing of GStreamer:
+ * the element asks for units by (settings, clip index, frame) and gets them back. */
 #ifndef GST_FRACTAL_VID_WORKER_H
 #define GST_FRACTAL_VID_WORKER_H
 
@@ -20,11 +22,18 @@ typedef struct _GstFractalVidWorker GstFractalVidWorker;
 /* The frame of a unit that is a whole clip. */
 #define GST_FRACTAL_VID_WHOLE_CLIP G_MAXUINT
 
-/* Start a worker whose renderer uses threads threads (0 = one per core). NULL and *err set
- * to a negative errno when the renderer cannot be opened. Its memory budget counts two
- * units (clips, or frames rendered alone): the one the element plays and the one rendered
- * ahead. */
-GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, gint *err);
+/* Start a worker whose renderer uses threads threads (0 = one per core) and renders up to
+ * ahead whole clips ahead (see gst_fractal_vid_worker_set_ahead). NULL and *err set to a
+ * negative errno when the renderer cannot be opened. Its memory budget counts two units
+ * (clips, or frames rendered alone) for the unit asked for: the one the element plays and
+ * that one; a clip rendered further ahead counts 1 + ahead, and one that does not fit is
+ * not rendered (a deeper queue never fails a render that fits two). */
+GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, guint ahead, gint *err);
+
+/* Most clips rendered ahead of the one the element plays, 1..GST_FRACTAL_VID_MAX_AHEAD (1:
+ * only the clip asked for). From the next render on. */
+void gst_fractal_vid_worker_set_ahead(GstFractalVidWorker *worker, guint ahead);
+#define GST_FRACTAL_VID_MAX_AHEAD (FV_MAX_BUDGET_CLIPS - 1)
 
 /* Stop the thread (waiting for a clip being rendered) and free everything; NULL is allowed. */
 void gst_fractal_vid_worker_free(GstFractalVidWorker *worker);
@@ -34,25 +43,45 @@ void gst_fractal_vid_worker_set_threads(GstFractalVidWorker *worker, guint threa
 
 /* Ask for frame frame (GST_FRACTAL_VID_WHOLE_CLIP: every frame) of clip clip_index of
  * settings to be rendered in the background, replacing any earlier request that has not
- * started. fresh: the settings are the properties of now, and may be updated by
- * gst_fractal_vid_worker_update_prefetch(). A hint: gst_fractal_vid_worker_take() is exact. */
+ * started; clips rendered ahead that are not this one are dropped (a render of one under way
+ * is cancelled). fresh: the settings are the properties of now, and may be updated by
+ * gst_fractal_vid_worker_update_prefetch(); then, for a whole clip, the worker goes on to
+ * the clips after it, one by one toward clip until (below clip_index: backwards; equal: none)
+ * while fewer clips than the depth wait. A hint: gst_fractal_vid_worker_take() is exact. */
 void gst_fractal_vid_worker_prefetch(GstFractalVidWorker *worker, const FvSettings *settings,
-                                     guint64 clip_index, guint frame, gboolean fresh);
+                                     guint64 clip_index, guint frame, gboolean fresh,
+                                     guint64 until);
 
 /* The rendering properties changed: redo the pending fresh prefetch, if any, with settings
- * (its clip index, frame, width and height are kept). */
+ * (its clip index, frame, width and height are kept); clips rendered further ahead with
+ * other settings are dropped. */
 void gst_fractal_vid_worker_update_prefetch(GstFractalVidWorker *worker,
                                             const FvSettings *settings);
 
 /* Wait for frame frame (or GST_FRACTAL_VID_WHOLE_CLIP) of clip clip_index of settings and
- * hand it over in *clip (the caller owns it until it gives it back). Returns 0, -ECANCELED
- * when flushing, or the core's negative errno. *seconds is set to the wall time the render
- * took. */
+ * hand it over in *clip (the caller owns it until it gives it back); units rendered before it
+ * are dropped, those after it kept. Returns 0, -ECANCELED when flushing, or the core's
+ * negative errno. *seconds is set to the wall time the render took, *waited to the time this
+ * call waited for it. */
 gint gst_fractal_vid_worker_take(GstFractalVidWorker *worker, const FvSettings *settings,
-                                 guint64 clip_index, guint frame, FvClip **clip, gdouble *seconds);
+                                 guint64 clip_index, guint frame, FvClip **clip, gdouble *seconds,
+                                 gdouble *waited);
 
-/* Wait until nothing is asked for or being rendered (what was asked is then done), flushing
- * is set, or the monotonic time end_time passes. TRUE when idle. */
+/* Where a unit stands: rendered and waiting to be taken, being rendered (*elapsed set to the
+ * seconds it has taken so far), or neither. */
+typedef enum {
+    GST_FRACTAL_VID_UNIT_ABSENT,
+    GST_FRACTAL_VID_UNIT_RENDERING,
+    GST_FRACTAL_VID_UNIT_READY,
+} GstFractalVidUnitState;
+
+GstFractalVidUnitState gst_fractal_vid_worker_find(GstFractalVidWorker *worker,
+                                                   const FvSettings *settings, guint64 clip_index,
+                                                   guint frame, gdouble *elapsed);
+
+/* Wait until nothing is asked for or being rendered but clips rendered ahead on the worker's
+ * own initiative (what was asked is then done), flushing is set, or the monotonic time
+ * end_time passes. TRUE when idle. */
 gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 end_time);
 
 /* Why the last failed gst_fractal_vid_worker_take() failed, in the renderer's words (e.g.

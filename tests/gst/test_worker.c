@@ -1,0 +1,306 @@
+/* The render-ahead worker of fractalvidsrc (gst/gstfractalvidworker.c): whole clips are
+ * rendered ahead up to its depth while nobody consumes them, bit-identical to the clips
+ * asked for; a request elsewhere (a seek) or new properties drop what was rendered ahead;
+ * taking a clip passes over the older ones; backwards play renders backwards; depth 1 renders
+ * only the clip asked for. Waits poll the worker's state, never a wall-clock speed. */
+#include <gst/check/gstcheck.h>
+
+#include "fvtest.h"
+#include "gstfractalvidworker.h"
+
+#include <errno.h>
+
+#define WHOLE GST_FRACTAL_VID_WHOLE_CLIP
+
+static FvSettings small_settings(guint64 seed)
+{
+    FvSettings s = fv_test_settings(3, seed, 48, 32, 1.0);
+
+    s.clip_frames = 6;
+    return s;
+}
+
+static GstFractalVidUnitState state_of(GstFractalVidWorker *worker, const FvSettings *s,
+                                       guint64 clip_index)
+{
+    gdouble elapsed = 0;
+
+    return gst_fractal_vid_worker_find(worker, s, clip_index, WHOLE, &elapsed);
+}
+
+/* Wait until clip clip_index of s is rendered and waiting (fails after FV_TEST_TIMEOUT). */
+static void wait_ready(GstFractalVidWorker *worker, const FvSettings *s, guint64 clip_index)
+{
+    const gint64 end = g_get_monotonic_time() + FV_TEST_TIMEOUT / GST_USECOND;
+
+    while (state_of(worker, s, clip_index) != GST_FRACTAL_VID_UNIT_READY) {
+        fail_unless(g_get_monotonic_time() < end, "clip %" G_GUINT64_FORMAT " never rendered",
+                    clip_index);
+        g_usleep(2000);
+    }
+}
+
+/* Let the worker run for a while (it must do nothing meanwhile: nothing is asserted on the
+ * time itself). */
+static void let_it_run(void)
+{
+    g_usleep(300000);
+}
+
+/* Take clip clip_index of s and check it is the core's, pixel for pixel. */
+static void take_and_check(GstFractalVidWorker *worker, const FvSettings *s, guint64 clip_index)
+{
+    FvClip *clip = NULL, *reference = fv_test_render(s, clip_index);
+    const FvClipInfo *info;
+    gdouble seconds = 0, waited = 0;
+
+    fail_unless_equals_int(
+        gst_fractal_vid_worker_take(worker, s, clip_index, WHOLE, &clip, &seconds, &waited), 0);
+    info = fv_clip_info(clip);
+    fail_unless_equals_uint64(info->clip_index, clip_index);
+    fail_unless_equals_int(info->frames, fv_clip_info(reference)->frames);
+    for (guint f = 0; f < info->frames; f++) {
+        guint8 *got = fv_test_gray8(clip, f), *want = fv_test_gray8(reference, f);
+
+        fail_unless(memcmp(got, want, (gsize)s->width * s->height) == 0,
+                    "clip %" G_GUINT64_FORMAT " frame %u differs", clip_index, f);
+        g_free(got);
+        g_free(want);
+    }
+    gst_fractal_vid_worker_give_back(worker, clip);
+    fv_clip_free(&reference);
+}
+
+static GstFractalVidWorker *new_worker(guint ahead)
+{
+    gint err = -1;
+    GstFractalVidWorker *worker = gst_fractal_vid_worker_new(1, ahead, &err);
+
+    fail_unless(worker != NULL);
+    fail_unless_equals_int(err, 0);
+    return worker;
+}
+
+/* The element plays clip 0 and asks for clip 1 ahead: the worker renders clips 1 and 2 (its
+ * depth) and no more while nobody takes them, and each clip is the one asked for. */
+GST_START_TEST(test_two_clips_are_rendered_ahead_while_nobody_consumes)
+{
+    GstFractalVidWorker *worker = new_worker(2);
+    const FvSettings s = small_settings(1);
+
+    gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 1);
+    wait_ready(worker, &s, 0);
+    take_and_check(worker, &s, 0);
+    /* the way goes on to clip 9, the depth stops it at clip 2 */
+    gst_fractal_vid_worker_prefetch(worker, &s, 1, WHOLE, TRUE, 9);
+    wait_ready(worker, &s, 1);
+    wait_ready(worker, &s, 2);
+    let_it_run();
+    fail_unless_equals_int(state_of(worker, &s, 3), GST_FRACTAL_VID_UNIT_ABSENT);
+
+    /* clip 1 taken: room for clip 3 */
+    take_and_check(worker, &s, 1);
+    wait_ready(worker, &s, 3);
+    fail_unless_equals_int(state_of(worker, &s, 2), GST_FRACTAL_VID_UNIT_READY);
+    take_and_check(worker, &s, 2);
+    take_and_check(worker, &s, 3);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
+/* Clips are rendered ahead only toward until: not past the stream's end. */
+GST_START_TEST(test_clips_ahead_stop_at_until)
+{
+    GstFractalVidWorker *worker = new_worker(4);
+    const FvSettings s = small_settings(2);
+
+    gst_fractal_vid_worker_prefetch(worker, &s, 5, WHOLE, TRUE, 6);
+    wait_ready(worker, &s, 6);
+    let_it_run();
+    fail_unless_equals_int(state_of(worker, &s, 7), GST_FRACTAL_VID_UNIT_ABSENT);
+    take_and_check(worker, &s, 5);
+    take_and_check(worker, &s, 6);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
+/* A seek (a request for a clip not rendered ahead) drops the clips rendered ahead at once and
+ * gets the clip it asks for. */
+GST_START_TEST(test_a_request_elsewhere_drops_the_clips_rendered_ahead)
+{
+    GstFractalVidWorker *worker = new_worker(3);
+    const FvSettings s = small_settings(3);
+
+    gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 5);
+    wait_ready(worker, &s, 2);
+    gst_fractal_vid_worker_prefetch(worker, &s, 40, WHOLE, TRUE, 41);
+    fail_unless_equals_int(state_of(worker, &s, 1), GST_FRACTAL_VID_UNIT_ABSENT);
+    fail_unless_equals_int(state_of(worker, &s, 2), GST_FRACTAL_VID_UNIT_ABSENT);
+    take_and_check(worker, &s, 40);
+    wait_ready(worker, &s, 41);
+    take_and_check(worker, &s, 41);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
+/* New properties while clips wait ahead: the clip asked for is redone with them, the clips
+ * rendered ahead with the old ones are dropped, and those after it come with the new ones. */
+GST_START_TEST(test_new_properties_drop_the_clips_rendered_ahead)
+{
+    GstFractalVidWorker *worker = new_worker(3);
+    const FvSettings old = small_settings(4);
+    FvSettings now = small_settings(5);
+
+    now.motion = FV_MOTION_LINEAR;
+    gst_fractal_vid_worker_prefetch(worker, &old, 1, WHOLE, TRUE, 9);
+    wait_ready(worker, &old, 3);
+    gst_fractal_vid_worker_update_prefetch(worker, &now);
+    fail_unless_equals_int(state_of(worker, &old, 2), GST_FRACTAL_VID_UNIT_ABSENT);
+    fail_unless_equals_int(state_of(worker, &old, 3), GST_FRACTAL_VID_UNIT_ABSENT);
+    take_and_check(worker, &now, 1);
+    wait_ready(worker, &now, 3);
+    take_and_check(worker, &now, 2);
+    take_and_check(worker, &now, 3);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
+/* Taking a clip further on (a late live stream skipping) passes over the older ones; the
+ * clips after it stay. */
+GST_START_TEST(test_taking_a_later_clip_passes_over_older_ones)
+{
+    GstFractalVidWorker *worker = new_worker(3);
+    const FvSettings s = small_settings(6);
+
+    gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 2);
+    wait_ready(worker, &s, 2);
+    take_and_check(worker, &s, 1);
+    fail_unless_equals_int(state_of(worker, &s, 0), GST_FRACTAL_VID_UNIT_ABSENT);
+    fail_unless_equals_int(state_of(worker, &s, 2), GST_FRACTAL_VID_UNIT_READY);
+    take_and_check(worker, &s, 2);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
+/* Playing backwards: the clips before the one asked for are rendered ahead. */
+GST_START_TEST(test_backwards_renders_the_clips_before)
+{
+    GstFractalVidWorker *worker = new_worker(3);
+    const FvSettings s = small_settings(7);
+
+    gst_fractal_vid_worker_prefetch(worker, &s, 5, WHOLE, TRUE, 3);
+    wait_ready(worker, &s, 3);
+    let_it_run();
+    fail_unless_equals_int(state_of(worker, &s, 6), GST_FRACTAL_VID_UNIT_ABSENT);
+    fail_unless_equals_int(state_of(worker, &s, 2), GST_FRACTAL_VID_UNIT_ABSENT);
+    take_and_check(worker, &s, 5);
+    take_and_check(worker, &s, 4);
+    take_and_check(worker, &s, 3);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
+/* Depth 1 (render-ahead=1): one clip waits at most, as a single slot. */
+GST_START_TEST(test_depth_one_keeps_one_clip_waiting)
+{
+    GstFractalVidWorker *worker = new_worker(1);
+    const FvSettings s = small_settings(8);
+
+    gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 9);
+    wait_ready(worker, &s, 0);
+    let_it_run();
+    fail_unless_equals_int(state_of(worker, &s, 1), GST_FRACTAL_VID_UNIT_ABSENT);
+    take_and_check(worker, &s, 0);
+    /* clip 0 plays: room for one clip */
+    wait_ready(worker, &s, 1);
+    let_it_run();
+    fail_unless_equals_int(state_of(worker, &s, 2), GST_FRACTAL_VID_UNIT_ABSENT);
+    /* deeper from now on */
+    gst_fractal_vid_worker_set_ahead(worker, 2);
+    wait_ready(worker, &s, 2);
+    take_and_check(worker, &s, 1);
+    take_and_check(worker, &s, 2);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
+/* Frames rendered alone (normalization=frame) and units the element waits for are never
+ * followed by renders of its own. */
+GST_START_TEST(test_frames_and_units_waited_for_are_not_followed)
+{
+    GstFractalVidWorker *worker = new_worker(3);
+    FvSettings s = small_settings(9);
+    FvClip *clip = NULL;
+    gdouble seconds, waited;
+
+    s.normalization = FV_NORMALIZATION_FRAME;
+    gst_fractal_vid_worker_prefetch(worker, &s, 0, 2, FALSE, 0);
+    fail_unless_equals_int(gst_fractal_vid_worker_take(worker, &s, 0, 2, &clip, &seconds, &waited),
+                           0);
+    fail_unless_equals_int(fv_clip_info(clip)->first_frame, 2);
+    gst_fractal_vid_worker_give_back(worker, clip);
+    s.normalization = FV_NORMALIZATION_CLIP;
+    /* asked for ahead, but not as a fresh prefetch (the element's same clip) */
+    gst_fractal_vid_worker_prefetch(worker, &s, 4, WHOLE, FALSE, 9);
+    wait_ready(worker, &s, 4);
+    let_it_run();
+    fail_unless_equals_int(state_of(worker, &s, 5), GST_FRACTAL_VID_UNIT_ABSENT);
+    take_and_check(worker, &s, 4);
+    let_it_run();
+    fail_unless_equals_int(state_of(worker, &s, 5), GST_FRACTAL_VID_UNIT_ABSENT);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
+/* Flushing: take returns at once; nothing is rendered ahead meanwhile; afterwards it goes on. */
+GST_START_TEST(test_flushing_stops_rendering_ahead)
+{
+    GstFractalVidWorker *worker = new_worker(3);
+    const FvSettings s = small_settings(10);
+    FvClip *clip = NULL;
+    gdouble seconds, waited;
+
+    gst_fractal_vid_worker_set_flushing(worker, TRUE);
+    gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 5);
+    fail_unless_equals_int(
+        gst_fractal_vid_worker_take(worker, &s, 0, WHOLE, &clip, &seconds, &waited), -ECANCELED);
+    /* the clip asked for is rendered all the same, to be taken later */
+    wait_ready(worker, &s, 0);
+    let_it_run();
+    fail_unless_equals_int(state_of(worker, &s, 1), GST_FRACTAL_VID_UNIT_ABSENT);
+    gst_fractal_vid_worker_set_flushing(worker, FALSE);
+    wait_ready(worker, &s, 2);
+    take_and_check(worker, &s, 0);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
+static Suite *worker_suite(void)
+{
+    Suite *s = suite_create("fractalvidworker");
+    TCase *tc = tcase_create("worker");
+
+    tcase_set_timeout(tc, 240);
+    suite_add_tcase(s, tc);
+    tcase_add_test(tc, test_two_clips_are_rendered_ahead_while_nobody_consumes);
+    tcase_add_test(tc, test_clips_ahead_stop_at_until);
+    tcase_add_test(tc, test_a_request_elsewhere_drops_the_clips_rendered_ahead);
+    tcase_add_test(tc, test_new_properties_drop_the_clips_rendered_ahead);
+    tcase_add_test(tc, test_taking_a_later_clip_passes_over_older_ones);
+    tcase_add_test(tc, test_backwards_renders_the_clips_before);
+    tcase_add_test(tc, test_depth_one_keeps_one_clip_waiting);
+    tcase_add_test(tc, test_frames_and_units_waited_for_are_not_followed);
+    tcase_add_test(tc, test_flushing_stops_rendering_ahead);
+    return s;
+}
+
+GST_CHECK_MAIN(worker);
