@@ -200,6 +200,7 @@ struct _GstFractalVidSrc {
     GstClockTime overrun;         /* latency beyond one frame period */
     guint64 skip_to;              /* frames before this one are skipped (rendering aimed past) */
     gboolean ahead_asked;         /* the unit asked for next renders while this one plays */
+    gboolean behind;              /* the unit taken last, asked ahead, still kept us waiting */
     gdouble render_seconds;       /* how long a unit takes to render, recent average */
     gdouble live_density;         /* adaptive-density's density; 0 until it has traded */
     guint64 processed, dropped;   /* frames pushed and skipped, for QoS messages */
@@ -1357,6 +1358,7 @@ static gboolean gst_fractal_vid_src_do_seek(GstBaseSrc *bsrc, GstSegment *segmen
     src->resnapshot = TRUE;
     src->skip_to = 0;
     src->ahead_asked = FALSE;
+    src->behind = FALSE;
     GST_DEBUG_OBJECT(src,
                      "seek to %" GST_TIME_FORMAT " at rate %g: frame %" G_GUINT64_FORMAT
                      ", clip %" G_GUINT64_FORMAT " frame %u",
@@ -1700,17 +1702,19 @@ static gboolean gst_fractal_vid_src_is_late(GstFractalVidSrc *src)
 }
 
 /* Live: a unit took seconds to render, and the element waited for it waited seconds. Learn
- * how long units take; trade density for time (adaptive-density); and when a unit asked for
- * ahead was not ready when its turn came (its render took longer than the units before it
- * played), raise the latency by the overrun, the wait, in whole frame periods, at least
- * doubling, at most MAX_OVERRUN_PERIODS (beyond, frames are skipped): re-posted only when it
- * really grows. */
+ * how long units take; trade density for time (adaptive-density); and when a unit rendered
+ * ahead took longer than a unit plays and was still not ready when its turn came (a clip
+ * rendered further ahead had the time of the clips before it), raise the latency by the
+ * overrun (the lesser of the two excesses), in whole frame periods, at least doubling, at
+ * most MAX_OVERRUN_PERIODS (beyond, frames are skipped): re-posted only when it really
+ * grows. */
 static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipInfo *ci,
                                             gdouble seconds, gdouble waited, gboolean ahead)
 {
     const GstClockTime period = gst_fractal_vid_src_period(&src->info);
     const GstClockTime play = ci->frames_held * period;
-    const GstClockTime over = (GstClockTime)(waited * GST_SECOND);
+    const GstClockTime render = (GstClockTime)(seconds * GST_SECOND);
+    const GstClockTime wait = (GstClockTime)(waited * GST_SECOND);
     gboolean grew = FALSE;
 
     /* Mostly the last render: under adaptive-density the one before had another density. */
@@ -1731,8 +1735,9 @@ static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipI
                              (gdouble)play / GST_SECOND, density);
         src->live_density = density;
     }
-    if (ahead && over > 0) {
+    if (ahead && render > play && wait > 0) {
         const GstClockTime cap = MAX_OVERRUN_PERIODS * period;
+        const GstClockTime over = MIN(render - play, wait);
 
         if (over > src->overrun && over <= cap) {
             GstClockTime grown = MAX(over, 2 * src->overrun);
@@ -1829,7 +1834,8 @@ static GstFlowReturn gst_fractal_vid_src_wait(GstFractalVidSrc *src)
 }
 
 /* Ask the worker for the unit after the current one, unless the stream ends first: a
- * render nobody will play is not started. Live, if it would come too late, the unit due
+ * render nobody will play is not started; whole clips after it may be rendered ahead too
+ * (render-ahead). Live, if rendering falls behind and it would come too late, the unit due
  * when a render started now would be done is asked for instead, and the frames before it
  * will be skipped. */
 static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvClipInfo *ci,
@@ -1863,7 +1869,10 @@ static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvCli
     if (same_clip)
         settings = &src->clip_settings;
 
-    if (live) {
+    /* Rendering falls behind (the unit taken last kept the stream waiting, although asked
+     * ahead): renders vary, and clips rendered further ahead absorb a slow one, so only then
+     * is a render expected to come too late. */
+    if (live && src->behind) {
         /* The render expected, scaled by the density it will have (adaptive-density), less
          * what is done of it (the unit may be rendered ahead already). */
         const GstClockTime render =
@@ -2011,6 +2020,7 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
         src->frame_loaded = unit;
         src->loaded_settings = wanted;
         taken = TRUE;
+        src->behind = ahead && waited * GST_SECOND > gst_fractal_vid_src_period(info);
         if (live)
             gst_fractal_vid_src_note_render(src, fv_clip_info(src->clip), seconds, waited, ahead);
     }
@@ -2190,6 +2200,7 @@ static gboolean gst_fractal_vid_src_start(GstBaseSrc *bsrc)
     src->live_offset = 0;
     src->skip_to = 0;
     src->ahead_asked = FALSE;
+    src->behind = FALSE;
     src->render_seconds = 0;
     src->processed = src->dropped = 0;
     return TRUE;

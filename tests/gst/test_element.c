@@ -1628,6 +1628,138 @@ GST_START_TEST(test_property_changes_while_playing_apply_at_next_clip)
 
 GST_END_TEST;
 
+/* Pull frames first..last of the stream from appsink and check their labels and pixels
+ * against the clips of clip_frames frames each in clips. */
+static void pull_and_check_clips(GstElement *sink, FvClip **clips, guint clip_frames, guint first,
+                                 guint last)
+{
+    for (guint n = first; n <= last; n++) {
+        GstSample *sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+        GstBuffer *buf;
+        const FvClipInfo *info = fv_clip_info(clips[n / clip_frames]);
+        guint8 *gray;
+        GstMapInfo map;
+
+        fail_unless(sample != NULL, "no frame %u", n);
+        buf = gst_sample_get_buffer(sample);
+        gray = fv_test_gray8(clips[n / clip_frames], n % clip_frames);
+        fail_unless_equals_uint64(GST_BUFFER_OFFSET(buf), n);
+        fail_unless_equals_int64(fv_test_label_int64(buf, "class"), info->class_id);
+        fail_unless_equals_uint64(fv_test_label_uint64(buf, "seed"), info->seed);
+        fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+        fail_unless(memcmp(map.data, gray, W * H) == 0, "frame %u differs", n);
+        gst_buffer_unmap(buf, &map);
+        g_free(gray);
+        gst_sample_unref(sample);
+    }
+}
+
+/* Clips rendered ahead (render-ahead=4) while downstream holds the stream: new properties
+ * still show from the next clip on (the clips rendered ahead with the old ones are not
+ * played), and a seek then gives the frames of sequential playback. */
+GST_START_TEST(test_clips_rendered_ahead_follow_property_changes_and_seeks)
+{
+    GstElement *pipeline =
+        gst_parse_launch("fractalvidsrc name=src class=1 seed=1 density=1 num-clips=4 "
+                         "clip-frames=5 render-ahead=4 ! video/x-raw,format=GRAY8,width=32,"
+                         "height=24,framerate=12/1 ! appsink name=sink sync=false max-buffers=1",
+                         NULL);
+    GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    FvSettings before = fv_test_settings(1, 1, W, H, DENSITY);
+    FvSettings after = fv_test_settings(5, 9, W, H, DENSITY);
+    FvClip *clips[4];
+    GstMessage *msg;
+    guint ahead = 0;
+
+    g_object_get(src, "render-ahead", &ahead, NULL);
+    fail_unless_equals_int(ahead, 4);
+    before.clip_frames = after.clip_frames = 5;
+    clips[0] = fv_test_render(&before, 0);
+    for (guint k = 1; k < 4; k++)
+        clips[k] = fv_test_render(&after, k);
+
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    pull_and_check_clips(sink, clips, 5, 0, 1);
+    /* downstream holds frame 2: clips 1 to 3 are rendered ahead meanwhile (the test does not
+     * rely on it being done) */
+    g_usleep(G_USEC_PER_SEC / 2);
+    g_object_set(src, "class", 5, "seed", (guint64)9, NULL);
+    pull_and_check_clips(sink, clips, 5, 2, 19);
+    msg = fv_test_wait_end(pipeline);
+    fv_test_assert_eos(msg);
+    gst_message_unref(msg);
+
+    /* back to frame 7 (clip 1, with the properties of now) */
+    fail_unless(gst_element_seek_simple(pipeline, GST_FORMAT_DEFAULT,
+                                        GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE, 7));
+    pull_and_check_clips(sink, clips, 5, 7, 19);
+    msg = fv_test_wait_end(pipeline);
+    fv_test_assert_eos(msg);
+    gst_message_unref(msg);
+
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    for (guint k = 0; k < 4; k++)
+        fv_clip_free(&clips[k]);
+    gst_object_unref(src);
+    gst_object_unref(sink);
+    gst_object_unref(pipeline);
+}
+
+GST_END_TEST;
+
+/* render-ahead: from 1 (the next clip only) to 15, set by a fractal:// URI too; pixels do
+ * not depend on it. */
+GST_START_TEST(test_render_ahead_does_not_change_pixels)
+{
+    gchar *digests[2] = {NULL, NULL};
+    const guint values[2] = {1, 3};
+    GError *err = NULL;
+    GstElement *src;
+    guint ahead = 0;
+
+    src = gst_element_make_from_uri(GST_URI_SRC, "fractal://class=-1&render-ahead=7", NULL, &err);
+    fail_unless(src != NULL, "%s", err ? err->message : "?");
+    g_object_get(src, "render-ahead", &ahead, NULL);
+    fail_unless_equals_int(ahead, 7);
+    gst_object_unref(src);
+
+    for (guint i = 0; i < 2; i++) {
+        gchar *launch = g_strdup_printf(
+            "fractalvidsrc name=src class=-1 seed=3 density=1 num-clips=5 render-ahead=%u ! "
+            "video/x-raw,format=GRAY8,width=32,height=24 ! appsink name=sink sync=false",
+            values[i]);
+        GstElement *pipeline = gst_parse_launch(launch, NULL);
+        GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+        GChecksum *sum = g_checksum_new(G_CHECKSUM_MD5);
+        GstSample *sample;
+
+        gst_element_set_state(pipeline, GST_STATE_PLAYING);
+        while ((sample = gst_app_sink_pull_sample(GST_APP_SINK(sink)))) {
+            GstBuffer *buf = gst_sample_get_buffer(sample);
+            GstMapInfo map;
+            gint64 class_id = fv_test_label_int64(buf, "class");
+
+            fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+            g_checksum_update(sum, map.data, map.size);
+            g_checksum_update(sum, (const guchar *)&class_id, sizeof class_id);
+            gst_buffer_unmap(buf, &map);
+            gst_sample_unref(sample);
+        }
+        digests[i] = g_strdup(g_checksum_get_string(sum));
+        g_checksum_free(sum);
+        gst_element_set_state(pipeline, GST_STATE_NULL);
+        gst_object_unref(sink);
+        gst_object_unref(pipeline);
+        g_free(launch);
+    }
+    fail_unless_equals_string(digests[0], digests[1]);
+    g_free(digests[0]);
+    g_free(digests[1]);
+}
+
+GST_END_TEST;
+
 typedef struct {
     GstElement *src;
     volatile gint stop;
@@ -1967,6 +2099,8 @@ static Suite *fractalvidsrc_suite(void)
     tcase_add_test(tc, test_stop_during_render_is_clean);
     tcase_add_test(tc, test_stop_cancels_a_long_render);
     tcase_add_test(tc, test_seek_cancels_the_render_ahead);
+    tcase_add_test(tc, test_clips_rendered_ahead_follow_property_changes_and_seeks);
+    tcase_add_test(tc, test_render_ahead_does_not_change_pixels);
     return s;
 }
 

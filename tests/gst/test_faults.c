@@ -46,6 +46,9 @@ GST_START_TEST(test_uri_values_follow_the_one_grammar)
         {"fractal://clip-frames=-1", "not a valid clip-frames"},
         {"fractal://num-clips=-2", "from -1 to 2147483647"},
         {"fractal://threads=257", "not a valid threads (expected an integer from 0 to 256"},
+        {"fractal://render-ahead=0", "not a valid render-ahead (expected an integer from 1 to 15"},
+        {"fractal://render-ahead=16", "not a valid render-ahead"},
+        {"fractal://render-ahead=+2", "not a valid render-ahead"},
         {"fractal://motion=3", "not a valid motion (expected one of static, naive, linear, "
                                "nonlinear)"},
         {"fractal://variation=-1", "not a valid variation"},
@@ -267,6 +270,66 @@ GST_START_TEST(test_stop_during_a_dense_frame_is_prompt)
 
 GST_END_TEST;
 
+/* Clips rendered ahead never fail a stream whose clips fit two at a time: with room for the
+ * clip played and the next one but not one more, render-ahead=4 renders no further ahead and
+ * the stream plays to its end. */
+GST_START_TEST(test_render_ahead_that_does_not_fit_renders_fewer)
+{
+    struct rlimit old, cap;
+    GstElement *pipeline;
+    GstMessage *msg;
+    gchar *status = NULL, *vm;
+    FvSettings s = fv_test_settings(0, 0, 4096, 2048, 0.01);
+    GstElement *sink;
+    GstSample *sample;
+    guint frames = 0;
+    guint64 two, three;
+
+#ifdef FV_TEST_UNDER_ASAN
+    g_print("skipped under AddressSanitizer (it reserves terabytes of address space)\n");
+    return;
+#endif
+    /* 20 frames x 4096x2048 x 2 bytes = 320 MiB a clip */
+    s.clip_frames = 20;
+    two = fv_render_memory_need(&s, 1, 2);
+    three = fv_render_memory_need(&s, 1, 3);
+    fail_unless(three - two >= ((guint64)320 << 20));
+    pipeline = gst_parse_launch("fractalvidsrc num-buffers=60 density=0.01 clip-frames=20 "
+                                "threads=1 render-ahead=4 ! video/x-raw,format=GRAY8,"
+                                "width=4096,height=2048 ! appsink name=sink sync=false "
+                                "max-buffers=1",
+                                NULL);
+    fail_unless(g_file_get_contents("/proc/self/status", &status, NULL, NULL));
+    vm = strstr(status, "VmSize:");
+    fail_unless(vm != NULL);
+    fail_unless_equals_int(getrlimit(RLIMIT_AS, &old), 0);
+    cap = old;
+    /* what two clips need, and 240 MiB for the threads' stacks and malloc arenas (about 150
+     * MiB of address space) and the frames in flight: not a third clip of 320 MiB */
+    cap.rlim_cur = (gsize)g_ascii_strtoull(vm + 7, NULL, 10) * 1024 + two + ((gsize)240 << 20);
+    g_free(status);
+    fail_unless_equals_int(setrlimit(RLIMIT_AS, &cap), 0);
+
+    /* Downstream holds clip 0 while clips are rendered ahead: the third does not fit. */
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    g_usleep(5 * G_USEC_PER_SEC);
+    while ((sample = gst_app_sink_pull_sample(GST_APP_SINK(sink)))) {
+        frames++;
+        gst_sample_unref(sample);
+    }
+    msg = fv_test_wait_end(pipeline);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(sink);
+    gst_object_unref(pipeline);
+    setrlimit(RLIMIT_AS, &old);
+    fv_test_assert_eos(msg);
+    gst_message_unref(msg);
+    fail_unless_equals_int(frames, 60);
+}
+
+GST_END_TEST;
+
 /* A threads change opens a new renderer for the next render; a stop or a seek that comes
  * meanwhile cancels that renderer, never only the one closed. */
 GST_START_TEST(test_stop_right_after_a_threads_change_is_prompt)
@@ -310,6 +373,7 @@ static Suite *fractalvidsrc_faults_suite(void)
     tcase_add_test(tc, test_last_clip_index_is_a_clip);
     tcase_add_test(tc, test_duration_of_a_stream_at_the_last_clip_index);
     tcase_add_test(tc, test_memory_error_names_the_need_and_the_limit);
+    tcase_add_test(tc, test_render_ahead_that_does_not_fit_renders_fewer);
     tcase_add_test(tc, test_stop_during_a_long_framing_probe_is_prompt);
     tcase_add_test(tc, test_stop_during_a_dense_frame_is_prompt);
     tcase_add_test(tc, test_stop_right_after_a_threads_change_is_prompt);
