@@ -123,11 +123,25 @@ enum {
 };
 
 /* The properties a fractal:// URI may set, in the order the URI lists them. */
-static const gchar *const uri_keys[] = {
-    "class",     "class-seed",   "seed",    "motion",           "variation",   "clip-frames",
-    "num-clips", "first-clip",   "density", "normalization",    "effects",     "augment-seed",
-    "threads",   "render-ahead", "is-live", "adaptive-density", "num-buffers", "timestamp-offset",
-    NULL};
+static const gchar *const uri_keys[] = {"class",
+                                        "class-seed",
+                                        "seed",
+                                        "motion",
+                                        "variation",
+                                        "clip-frames",
+                                        "num-clips",
+                                        "first-clip",
+                                        "density",
+                                        "normalization",
+                                        "effects",
+                                        "augment-seed",
+                                        "threads",
+                                        "render-ahead",
+                                        "is-live",
+                                        "adaptive-density",
+                                        "num-buffers",
+                                        "timestamp-offset",
+                                        NULL};
 
 static const gchar *const uri_always_keys[] = {"class", "seed", NULL};
 
@@ -2118,8 +2132,8 @@ static GstFlowReturn gst_fractal_vid_src_fill(GstPushSrc *psrc, GstBuffer *buffe
                                       : GST_CLOCK_TIME_NONE;
     GST_BUFFER_OFFSET(buffer) = src->frame;
     GST_BUFFER_OFFSET_END(buffer) = src->frame + 1;
-    gst_fractal_vid_meta_add(buffer, src->clip, src->loaded_settings.density, src->frame_in_clip,
-                             src->frame);
+    gst_fractal_vid_meta_add(buffer, src->clip, src->loaded_settings.density,
+                             src->frame_in_clip, src->frame);
     src->processed++;
 
     if (!src->reverse) {

@@ -22,8 +22,8 @@ assert "TITLE" in text and "COMMENT" in text, text
 properties = text[text.index("Element Properties:"):]
 for name, blurb in re.findall(r"^  ([a-z][a-z-]+)\s*: (.*)$", properties, re.M):
     assert len(blurb.split()) >= 3, (name, blurb)
-for expected in ("normalization", "adaptive-density", "is-live", "density", "class", "effects",
-                 "augment-seed"):
+for expected in ("normalization", "adaptive-density", "render-ahead", "is-live", "density",
+                 "class", "effects", "augment-seed"):
     assert re.search(r"^  %s\s*:" % expected, properties, re.M), expected
 for choice in ("clip", "frame", "nonlinear", "horseshoe"):
     assert re.search(r"\(\d+\): %s\s" % choice, properties), choice
