@@ -214,8 +214,9 @@ struct _GstFractalVidSrc {
     GstClockTime overrun;         /* latency beyond one frame period */
     guint64 skip_to;              /* frames before this one are skipped (rendering aimed past) */
     gboolean ahead_asked;         /* the unit asked for next renders while this one plays */
-    gboolean behind;              /* the unit taken last, asked ahead, still kept us waiting */
+    gboolean behind;              /* rendering falls behind: see prepare_unit */
     gdouble render_seconds;       /* how long a unit takes to render, recent average */
+    gdouble render_mean;          /* the same over about eight units */
     gdouble live_density;         /* adaptive-density's density; 0 until it has traded */
     guint64 processed, dropped;   /* frames pushed and skipped, for QoS messages */
 
@@ -1734,6 +1735,7 @@ static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipI
     /* Mostly the last render: under adaptive-density the one before had another density. */
     src->render_seconds =
         src->render_seconds > 0 ? (src->render_seconds + 3 * seconds) / 4 : seconds;
+    src->render_mean = src->render_mean > 0 ? (7 * src->render_mean + seconds) / 8 : seconds;
     if (play == 0 || seconds <= 0)
         return;
 
@@ -1883,9 +1885,9 @@ static void gst_fractal_vid_src_prefetch_next(GstFractalVidSrc *src, const FvCli
     if (same_clip)
         settings = &src->clip_settings;
 
-    /* Rendering falls behind (the unit taken last kept the stream waiting, although asked
-     * ahead): renders vary, and clips rendered further ahead absorb a slow one, so only then
-     * is a render expected to come too late. */
+    /* Only when rendering falls behind (see prepare_unit): renders vary, and clips rendered
+     * further ahead absorb a slow one, so a slow render alone does not say the next comes
+     * too late. */
     if (live && src->behind) {
         /* The render expected, scaled by the density it will have (adaptive-density), less
          * what is done of it (the unit may be rendered ahead already). */
@@ -2034,9 +2036,16 @@ static GstFlowReturn gst_fractal_vid_src_prepare_unit(GstFractalVidSrc *src, gbo
         src->frame_loaded = unit;
         src->loaded_settings = wanted;
         taken = TRUE;
-        src->behind = ahead && waited * GST_SECOND > gst_fractal_vid_src_period(info);
-        if (live)
+        if (live) {
+            const GstClockTime period = gst_fractal_vid_src_period(info);
+
             gst_fractal_vid_src_note_render(src, fv_clip_info(src->clip), seconds, waited, ahead);
+            /* Rendering falls behind: the unit, asked ahead, still kept the stream waiting,
+             * and units take longer to render than to play, not just this one. */
+            src->behind =
+                ahead && waited * GST_SECOND > period &&
+                src->render_mean * GST_SECOND > fv_clip_info(src->clip)->frames_held * period;
+        }
     }
     ci = fv_clip_info(src->clip);
 
@@ -2216,6 +2225,7 @@ static gboolean gst_fractal_vid_src_start(GstBaseSrc *bsrc)
     src->ahead_asked = FALSE;
     src->behind = FALSE;
     src->render_seconds = 0;
+    src->render_mean = 0;
     src->processed = src->dropped = 0;
     return TRUE;
 }
