@@ -510,25 +510,53 @@ int fv_probe_points(const FvSystem *sys, uint64_t sample_key, double *xy, int ma
                                  sys->variation)(sys, sample_key, xy, max_points);
 }
 
+static inline uint32_t add_sat32(uint32_t a, uint32_t b)
+{
+    uint32_t s = a + b;
+    return s < a ? UINT32_MAX : s;
+}
+
+/* Saturating adds of non-negative counts give min(UINT32_MAX, the sum) in any order, so the
+ * column sums and then their sums along the row equal the 3x3 sum saturated once. Plain
+ * loops over short arrays, for the compiler to vectorise. */
+void fv_box3_segment(const uint32_t *up, const uint32_t *mid, const uint32_t *dn, uint32_t *out,
+                     int n)
+{
+    uint32_t col[FV_BOX_CHUNK + 2];
+    for (int i = 0; i < n + 2; i++)
+        col[i] = add_sat32(add_sat32(up[i], mid[i]), dn[i]);
+    for (int i = 0; i < n; i++)
+        out[i] = add_sat32(add_sat32(col[i], col[i + 1]), col[i + 2]);
+}
+
+/* Columns x0 - 1 .. x0 + n of a row (NULL: outside the image) into seg, zero outside it. */
+static void padded_segment(const uint32_t *row, int width, int x0, int n, uint32_t *seg)
+{
+    for (int i = 0; i < n + 2; i++) {
+        int x = x0 - 1 + i;
+        seg[i] = row && x >= 0 && x < width ? row[x] : 0;
+    }
+}
+
+void fv_box3_row(const uint32_t *up, const uint32_t *mid, const uint32_t *dn, uint32_t *out,
+                 int width)
+{
+    uint32_t u[FV_BOX_CHUNK + 2], m[FV_BOX_CHUNK + 2], d[FV_BOX_CHUNK + 2];
+    for (int x0 = 0; x0 < width; x0 += FV_BOX_CHUNK) {
+        const int n = width - x0 < FV_BOX_CHUNK ? width - x0 : FV_BOX_CHUNK;
+        padded_segment(up, width, x0, n, u);
+        padded_segment(mid, width, x0, n, m);
+        padded_segment(dn, width, x0, n, d);
+        fv_box3_segment(u, m, d, out + x0, n);
+    }
+}
+
 void fv_box3_rows(const uint32_t *in, uint32_t *out, int width, int height, int y0, int y1)
 {
-    for (int y = y0; y < y1; y++) {
-        const uint32_t *up = y > 0 ? in + (size_t)(y - 1) * width : NULL;
-        const uint32_t *mid = in + (size_t)y * width;
-        const uint32_t *dn = y + 1 < height ? in + (size_t)(y + 1) * width : NULL;
-        uint32_t *o = out + (size_t)y * width;
-        /* column sums, rolled along the row */
-        uint64_t prev = 0, cur = mid[0] + (uint64_t)(up ? up[0] : 0) + (dn ? dn[0] : 0);
-        for (int x = 0; x < width; x++) {
-            uint64_t next = 0;
-            if (x + 1 < width)
-                next = mid[x + 1] + (uint64_t)(up ? up[x + 1] : 0) + (dn ? dn[x + 1] : 0);
-            uint64_t s = prev + cur + next;
-            o[x] = s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
-            prev = cur;
-            cur = next;
-        }
-    }
+    for (int y = y0; y < y1; y++)
+        fv_box3_row(y > 0 ? in + (size_t)(y - 1) * width : NULL, in + (size_t)y * width,
+                    y + 1 < height ? in + (size_t)(y + 1) * width : NULL,
+                    out + (size_t)y * width, width);
 }
 
 void fv_splat3_naive(const int *px, const int *py, size_t npoints, uint32_t *out, int width,

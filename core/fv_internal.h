@@ -361,6 +361,15 @@ uint64_t fv_chaos_lanes(const FvSystem *sys, uint64_t sample_key, int lane, int 
 
 /* Sum each pixel's 3x3 neighbourhood (zero outside) of rows y0..y1-1: out may not alias in. */
 void fv_box3_rows(const uint32_t *in, uint32_t *out, int width, int height, int y0, int y1);
+/* One row of it from the rows above and below (NULL outside the image) and the row itself. */
+void fv_box3_row(const uint32_t *up, const uint32_t *mid, const uint32_t *dn, uint32_t *out,
+                 int width);
+/* Columns at most this many wide are boxed at once (fv_box3_segment). */
+#define FV_BOX_CHUNK 256
+/* n columns of a row's 3x3 sums from three rows' segments of n + 2 columns each, the
+ * columns one before to one after them (zero outside the image). */
+void fv_box3_segment(const uint32_t *up, const uint32_t *mid, const uint32_t *dn, uint32_t *out,
+                     int n);
 /* Naive 3x3 splat of points, the definition the box sum must equal (tests). */
 void fv_splat3_naive(const int *px, const int *py, size_t npoints, uint32_t *out, int width,
                      int height);

@@ -642,8 +642,46 @@ static void band_rows(const FrameJob *job, int band, int *y0, int *y1)
     *y1 = (int)((int64_t)job->height * (band + 1) / job->bands);
 }
 
-/* Sum every histogram copy into the first one, zeroing the others. */
-static void reduce_task(void *ctx, int band, int thread)
+/* Columns x0 - 1 .. x0 + n of row y of the frame's counts, summed over the histogram
+ * copies saturating as one histogram counts, into seg; zero outside the image. */
+static void summed_segment(const FrameJob *job, int y, int x0, int n, uint32_t *seg)
+{
+    const FvRenderer *r = job->r;
+    const int w = job->width;
+    if (y < 0 || y >= job->height) {
+        memset(seg, 0, (size_t)(n + 2) * sizeof(*seg));
+        return;
+    }
+    /* seg[i] is column x0 - 1 + i: i in [lo, hi) lie in the image */
+    const int lo = x0 > 0 ? 0 : 1, hi = x0 + n < w ? n + 2 : n + 1;
+    seg[0] = seg[n + 1] = 0;
+    uint32_t *out = seg + lo;
+    const int m = hi - lo;
+    const uint32_t *h0 = r->hist + (size_t)y * w + (size_t)(x0 - 1 + lo);
+    if (r->hist_copies == 1) {
+        memcpy(out, h0, (size_t)m * sizeof(*out));
+        return;
+    }
+    const uint32_t *h1 = h0 + r->hist_pixels;
+    for (int i = 0; i < m; i++) {
+        uint32_t v = h0[i] + h1[i];
+        out[i] = v < h0[i] ? UINT32_MAX : v;
+    }
+    for (int t = 2; t < r->hist_copies; t++) {
+        const uint32_t *h = h0 + (size_t)t * r->hist_pixels;
+        for (int i = 0; i < m; i++) {
+            uint32_t v = out[i] + h[i];
+            out[i] = v < h[i] ? UINT32_MAX : v;
+        }
+    }
+}
+
+/* Task `band`: the band's 3x3 counts of every histogram copy summed (reading a row beyond
+ * each edge), in strips of FV_BOX_CHUNK columns, and when wanted their log codes and the
+ * largest code, while they are in cache; then the copies' rows no other band reads are
+ * zeroed for the next frame (the first and last rows of inner bands are zeroed once every
+ * band is done). */
+static void band_task(void *ctx, int band, int thread)
 {
     (void)thread;
     FrameJob *job = ctx;
@@ -652,39 +690,35 @@ static void reduce_task(void *ctx, int band, int thread)
     if (cancelled(r)) /* an 8192x8192 frame's copies are a gigabyte to read */
         return;
     band_rows(job, band, &y0, &y1);
-    size_t a = (size_t)y0 * job->width, b = (size_t)y1 * job->width;
-    for (int t = 1; t < r->hist_copies; t++) {
-        uint32_t *h = r->hist + (size_t)t * r->hist_pixels;
-        for (size_t i = a; i < b; i++) {
-            uint64_t s = (uint64_t)r->hist[i] + h[i];
-            r->hist[i] = s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
-            h[i] = 0;
+    const int w = job->width;
+    const uint16_t *lut = r->log_lut;
+    uint16_t band_max = 0;
+    uint32_t ring[3][FV_BOX_CHUNK + 2];
+    for (int x0 = 0; x0 < w; x0 += FV_BOX_CHUNK) {
+        const int n = w - x0 < FV_BOX_CHUNK ? w - x0 : FV_BOX_CHUNK;
+        /* row y's segment in ring[(y + 1) % 3]: rows y - 1, y, y + 1 never share a slot */
+        summed_segment(job, y0 - 1, x0, n, ring[y0 % 3]);
+        summed_segment(job, y0, x0, n, ring[(y0 + 1) % 3]);
+        for (int y = y0; y < y1; y++) {
+            summed_segment(job, y + 1, x0, n, ring[(y + 2) % 3]);
+            uint32_t *boxed = r->boxed + (size_t)y * w + x0;
+            fv_box3_segment(ring[y % 3], ring[(y + 1) % 3], ring[(y + 2) % 3], boxed, n);
+            if (!job->codes)
+                continue;
+            uint16_t *codes = job->codes + (size_t)y * w + x0;
+            for (int i = 0; i < n; i++) {
+                uint32_t c = boxed[i];
+                uint16_t code = c < 65536 ? lut[c] : fv_log_code(c);
+                codes[i] = code;
+                band_max = code > band_max ? code : band_max;
+            }
         }
     }
-}
-
-static void box_task(void *ctx, int band, int thread)
-{
-    (void)thread;
-    FrameJob *job = ctx;
-    int y0, y1;
-    if (cancelled(job->r))
-        return;
-    band_rows(job, band, &y0, &y1);
-    fv_box3_rows(job->r->hist, job->r->boxed, job->width, job->height, y0, y1);
-    if (!job->codes)
-        return;
-    /* the band's log codes and their maximum, while its counts are in cache */
-    const uint32_t *boxed = job->r->boxed;
-    const uint16_t *lut = job->r->log_lut;
-    uint16_t band_max = 0;
-    for (size_t i = (size_t)y0 * job->width, end = (size_t)y1 * job->width; i < end; i++) {
-        uint32_t c = boxed[i];
-        uint16_t code = c < 65536 ? lut[c] : fv_log_code(c);
-        job->codes[i] = code;
-        band_max = code > band_max ? code : band_max;
-    }
     job->band_max[band] = band_max;
+    const int z0 = band > 0 ? y0 + 1 : y0, z1 = band + 1 < job->bands ? y1 - 1 : y1;
+    for (int t = 0; z1 > z0 && t < r->hist_copies; t++)
+        memset(r->hist + (size_t)t * r->hist_pixels + (size_t)z0 * w, 0,
+               (size_t)(z1 - z0) * w * sizeof(uint32_t));
 }
 
 /* Run the chaos game of sys into r->boxed (3x3 counts) and, when codes is not NULL, their log
@@ -708,15 +742,20 @@ static uint64_t render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sampl
     job.group = lane_group(r->threads);
     atomic_init(&job.next_lane, 0);
     fv_pool_run(r->pool, r->hist_copies, lanes_task, &job);
-    if (!cancelled(r) && r->hist_copies > 1)
-        fv_pool_run(r->pool, job.bands, reduce_task, &job);
     if (!cancelled(r))
-        fv_pool_run(r->pool, job.bands, box_task, &job);
+        fv_pool_run(r->pool, job.bands, band_task, &job);
     if (cancelled(r)) { /* counts left anywhere: zeroed before the next render */
         r->hist_dirty = true;
         return 0;
     }
-    memset(r->hist, 0, pixels * sizeof(uint32_t));
+    /* the rows two bands read */
+    for (int b = 1; b < job.bands; b++) {
+        int y0, y1;
+        band_rows(&job, b, &y0, &y1);
+        for (int t = 0; t < r->hist_copies; t++)
+            memset(r->hist + (size_t)t * r->hist_pixels + (size_t)(y0 - 1) * width, 0,
+                   2 * (size_t)width * sizeof(uint32_t));
+    }
     if (codes) {
         uint16_t m = 0;
         for (int b = 0; b < job.bands; b++)

@@ -300,7 +300,8 @@ static void test_alias_frequencies_match_det(void)
 
 static void test_box_sum_equals_naive_splat(void)
 {
-    const int sizes[][2] = {{50, 37}, {16, 16}, {1, 1}, {3, 200}, {256, 256}};
+    /* widths of one box strip (FV_BOX_CHUNK), one more, several and a part */
+    const int sizes[][2] = {{50, 37}, {16, 16}, {1, 1}, {3, 200}, {256, 256}, {257, 9}, {600, 7}};
     FvRng rng;
     fv_rng_init(&rng, 12);
     for (size_t s = 0; s < G_N_ELEMENTS(sizes); s++) {
@@ -326,6 +327,42 @@ static void test_box_sum_equals_naive_splat(void)
         g_free(boxed);
         g_free(naive);
     }
+}
+
+/* Counts near UINT32_MAX: the box sum saturates once, as a 64-bit sum clamped at the end. */
+static void test_box_sum_saturates(void)
+{
+    const int w = 300, h = 4;
+    uint32_t *hist = g_new0(uint32_t, w * h), *boxed = g_new0(uint32_t, w * h);
+    FvRng rng;
+    fv_rng_init(&rng, 13);
+    for (int i = 0; i < w * h; i++) {
+        int kind = fv_rng_int(&rng, 0, 3);
+        hist[i] = kind == 0   ? 0
+                  : kind == 1 ? (uint32_t)fv_rng_int(&rng, 0, 1000)
+                  : kind == 2 ? UINT32_MAX / 9 + (uint32_t)fv_rng_int(&rng, 0, 3)
+                              : UINT32_MAX - (uint32_t)fv_rng_int(&rng, 0, 3);
+    }
+    fv_box3_rows(hist, boxed, w, h, 0, 1);
+    fv_box3_rows(hist, boxed, w, h, 1, h);
+    int saturated = 0, below = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint64_t sum = 0;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                    if (x + dx >= 0 && x + dx < w && y + dy >= 0 && y + dy < h)
+                        sum += hist[(y + dy) * w + x + dx];
+            uint32_t want = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+            g_assert_cmpuint(boxed[y * w + x], ==, want);
+            saturated += want == UINT32_MAX;
+            below += want < UINT32_MAX && want > UINT32_MAX / 2;
+        }
+    /* both sides of the limit were met */
+    g_assert_cmpint(saturated, >, 0);
+    g_assert_cmpint(below, >, 0);
+    g_free(hist);
+    g_free(boxed);
 }
 
 /* ---- G5: variations stay finite ---- */
@@ -496,8 +533,8 @@ static Rendered render(FvRenderer *r, FvClip *clip, const FvSettings *s, uint64_
 
 static void test_threads_give_identical_bits(void)
 {
-    FvSettings settings[6];
-    for (int k = 0; k < 6; k++)
+    FvSettings settings[8];
+    for (int k = 0; k < 8; k++)
         fv_default_settings(&settings[k]);
     settings[0].class_id = 3;
     settings[1].class_id = -1; /* unlabeled */
@@ -514,8 +551,18 @@ static void test_threads_give_identical_bits(void)
     settings[4].density = 4;
     settings[5].clip_frames = 5;
     settings[5].class_seed = 12345678901234ull;
-    const unsigned threads[] = {1, 2, 4};
-    for (int k = 0; k < 6; k++) {
+    /* bands of one row (the rows two bands read are zeroed after the frame), and rows of
+     * several box strips, one of them partial */
+    settings[6].width = FV_MAX_SIZE;
+    settings[6].height = 9;
+    settings[6].density = 2;
+    settings[6].clip_frames = 4;
+    settings[7].width = 600;
+    settings[7].height = 130;
+    settings[7].density = 3;
+    settings[7].clip_frames = 4;
+    const unsigned threads[] = {1, 2, 3, 4};
+    for (int k = 0; k < 8; k++) {
         Rendered ref = {0};
         for (size_t t = 0; t < G_N_ELEMENTS(threads); t++) {
             FvRenderer *r;
@@ -1147,6 +1194,7 @@ int main(int argc, char **argv)
     g_test_add_func("/class/motion-rule-frequencies", test_class_motion_rule_frequencies);
     g_test_add_func("/alias/frequencies-match-det", test_alias_frequencies_match_det);
     g_test_add_func("/chaos/box-sum-equals-naive-splat", test_box_sum_equals_naive_splat);
+    g_test_add_func("/chaos/box-sum-saturates", test_box_sum_saturates);
     g_test_add_func("/variations/finite-on-any-input", test_variations_finite);
     g_test_add_func("/variations/definitions", test_variation_definitions);
     g_test_add_func("/names/round-trip", test_names_round_trip);
