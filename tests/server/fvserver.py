@@ -74,7 +74,8 @@ def run(cmd, timeout=60, **kw):
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         out, err = p.communicate()
-        fail("timed out after %ds: %s\n%s" % (timeout, " ".join(cmd), err[-2000:]))
+        fail("timed out after %ds: %s\nstdout:\n%s\nstderr:\n%s"
+             % (timeout, " ".join(cmd), out[-2000:], err[-2000:]))
     return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
@@ -185,7 +186,10 @@ class Server:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        # a check failed inside the with block: the server's side of the story
+        if exc_type is not None and not (exc_type is SystemExit and exc.code in (0, None)):
+            print("server log, last lines:\n" + "\n".join(self.lines[-30:]), file=sys.stderr)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
