@@ -81,10 +81,14 @@ GST_DEBUG_CATEGORY_STATIC(gst_fractal_vid_src_debug);
 #define MAX_MAPPED_CLIPS (G_GUINT64_CONSTANT(1) << 22)
 
 /* Live, READY to PAUSED waits this long at most for the first clip (or frame), so it is
- * ready when the pipeline goes to PLAYING (the paper's clips take tens of milliseconds);
- * longer renders finish after, and the stream starts when they do. Short, because the
- * other live sources of the pipeline wait too. */
-#define FIRST_UNIT_WAIT (G_USEC_PER_SEC / 4)
+ * ready when the pipeline goes to PLAYING (the paper's clips take tens of milliseconds),
+ * and, when that clip took more than 1 / AHEAD_WAIT_SHARE of its play time, for the clips
+ * rendered ahead too: a clip of a slower variation can take three times as long as the
+ * first, and it would be late if it were only started at PLAYING. Longer renders finish
+ * after, and the stream starts when they do. At most a second, because the other live
+ * sources of the pipeline wait too. */
+#define FIRST_UNIT_WAIT G_USEC_PER_SEC
+#define AHEAD_WAIT_SHARE 4
 
 /* Live, a clip that renders slower than the clip before it plays raises the latency by its
  * overrun, in whole frame periods, at least doubling each time and never beyond this many
@@ -224,6 +228,8 @@ struct _GstFractalVidSrc {
     GMutex ready_lock;
     GCond ready_cond;
     gint ready;
+    gint64 first_asked; /* monotonic time the first unit was asked for */
+    gint64 first_plays; /* and how long it plays, in microseconds (G_MAXINT64: a still) */
 
     /* First stream frame of each clip under map_settings, for seeking and the duration. */
     GMutex map_lock;
@@ -996,6 +1002,7 @@ static gboolean gst_fractal_vid_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
 {
     GstFractalVidSrc *src = GST_FRACTAL_VID_SRC(bsrc);
     GstVideoInfo info;
+    gint64 first_plays;
 
     if (!gst_video_info_from_caps(&info, caps) ||
         !gst_fractal_vid_pack_supports(GST_VIDEO_INFO_FORMAT(&info)) ||
@@ -1022,11 +1029,20 @@ static gboolean gst_fractal_vid_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
     GST_DEBUG_OBJECT(src, "negotiated %" GST_PTR_FORMAT, caps);
     /* Negotiation happens in PAUSED, before a live source may produce: start rendering the
      * first unit now, so it is ready by PLAYING. */
+    first_plays = G_MAXINT64;
     if (src->worker && !src->clip) {
         FvSettings s;
         ClipRange range;
 
         gst_fractal_vid_src_snapshot(src, &s, &range);
+        if (GST_VIDEO_INFO_FPS_N(&info) > 0)
+            first_plays = gst_util_uint64_scale_int(
+                (gst_fractal_vid_src_unit_frame(&s, src->frame_in_clip) ==
+                         GST_FRACTAL_VID_WHOLE_CLIP
+                     ? fv_clip_frame_count(&s, src->clip_index) - src->frame_in_clip
+                     : 1) *
+                    (guint64)G_USEC_PER_SEC,
+                GST_VIDEO_INFO_FPS_D(&info), GST_VIDEO_INFO_FPS_N(&info));
         if (gst_fractal_vid_src_range_has(&range, src->clip_index) &&
             fv_settings_validate(&s, NULL) == 0)
             gst_fractal_vid_worker_prefetch(
@@ -1037,8 +1053,11 @@ static gboolean gst_fractal_vid_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
                                                     src, &s, src->clip_index, src->frame_in_clip)));
     }
     g_mutex_lock(&src->ready_lock);
-    if (src->ready == READY_WAIT_CAPS)
+    if (src->ready == READY_WAIT_CAPS) {
         src->ready = READY_FIRST_ASKED;
+        src->first_asked = g_get_monotonic_time();
+        src->first_plays = first_plays;
+    }
     g_cond_broadcast(&src->ready_cond);
     g_mutex_unlock(&src->ready_lock);
 
@@ -2256,12 +2275,15 @@ static gboolean gst_fractal_vid_src_stop(GstBaseSrc *bsrc)
 }
 
 /* Live: READY to PAUSED returns once the first unit is rendered (or FIRST_UNIT_WAIT has
- * passed), so the first frame is ready when the pipeline goes to PLAYING (E3). The caps are
- * negotiated meanwhile in the streaming thread, which set_caps starts the render from. */
+ * passed), so the first frame is ready when the pipeline goes to PLAYING (E3), and when that
+ * unit was slow to render for its play time, once the clips rendered ahead are too (see
+ * FIRST_UNIT_WAIT). The caps are negotiated meanwhile in the streaming thread, which
+ * set_caps starts the render from. */
 static void gst_fractal_vid_src_wait_first_unit(GstFractalVidSrc *src)
 {
     const gint64 end = g_get_monotonic_time() + FIRST_UNIT_WAIT;
     GstFractalVidWorker *worker;
+    gint64 asked, plays;
     gint ready;
 
     g_mutex_lock(&src->ready_lock);
@@ -2269,14 +2291,23 @@ static void gst_fractal_vid_src_wait_first_unit(GstFractalVidSrc *src)
         if (!g_cond_wait_until(&src->ready_cond, &src->ready_lock, end))
             break;
     ready = src->ready;
+    asked = src->first_asked;
+    plays = src->first_plays;
     g_mutex_unlock(&src->ready_lock);
 
     /* The state lock keeps stop(), which frees the worker, from running meanwhile. */
     GST_OBJECT_LOCK(src);
     worker = src->worker;
     GST_OBJECT_UNLOCK(src);
-    if (ready == READY_FIRST_ASKED && worker && !gst_fractal_vid_worker_wait_idle(worker, end))
+    if (ready != READY_FIRST_ASKED || !worker)
+        return;
+    if (!gst_fractal_vid_worker_wait_idle(worker, end, FALSE)) {
         GST_INFO_OBJECT(src, "first frame not rendered yet: it comes after PLAYING");
+        return;
+    }
+    if ((g_get_monotonic_time() - asked) * AHEAD_WAIT_SHARE > plays &&
+        !gst_fractal_vid_worker_wait_idle(worker, end, TRUE))
+        GST_INFO_OBJECT(src, "clips ahead not rendered yet: they come after PLAYING");
 }
 
 static GstStateChangeReturn gst_fractal_vid_src_change_state(GstElement *element,

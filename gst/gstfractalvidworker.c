@@ -555,12 +555,16 @@ GstFractalVidUnitState gst_fractal_vid_worker_find(GstFractalVidWorker *worker,
     return state;
 }
 
-gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 end_time)
+gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 end_time,
+                                          gboolean ahead)
 {
     gboolean idle;
 
+    /* The loop holds the lock from one unit's end to the next one's start, so busy is never
+     * seen false between two clips rendered ahead. */
     g_mutex_lock(&worker->lock);
-    while (!(idle = !worker->have_request && !(worker->busy && !worker->busy_unit.speculative)) &&
+    while (!(idle = !worker->have_request &&
+                    !(worker->busy && (ahead || !worker->busy_unit.speculative))) &&
            !worker->flushing)
         if (!g_cond_wait_until(&worker->cond, &worker->lock, end_time))
             break;

@@ -81,8 +81,11 @@ GstFractalVidUnitState gst_fractal_vid_worker_find(GstFractalVidWorker *worker,
 
 /* Wait until nothing is asked for or being rendered but clips rendered ahead on the worker's
  * own initiative (what was asked is then done), flushing is set, or the monotonic time
- * end_time passes. TRUE when idle. */
-gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 end_time);
+ * end_time passes. With ahead, wait for those too: until the worker has nothing left to do
+ * (its queue of clips rendered ahead is full, or the stream ends, or the next clip does not
+ * fit in memory). TRUE when idle. */
+gboolean gst_fractal_vid_worker_wait_idle(GstFractalVidWorker *worker, gint64 end_time,
+                                          gboolean ahead);
 
 /* Why the last failed gst_fractal_vid_worker_take() failed, in the renderer's words (e.g.
  * the memory a clip needs and the limit it passes); NULL if unknown. g_free it. */

@@ -109,6 +109,30 @@ GST_START_TEST(test_two_clips_are_rendered_ahead_while_nobody_consumes)
 
 GST_END_TEST;
 
+/* Waiting for the worker with ahead returns once the clips rendered ahead are there too (the
+ * queue full: the clip asked for and two more at depth 3); without it, once the clip asked for
+ * is. */
+GST_START_TEST(test_waiting_with_ahead_waits_for_the_clips_rendered_ahead)
+{
+    GstFractalVidWorker *worker = new_worker(3);
+    const FvSettings s = small_settings(4);
+    const gint64 end = g_get_monotonic_time() + FV_TEST_TIMEOUT / GST_USECOND;
+
+    gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 9);
+    fail_unless(gst_fractal_vid_worker_wait_idle(worker, end, FALSE));
+    fail_unless_equals_int(state_of(worker, &s, 0), GST_FRACTAL_VID_UNIT_READY);
+    fail_unless(gst_fractal_vid_worker_wait_idle(worker, end, TRUE));
+    fail_unless_equals_int(state_of(worker, &s, 1), GST_FRACTAL_VID_UNIT_READY);
+    fail_unless_equals_int(state_of(worker, &s, 2), GST_FRACTAL_VID_UNIT_READY);
+    fail_unless_equals_int(state_of(worker, &s, 3), GST_FRACTAL_VID_UNIT_ABSENT);
+    take_and_check(worker, &s, 0);
+    take_and_check(worker, &s, 1);
+    take_and_check(worker, &s, 2);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
 /* Clips are rendered ahead only toward until: not past the stream's end. */
 GST_START_TEST(test_clips_ahead_stop_at_until)
 {
@@ -293,6 +317,7 @@ static Suite *worker_suite(void)
     suite_add_tcase(s, tc);
     tcase_add_test(tc, test_two_clips_are_rendered_ahead_while_nobody_consumes);
     tcase_add_test(tc, test_clips_ahead_stop_at_until);
+    tcase_add_test(tc, test_waiting_with_ahead_waits_for_the_clips_rendered_ahead);
     tcase_add_test(tc, test_a_request_elsewhere_drops_the_clips_rendered_ahead);
     tcase_add_test(tc, test_new_properties_drop_the_clips_rendered_ahead);
     tcase_add_test(tc, test_taking_a_later_clip_passes_over_older_ones);
