@@ -376,7 +376,6 @@ static int check_budget(FvRenderer *r, const FvClip *out, const FvSettings *s, u
     return -ENOMEM;
 }
 
-
 /* Large buffers (histograms, kept probe points, clips' frames) ask for transparent huge
  * pages where the system gives them on request: one page fault per 2 MiB instead of 512,
  * and fewer TLB misses for the chaos game's scattered counts (measured: 256x256 clips 2-6%

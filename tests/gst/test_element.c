@@ -829,11 +829,11 @@ GST_END_TEST;
 GST_START_TEST(test_live_slow_first_clip_waits_for_the_clips_ahead)
 {
     FvSettings s = fv_test_settings(1, 0, 512, 512, FV_DEFAULT_DENSITY);
-    GstElement *pipeline = gst_parse_launch(
-        "fractalvidsrc is-live=true class=1 clip-frames=6 render-ahead=4 ! "
-        "video/x-raw,format=GRAY8,width=512,height=512,framerate=1000/1 ! "
-        "appsink name=sink sync=false",
-        NULL);
+    GstElement *pipeline =
+        gst_parse_launch("fractalvidsrc is-live=true class=1 clip-frames=6 render-ahead=4 ! "
+                         "video/x-raw,format=GRAY8,width=512,height=512,framerate=1000/1 ! "
+                         "appsink name=sink sync=false",
+                         NULL);
     GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
     FvRenderer *renderer = NULL;
     FvClip *clip = NULL;
