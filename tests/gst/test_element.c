@@ -768,6 +768,45 @@ GST_START_TEST(test_live_skips_late_frames_and_says_so_in_qos)
 
 GST_END_TEST;
 
+/* How long clips 0 .. clips - 1 of s take to render here and now, in a fresh renderer (so
+ * the first one checks its class): the first, and the least and most of the others. */
+static void time_renders(const FvSettings *s, guint64 clips, gint64 *first, gint64 *least,
+                         gint64 *most)
+{
+    FvRenderer *renderer = NULL;
+    FvClip *clip = NULL;
+
+    *least = G_MAXINT64;
+    *most = 0;
+    fail_unless_equals_int(fv_renderer_open(&renderer, 0), 0);
+    fail_unless_equals_int(fv_clip_new(&clip), 0);
+    for (guint64 k = 0; k < clips; k++) {
+        const gint64 started = g_get_monotonic_time();
+        gint64 took;
+
+        fail_unless_equals_int(fv_render_clip(renderer, s, k, clip), 0);
+        took = g_get_monotonic_time() - started;
+        if (k == 0) {
+            *first = took;
+            continue;
+        }
+        *least = MIN(*least, took);
+        *most = MAX(*most, took);
+    }
+    fv_clip_free(&clip);
+    fv_renderer_close(&renderer);
+}
+
+/* How long a live pipeline takes from READY to PAUSED, in microseconds. */
+static gint64 time_to_paused(GstElement *pipeline)
+{
+    const gint64 started = g_get_monotonic_time();
+
+    fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PAUSED),
+                           GST_STATE_CHANGE_NO_PREROLL);
+    return g_get_monotonic_time() - started;
+}
+
 /* Live: READY to PAUSED renders the first clip, so at PLAYING the first frame goes out at
  * once, at its own time 0, even at a rate whose frame period is shorter than the render
  * (else the stream would start late, its timestamps shifted by the render). */
@@ -780,26 +819,14 @@ GST_START_TEST(test_live_first_clip_is_rendered_before_playing)
                          "appsink name=sink sync=false",
                          NULL);
     GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-    FvRenderer *renderer = NULL;
-    FvClip *clip = NULL;
-    gint64 started, render, paused;
+    gint64 render, least, most, paused;
     GstSample *sample;
     GstBuffer *buf;
 
     /* How long the clip takes to render here and now. */
     s.clip_frames = 6;
-    fail_unless_equals_int(fv_renderer_open(&renderer, 0), 0);
-    fail_unless_equals_int(fv_clip_new(&clip), 0);
-    started = g_get_monotonic_time();
-    fail_unless_equals_int(fv_render_clip(renderer, &s, 0, clip), 0);
-    render = g_get_monotonic_time() - started;
-    fv_clip_free(&clip);
-    fv_renderer_close(&renderer);
-
-    started = g_get_monotonic_time();
-    fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PAUSED),
-                           GST_STATE_CHANGE_NO_PREROLL);
-    paused = g_get_monotonic_time() - started;
+    time_renders(&s, 1, &render, &least, &most);
+    paused = time_to_paused(pipeline);
     gst_element_set_state(pipeline, GST_STATE_PLAYING);
     sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
     fail_unless(sample != NULL);
@@ -835,35 +862,14 @@ GST_START_TEST(test_live_slow_first_clip_waits_for_the_clips_ahead)
                          "appsink name=sink sync=false",
                          NULL);
     GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-    FvRenderer *renderer = NULL;
-    FvClip *clip = NULL;
-    gint64 started, first, least = G_MAXINT64, most = 0, paused;
+    gint64 first, least, most, paused;
     GstSample *sample;
 
     /* How long the first clip (a fresh renderer checks the class) and the next three take
      * to render here and now. */
     s.clip_frames = 6;
-    fail_unless_equals_int(fv_renderer_open(&renderer, 0), 0);
-    fail_unless_equals_int(fv_clip_new(&clip), 0);
-    started = g_get_monotonic_time();
-    fail_unless_equals_int(fv_render_clip(renderer, &s, 0, clip), 0);
-    first = g_get_monotonic_time() - started;
-    for (guint64 k = 1; k < 4; k++) {
-        gint64 took;
-
-        started = g_get_monotonic_time();
-        fail_unless_equals_int(fv_render_clip(renderer, &s, k, clip), 0);
-        took = g_get_monotonic_time() - started;
-        least = MIN(least, took);
-        most = MAX(most, took);
-    }
-    fv_clip_free(&clip);
-    fv_renderer_close(&renderer);
-
-    started = g_get_monotonic_time();
-    fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PAUSED),
-                           GST_STATE_CHANGE_NO_PREROLL);
-    paused = g_get_monotonic_time() - started;
+    time_renders(&s, 4, &first, &least, &most);
+    paused = time_to_paused(pipeline);
     g_print("first clip rendered in %.0f ms, the next in %.0f to %.0f ms, READY to PAUSED took "
             "%.0f ms\n",
             first / 1e3, least / 1e3, most / 1e3, paused / 1e3);
