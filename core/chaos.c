@@ -405,9 +405,9 @@ static double thread_ns(void)
     return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* A small system of the variation to time the kernels on: three contracting maps that
- * cover the unit square, as a class's do, framed on a 64x64 image. */
-static void timing_system(FvSystem *sys, int variation)
+/* A system of the variation to time the kernels on: three contracting maps that cover the
+ * unit square, as a class's do, framed on a size x size image. */
+static void timing_system(FvSystem *sys, int variation, int size)
 {
     static const double maps[3][6] = {{0.5, 0.1, -0.1, 0.5, -0.4, 0.3},
                                       {0.45, -0.2, 0.15, 0.4, 0.5, 0.2},
@@ -422,60 +422,116 @@ static void timing_system(FvSystem *sys, int variation)
     }
     fv_alias_build(&sys->alias, w, 3);
     sys->variation = variation;
-    sys->sx = sys->sy = 16;
-    sys->ox = sys->oy = 32;
+    sys->sx = sys->sy = size / 4;
+    sys->ox = sys->oy = size / 2;
 }
 
-/* Which kernel this CPU runs fastest for the variation: each one this CPU has, timed on a
- * group of lanes (the renderer's usual task) in alternating rounds, by its least thread CPU
- * time, so a busy machine slows every candidate alike. Every kernel gives the same counts,
- * so the choice changes the speed only. About a millisecond, once per variation. */
-static int measure_kernel(int variation, bool simd)
+/* A group of lanes run one lane at a time with kernel k (the renderer's task when k's lane
+ * kernel beats its group kernel). */
+static uint64_t lanes_singly(int k, const FvSystem *sys, uint64_t sample_key, int lane,
+                             uint32_t iters, uint32_t *hist, int width, int height)
 {
-    enum { SIZE = 64, ITERS = 200, ROUNDS = 3 };
-    int cand[FV_NUM_KERNELS], n = 0;
-    for (int k = FV_NUM_KERNELS - 1; k >= 0; k--) /* widest first: kept on a tie */
-        if ((simd || k == FV_KERNEL_SCALAR) && fv_chaos_group_kernel(k, variation))
-            cand[n++] = k;
+    FvLaneKernel f = fv_chaos_kernel(k, sys->variation);
+    uint64_t inside = 0;
+    for (int l = 0; l < FV_LANE_GROUP; l++)
+        inside += f(sys, sample_key, lane + l, iters, hist, width, height);
+    return inside;
+}
+
+/* Which kernel this CPU runs fastest for the variation, and whether a group of lanes (the
+ * renderer's usual task) is faster with its group kernel or lane by lane: each way this CPU
+ * has, timed on a group in alternating rounds, by its least thread CPU time, so a busy
+ * machine slows every candidate alike. A group kernel keeps more vectors in flight; a lane
+ * alone leaves room in the core for the histogram increments, which a short walk (linear)
+ * can fill. Timed at the paper's 256x256 (the histogram in L2, as a clip's); a way twice as
+ * slow as the best in the first round is not timed again. Every way gives the same counts,
+ * so the choice changes the speed only. A millisecond or two, once per variation. Returns the
+ * kernel; *grouped tells the way. */
+static int measure_kernel(int variation, bool simd, bool *grouped)
+{
+    enum { SIZE = 256, ITERS = 300, ROUNDS = 3 };
+    int cand[2 * FV_NUM_KERNELS], n = 0;
+    bool group[2 * FV_NUM_KERNELS];
+    for (int k = FV_NUM_KERNELS - 1; k >= 0; k--) { /* widest first, groups first: kept on a tie */
+        if (!(simd || k == FV_KERNEL_SCALAR) || !fv_chaos_group_kernel(k, variation))
+            continue;
+        cand[n] = k;
+        group[n++] = true;
+        if (k != FV_KERNEL_SCALAR) { /* the scalar group is its lanes one at a time */
+            cand[n] = k;
+            group[n++] = false;
+        }
+    }
+    *grouped = group[0];
     if (n == 1)
         return cand[0];
-    static _Thread_local uint32_t hist[SIZE * SIZE];
+    uint32_t *hist = calloc((size_t)SIZE * SIZE, sizeof(*hist));
+    if (!hist) /* no room to time them: the widest group */
+        return cand[0];
     FvSystem sys;
-    timing_system(&sys, variation);
-    double best[FV_NUM_KERNELS];
+    timing_system(&sys, variation, SIZE);
+    double best[2 * FV_NUM_KERNELS];
     for (int c = 0; c < n; c++)
         best[c] = INFINITY;
     for (int round = 0; round < ROUNDS; round++)
         for (int c = 0; c < n; c++) {
-            FvLaneKernel f = fv_chaos_group_kernel(cand[c], variation);
+            if (round > 0) {
+                double lead = INFINITY;
+                for (int o = 0; o < n; o++)
+                    lead = best[o] < lead ? best[o] : lead;
+                if (best[c] > 2 * lead)
+                    continue;
+            }
             double t0 = thread_ns();
-            f(&sys, 0, 0, ITERS, hist, SIZE, SIZE);
+            if (group[c])
+                fv_chaos_group_kernel(cand[c], variation)(&sys, 0, 0, ITERS, hist, SIZE, SIZE);
+            else
+                lanes_singly(cand[c], &sys, 0, 0, ITERS, hist, SIZE, SIZE);
             double t = thread_ns() - t0;
             best[c] = t < best[c] ? t : best[c];
         }
+    free(hist);
     int pick = 0;
     for (int c = 1; c < n; c++)
         if (best[c] < best[pick])
             pick = c;
+    *grouped = group[pick];
     return cand[pick];
+}
+
+/* The way chosen per variation on first use: kernel + 1, plus GROUPED when a group of lanes
+ * runs the group kernel; 0 while not measured. */
+enum { GROUPED = 1 << 4 };
+static atomic_int best_way[FV_NUM_VARIATIONS];
+
+static int best_way_of(int variation)
+{
+    int w = atomic_load_explicit(&best_way[variation], memory_order_relaxed);
+    if (w)
+        return w;
+    const char *no_simd = getenv("FV_NO_SIMD");
+    bool simd = !(no_simd && *no_simd && strcmp(no_simd, "0") != 0), grouped;
+    int k = measure_kernel(variation, simd, &grouped);
+    w = (k + 1) | (grouped ? GROUPED : 0);
+    /* threads measuring at once may choose differently: any choice gives the same counts */
+    atomic_store_explicit(&best_way[variation], w, memory_order_relaxed);
+    return w;
 }
 
 /* Best kernel per variation, chosen on first use. FV_NO_SIMD=1 in the environment keeps to
  * the scalar kernel, for A/B runs; either way the pixels are the same. */
 int fv_chaos_best_kernel(int variation)
 {
-    static atomic_int best[FV_NUM_VARIATIONS]; /* kernel + 1; 0: not measured yet */
     if (variation < 0 || variation >= FV_NUM_VARIATIONS)
         return FV_KERNEL_SCALAR;
-    int k = atomic_load_explicit(&best[variation], memory_order_relaxed);
-    if (k)
-        return k - 1;
-    const char *no_simd = getenv("FV_NO_SIMD");
-    bool simd = !(no_simd && *no_simd && strcmp(no_simd, "0") != 0);
-    k = measure_kernel(variation, simd);
-    /* threads measuring at once may choose differently: any choice gives the same counts */
-    atomic_store_explicit(&best[variation], k + 1, memory_order_relaxed);
-    return k;
+    return (best_way_of(variation) & (GROUPED - 1)) - 1;
+}
+
+bool fv_chaos_best_grouped(int variation)
+{
+    if (variation < 0 || variation >= FV_NUM_VARIATIONS)
+        return false;
+    return (best_way_of(variation) & GROUPED) != 0;
 }
 
 uint64_t fv_chaos_lane(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
@@ -492,7 +548,7 @@ uint64_t fv_chaos_lanes(const FvSystem *sys, uint64_t sample_key, int lane, int 
 {
     if (sys->variation < 0 || sys->variation >= FV_NUM_VARIATIONS)
         return 0;
-    if (nlanes == FV_LANE_GROUP)
+    if (nlanes == FV_LANE_GROUP && fv_chaos_best_grouped(sys->variation))
         return fv_chaos_group_kernel(fv_chaos_best_kernel(sys->variation),
                                      sys->variation)(sys, sample_key, lane, iters, hist, width,
                                                      height);

@@ -295,8 +295,8 @@ typedef struct ProbeOut {
     int max, count;
 } ProbeOut;
 
-/* Iterations whose plotted pixels are buffered before the histogram increments: the
- * increments then run as one tight scalar loop, away from the vector work. */
+/* Iterations per batch: a batch's map choices are drawn before its walks, and its plotted
+ * pixels are counted during the next batch's walks (lane4, lane8). */
 #define BATCH 16
 _Static_assert(FV_CANCEL_ITERS % BATCH == 0, "cancel checks on batch boundaries");
 
@@ -423,18 +423,6 @@ AVX2_INLINE __m256d lookup4(__m256i lo, __m256i hi, __m256i sel, const bool wide
                                                   _mm256_permutevar8x32_epi32(hi, sel), 0xaa));
 }
 
-/* pshufb patterns packing the selected dwords of 4 to the front, by 4-bit mask */
-static const uint8_t pack4[16][16] = {
-#define D(k) 4 * (k), 4 * (k) + 1, 4 * (k) + 2, 4 * (k) + 3
-#define Z 0x80, 0x80, 0x80, 0x80
-    {Z, Z, Z, Z},       {D(0), Z, Z, Z},       {D(1), Z, Z, Z},       {D(0), D(1), Z, Z},
-    {D(2), Z, Z, Z},    {D(0), D(2), Z, Z},    {D(1), D(2), Z, Z},    {D(0), D(1), D(2), Z},
-    {D(3), Z, Z, Z},    {D(0), D(3), Z, Z},    {D(1), D(3), Z, Z},    {D(0), D(1), D(3), Z},
-    {D(2), D(3), Z, Z}, {D(0), D(2), D(3), Z}, {D(1), D(2), D(3), Z}, {D(0), D(1), D(2), D(3)},
-#undef D
-#undef Z
-};
-
 /* The map choice's constants: alias table, stream step, ... (lane4) */
 typedef struct Choice4 {
     __m256i thr_tab, alias_tab, golden, nmaps, bias, upper;
@@ -522,7 +510,13 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         skipping[g] = true;
     }
     __m256i choice[BATCH][GMAX];
-    uint32_t buf[BATCH * GROUP_WALKERS];
+    /* the counters to increment, as lane8's ring */
+    uint32_t *ring[2][BATCH * GROUP_WALKERS];
+    uint32_t spare[4];
+    const __m256i spare4 = _mm256_add_epi64(_mm256_set1_epi64x((int64_t)(uintptr_t)spare),
+                                            _mm256_setr_epi64x(0, 4, 8, 12));
+    const __m256i hist4 = _mm256_set1_epi64x((int64_t)(uintptr_t)hist);
+    int cur = 0, back_steps = 0; /* the steps of the batch in ring[cur ^ 1] */
     double bx[BATCH * GROUP_WALKERS], by[BATCH * GROUP_WALKERS]; /* a probe's points */
     uint64_t inside = 0;
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
@@ -539,8 +533,13 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                 choice[i - i0][g] = choose4(&z[g], &k);
         /* then the walks */
         size_t pos = 0;
+        int step = 0;
+        uint32_t **out = ring[cur], **const back = ring[cur ^ 1];
         for (uint64_t i = i0; i < i1; i++) {
-            for (int g = 0; g < G; g++) {
+            for (int g = 0; g < G; g++, step++) {
+                if (!probe && step < back_steps)
+                    for (int l = 0; l < 4; l++)
+                        fv_hist_add(back[4 * step + l]);
                 const __m256i sel = choice[i - i0][g];
                 __m256d a = lookup4(tab_lo[0], tab_hi[0], sel, wide);
                 __m256d b = lookup4(tab_lo[1], tab_hi[1], sel, wide);
@@ -575,6 +574,8 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                     _mm256_storeu_si256((__m256i *)askip, skip[g]);
                     fix_up(sys, 4, anx, any, ax, ay, askip, &s.reset[4 * g], i, hist, width, height,
                            &inside, probe ? bx : NULL, by, &pos);
+                    if (!probe) /* its points are plotted: nothing for the ring */
+                        _mm256_storeu_si256((__m256i *)&out[4 * step], spare4);
                     x[g] = _mm256_loadu_pd(ax);
                     y[g] = _mm256_loadu_pd(ay);
                     skip[g] = _mm256_loadu_si256((const __m256i *)askip);
@@ -627,13 +628,15 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                     skip[g] = _mm256_add_epi64(skip[g], _mm256_cmpgt_epi64(skip[g], zeroi));
                     skipping[g] = !_mm256_testz_si256(skip[g], skip[g]);
                 }
-                /* (int)py * width + (int)px of the points inside, packed to the front */
+                /* &hist[(int)py * width + (int)px] of the points inside, a spare counter for
+                 * the others */
                 __m128i at = _mm_add_epi32(_mm_mullo_epi32(_mm256_cvttpd_epi32(py), width4),
                                            _mm256_cvttpd_epi32(px));
-                unsigned mask = (unsigned)_mm256_movemask_pd(in);
-                at = _mm_shuffle_epi8(at, _mm_loadu_si128((const __m128i *)pack4[mask]));
-                _mm_storeu_si128((__m128i *)&buf[pos], at);
-                pos += (unsigned)__builtin_popcount(mask);
+                __m256i ptr =
+                    _mm256_add_epi64(hist4, _mm256_slli_epi64(_mm256_cvtepu32_epi64(at), 2));
+                _mm256_storeu_si256((__m256i *)&out[4 * step],
+                                    _mm256_blendv_epi8(spare4, ptr, _mm256_castpd_si256(in)));
+                inside += (unsigned)__builtin_popcount((unsigned)_mm256_movemask_pd(in));
             }
         }
         if (probe) {
@@ -643,10 +646,16 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
             }
             continue;
         }
-        for (size_t j = 0; j < pos; j++)
-            fv_hist_add(&hist[buf[j]]);
-        inside += pos;
+        for (; step < back_steps; step++) /* a last, shorter batch */
+            for (int l = 0; l < 4; l++)
+                fv_hist_add(back[4 * step + l]);
+        back_steps = (int)(i1 - i0) * G;
+        cur ^= 1;
     }
+    /* the increments of the last batch walked */
+    for (int step = 0; step < back_steps; step++)
+        for (int l = 0; l < 4; l++)
+            fv_hist_add(ring[cur ^ 1][4 * step + l]);
     return inside;
 }
 
@@ -845,7 +854,16 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         skipping[g] = true;
     }
     __m512i choice[BATCH][GMAX];
-    uint64_t buf[BATCH * GROUP_WALKERS];
+    /* The counters a batch's steps increment, 8 per step (a lane not plotted points at its own
+     * spare counter): a batch's increments run during the next batch's walks, 8 per step, so
+     * the scalar increments and the vector work overlap in the core (the sum is the same in
+     * any order, saturation included) */
+    uint32_t *ring[2][BATCH * GROUP_WALKERS];
+    uint32_t spare[8];
+    const __m512i spare8 = _mm512_add_epi64(_mm512_set1_epi64((int64_t)(uintptr_t)spare),
+                                            _mm512_setr_epi64(0, 4, 8, 12, 16, 20, 24, 28));
+    const __m512i hist8 = _mm512_set1_epi64((int64_t)(uintptr_t)hist);
+    int cur = 0, back_steps = 0; /* the steps of the batch in ring[cur ^ 1] */
     double bx[BATCH * GROUP_WALKERS], by[BATCH * GROUP_WALKERS]; /* a probe's points */
     uint64_t inside = 0;
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
@@ -860,8 +878,13 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 choice[i - i0][g] = choose8(&z[g], &k);
         /* then the walks */
         size_t pos = 0;
+        int step = 0;
+        uint32_t **out = ring[cur], **const back = ring[cur ^ 1];
         for (uint64_t i = i0; i < i1; i++) {
-            for (int g = 0; g < G; g++) {
+            for (int g = 0; g < G; g++, step++) {
+                if (!probe && step < back_steps)
+                    for (int l = 0; l < 8; l++)
+                        fv_hist_add(back[8 * step + l]);
                 const __m512i m = choice[i - i0][g];
                 __m512d a = _mm512_permutexvar_pd(m, tab[0]);
                 __m512d b = _mm512_permutexvar_pd(m, tab[1]);
@@ -895,6 +918,8 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     _mm512_storeu_si512(askip, skip[g]);
                     fix_up(sys, 8, anx, any, ax, ay, askip, &s.reset[8 * g], i, hist, width, height,
                            &inside, probe ? bx : NULL, by, &pos);
+                    if (!probe) /* its points are plotted: nothing for the ring */
+                        _mm512_storeu_si512(&out[8 * step], spare8);
                     x[g] = _mm512_loadu_pd(ax);
                     y[g] = _mm512_loadu_pd(ay);
                     skip[g] = _mm512_loadu_si512(askip);
@@ -935,8 +960,9 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 __mmask8 in = _mm512_mask_cmplt_epu64_mask(plot, fx, w8);
                 in = _mm512_mask_cmplt_epu64_mask(in, fy, h8);
                 __m512i at = _mm512_add_epi64(_mm512_mul_epu32(fy, w8), fx);
-                _mm512_storeu_si512(&buf[pos], _mm512_maskz_compress_epi64(in, at));
-                pos += (unsigned)__builtin_popcount(in);
+                at = _mm512_add_epi64(hist8, _mm512_slli_epi64(at, 2));
+                _mm512_storeu_si512(&out[8 * step], _mm512_mask_blend_epi64(in, spare8, at));
+                inside += (unsigned)__builtin_popcount(in);
             }
         }
         if (probe) {
@@ -946,10 +972,16 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
             }
             continue;
         }
-        for (size_t j = 0; j < pos; j++)
-            fv_hist_add(&hist[buf[j]]);
-        inside += pos;
+        for (; step < back_steps; step++) /* a last, shorter batch */
+            for (int l = 0; l < 8; l++)
+                fv_hist_add(back[8 * step + l]);
+        back_steps = (int)(i1 - i0) * G;
+        cur ^= 1;
     }
+    /* the increments of the last batch walked */
+    for (int step = 0; step < back_steps; step++)
+        for (int l = 0; l < 8; l++)
+            fv_hist_add(ring[cur ^ 1][8 * step + l]);
     return inside;
 }
 

@@ -355,6 +355,9 @@ FvProbeKernel fv_chaos_probe_kernel(int k, int variation);
 /* The kernel fv_chaos_lane, fv_chaos_lanes and fv_probe_points run for a variation: the
  * fastest on this CPU, measured on first use (FV_NO_SIMD=1: scalar). */
 int fv_chaos_best_kernel(int variation);
+/* Whether fv_chaos_lanes runs a group of FV_LANE_GROUP lanes with the best kernel's group
+ * kernel (true) or lane by lane (false): whichever measured faster with it, on first use. */
+bool fv_chaos_best_grouped(int variation);
 /* Lanes lane..lane+nlanes-1 into one histogram: with nlanes FV_LANE_GROUP, one group. */
 uint64_t fv_chaos_lanes(const FvSystem *sys, uint64_t sample_key, int lane, int nlanes,
                         uint32_t iters, uint32_t *hist, int width, int height);

@@ -62,8 +62,8 @@ int main(int argc, char **argv)
     printf("ns per plotted point, one core, %d class systems %dx%d, %u iterations x %d walkers\n",
            classes, size, size, iters, FV_WALKERS);
     printf("lanes one at a time, then in groups of %d (xN, the renderer's task when the groups "
-           "share evenly among its threads); chosen: the kernel measured fastest for the "
-           "variation when first used\n",
+           "share evenly among its threads); chosen: the way measured fastest for the "
+           "variation when first used, a group kernel (xN) or lane by lane\n",
            FV_LANE_GROUP);
     printf("%-12s %8s", "variation", "ref");
     for (int k = 0; k < FV_NUM_KERNELS; k++)
@@ -114,7 +114,10 @@ int main(int argc, char **argv)
             else
                 printf(" %9s", "-");
         }
-        printf("  %s\n", fv_chaos_kernel_name(fv_chaos_best_kernel(list[v])));
+        if (fv_chaos_best_grouped(list[v]) && fv_chaos_best_kernel(list[v]) != FV_KERNEL_SCALAR)
+            printf("  %sx%d\n", fv_chaos_kernel_name(fv_chaos_best_kernel(list[v])), FV_LANE_GROUP);
+        else
+            printf("  %s\n", fv_chaos_kernel_name(fv_chaos_best_kernel(list[v])));
         fflush(stdout);
     }
     free(systems);

@@ -259,6 +259,60 @@ static void test_counters_saturate(void)
     }
 }
 
+/* A walk cancelled part way returns the count of the points it plotted, and every one of
+ * them is in the histogram: the SIMD kernels increment a batch's counters during the next
+ * batch's walk, and a cancel must not drop the last batch's. The cancel comes from another
+ * thread while the walk runs, so where it lands varies; the walk is long (tens of ms), and a
+ * kernel is tried until a cancel lands part way. */
+typedef struct CancelRun {
+    FvLaneKernel f;
+    FvSystem *sys;
+    uint32_t *hist;
+    uint64_t inside;
+} CancelRun;
+
+static gpointer cancel_run(gpointer data)
+{
+    CancelRun *run = data;
+    run->inside = run->f(run->sys, 77, 0, 2000000, run->hist, 256, 256);
+    return NULL;
+}
+
+static void test_cancelled_walk_counts_its_points(void)
+{
+    for (int k = 0; k < FV_NUM_KERNELS; k++) {
+        for (int grouped = 0; grouped < 2; grouped++) {
+            FvLaneKernel f = grouped ? fv_chaos_group_kernel(k, FV_VARIATION_LINEAR)
+                                     : fv_chaos_kernel(k, FV_VARIATION_LINEAR);
+            if (!f)
+                continue;
+            const uint64_t full = 2000000ull * FV_WALKERS_PER_LANE * (grouped ? FV_LANE_GROUP : 1);
+            bool part_way = false;
+            for (int attempt = 0; attempt < 8 && !part_way; attempt++) {
+                FvSystem sys;
+                kernel_system_class(&sys, 5, FV_VARIATION_LINEAR, 256, 256);
+                atomic_int cancel = 0;
+                sys.cancel = &cancel;
+                CancelRun run = {f, &sys, g_new0(uint32_t, 256 * 256), 0};
+                GThread *t = g_thread_new("walk", cancel_run, &run);
+                g_usleep(2000 << attempt / 2);
+                atomic_store(&cancel, 1);
+                g_thread_join(t);
+                uint64_t sum = 0;
+                for (size_t p = 0; p < 256 * 256; p++)
+                    sum += run.hist[p];
+                g_free(run.hist);
+                if (sum != run.inside)
+                    g_error("kernel %s%s cancelled after %llu points: %llu in the histogram",
+                            fv_chaos_kernel_name(k), grouped ? " (group)" : "",
+                            (unsigned long long)run.inside, (unsigned long long)sum);
+                part_way = run.inside > 0 && run.inside < full;
+            }
+            g_assert_true(part_way);
+        }
+    }
+}
+
 /* A system for the group and probe checks: c picks a class system, a random one (runaway
  * resets, NaN, points off the image), a warped one or a far one. */
 static void some_system(FvSystem *sys, FvRng *rng, int v, int c, uint64_t *key, int size[2])
@@ -388,8 +442,8 @@ static void test_probe_bit_exact(void)
     g_free(want);
 }
 
-/* The kernel chosen per variation by measurement is one this CPU has; FV_NO_SIMD aside, the
- * choice is among every kernel the variation has. */
+/* The kernel chosen per variation by measurement is one this CPU has, and so is the way a
+ * group of lanes runs (its group kernel or lane by lane); both are measured once. */
 static void test_chosen_kernel(void)
 {
     for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
@@ -399,8 +453,11 @@ static void test_chosen_kernel(void)
         g_assert_nonnull(fv_chaos_kernel(k, v));
         g_assert_nonnull(fv_chaos_group_kernel(k, v));
         g_assert_nonnull(fv_chaos_probe_kernel(k, v));
+        const bool grouped = fv_chaos_best_grouped(v);
         g_assert_cmpint(fv_chaos_best_kernel(v), ==, k); /* measured once */
-        g_test_message("%s: %s", fv_variation_name(v), fv_chaos_kernel_name(k));
+        g_assert_cmpint(fv_chaos_best_grouped(v), ==, grouped);
+        g_test_message("%s: %s%s", fv_variation_name(v), fv_chaos_kernel_name(k),
+                       grouped ? " (group kernel)" : " (lane by lane)");
     }
 }
 
@@ -443,6 +500,8 @@ int main(int argc, char **argv)
     g_test_add_func("/kernels/identity-warp-is-plain", test_identity_warp_is_plain);
     g_test_add_func("/kernels/groups-bit-exact", test_groups_bit_exact);
     g_test_add_func("/kernels/probe-bit-exact", test_probe_bit_exact);
+    g_test_add_func("/kernels/cancelled-walk-counts-its-points",
+                    test_cancelled_walk_counts_its_points);
     g_test_add_func("/kernels/chosen-kernel", test_chosen_kernel);
     g_test_add_func("/kernels/dilate-bit-exact", test_dilate_bit_exact);
     return g_test_run();
