@@ -423,6 +423,14 @@ AVX2_INLINE __m256d lookup4(__m256i lo, __m256i hi, __m256i sel, const bool wide
                                                   _mm256_permutevar8x32_epi32(hi, sel), 0xaa));
 }
 
+/* The spare counters of step `step` of a batch, from those of step 0: a counter of its own
+ * for each lane and step, so the increments of points not plotted (walkers still discarding,
+ * points off the image) never wait on one another */
+AVX2_INLINE __m256i spares4(__m256i spare, int step)
+{
+    return _mm256_add_epi64(spare, _mm256_set1_epi64x(4 * (int64_t)sizeof(uint32_t) * step));
+}
+
 /* The map choice's constants: alias table, stream step, ... (lane4) */
 typedef struct Choice4 {
     __m256i thr_tab, alias_tab, golden, nmaps, bias, upper;
@@ -512,7 +520,7 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     __m256i choice[BATCH][GMAX];
     /* the counters to increment, as lane8's ring */
     uint32_t *ring[2][BATCH * GROUP_WALKERS];
-    uint32_t spare[4];
+    uint32_t spare[BATCH * GROUP_WALKERS];
     const __m256i spare4 = _mm256_add_epi64(_mm256_set1_epi64x((int64_t)(uintptr_t)spare),
                                             _mm256_setr_epi64x(0, 4, 8, 12));
     const __m256i hist4 = _mm256_set1_epi64x((int64_t)(uintptr_t)hist);
@@ -575,7 +583,7 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                     fix_up(sys, 4, anx, any, ax, ay, askip, &s.reset[4 * g], i, hist, width, height,
                            &inside, probe ? bx : NULL, by, &pos);
                     if (!probe) /* its points are plotted: nothing for the ring */
-                        _mm256_storeu_si256((__m256i *)&out[4 * step], spare4);
+                        _mm256_storeu_si256((__m256i *)&out[4 * step], spares4(spare4, step));
                     x[g] = _mm256_loadu_pd(ax);
                     y[g] = _mm256_loadu_pd(ay);
                     skip[g] = _mm256_loadu_si256((const __m256i *)askip);
@@ -635,7 +643,8 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                 __m256i ptr =
                     _mm256_add_epi64(hist4, _mm256_slli_epi64(_mm256_cvtepu32_epi64(at), 2));
                 _mm256_storeu_si256((__m256i *)&out[4 * step],
-                                    _mm256_blendv_epi8(spare4, ptr, _mm256_castpd_si256(in)));
+                                    _mm256_blendv_epi8(spares4(spare4, step), ptr,
+                                                       _mm256_castpd_si256(in)));
                 inside += (unsigned)__builtin_popcount((unsigned)_mm256_movemask_pd(in));
             }
         }
@@ -789,6 +798,19 @@ AVX512_INLINE __m512i mix8(__m512i z)
     return _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
 }
 
+/* |x| < lim and |y| < lim, false for NaN: max(|x|, |y|) in one instruction (VRANGEPD, its
+ * result a NaN when either is) against lim */
+AVX512_INLINE __mmask8 below8(__m512d x, __m512d y, __m512d lim)
+{
+    return _mm512_cmp_pd_mask(_mm512_range_pd(x, y, 0x0b), lim, _CMP_LT_OQ);
+}
+
+/* spares4 for lane8 */
+AVX512_INLINE __m512i spares8(__m512i spare, int step)
+{
+    return _mm512_add_epi64(spare, _mm512_set1_epi64(8 * (int64_t)sizeof(uint32_t) * step));
+}
+
 /* The map choice's constants (lane8) */
 typedef struct Choice8 {
     __m512i thr_tab, alias_tab, golden, nmaps, low32;
@@ -854,12 +876,12 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         skipping[g] = true;
     }
     __m512i choice[BATCH][GMAX];
-    /* The counters a batch's steps increment, 8 per step (a lane not plotted points at its own
-     * spare counter): a batch's increments run during the next batch's walks, 8 per step, so
-     * the scalar increments and the vector work overlap in the core (the sum is the same in
-     * any order, saturation included) */
+    /* The counters a batch's steps increment, 8 per step (a lane not plotted points at a spare
+     * counter, spares8): a batch's increments run during the next batch's walks, 8 per step,
+     * so the scalar increments and the vector work overlap in the core (the sum is the same
+     * in any order, saturation included) */
     uint32_t *ring[2][BATCH * GROUP_WALKERS];
-    uint32_t spare[8];
+    uint32_t spare[BATCH * GROUP_WALKERS];
     const __m512i spare8 = _mm512_add_epi64(_mm512_set1_epi64((int64_t)(uintptr_t)spare),
                                             _mm512_setr_epi64(0, 4, 8, 12, 16, 20, 24, 28));
     const __m512i hist8 = _mm512_set1_epi64((int64_t)(uintptr_t)hist);
@@ -899,15 +921,13 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 if (variation != V_LINEAR) {
                     /* the first clamp of the variation is an identity but for runaways and
                      * NaN: off the dependency chain, behind a branch */
-                    __mmask8 sane = _mm512_cmp_pd_mask(abs8(nx), lim, _CMP_LT_OQ) &
-                                    _mm512_cmp_pd_mask(abs8(ny), lim, _CMP_LT_OQ);
+                    __mmask8 sane = below8(nx, ny, lim);
                     if (__builtin_expect(sane == 0xff, 1))
                         variation8(variation, &nx, &ny, b, d, e, f, false);
                     else
                         variation8(variation, &nx, &ny, b, d, e, f, true);
                 }
-                __mmask8 ok = _mm512_cmp_pd_mask(abs8(nx), lim, _CMP_LT_OQ) &
-                              _mm512_cmp_pd_mask(abs8(ny), lim, _CMP_LT_OQ);
+                __mmask8 ok = below8(nx, ny, lim);
                 if (__builtin_expect(ok != 0xff, 0)) {
                     double anx[8], any[8], ax[8], ay[8];
                     int64_t askip[8];
@@ -919,7 +939,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     fix_up(sys, 8, anx, any, ax, ay, askip, &s.reset[8 * g], i, hist, width, height,
                            &inside, probe ? bx : NULL, by, &pos);
                     if (!probe) /* its points are plotted: nothing for the ring */
-                        _mm512_storeu_si512(&out[8 * step], spare8);
+                        _mm512_storeu_si512(&out[8 * step], spares8(spare8, step));
                     x[g] = _mm512_loadu_pd(ax);
                     y[g] = _mm512_loadu_pd(ay);
                     skip[g] = _mm512_loadu_si512(askip);
@@ -961,7 +981,8 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 in = _mm512_mask_cmplt_epu64_mask(in, fy, h8);
                 __m512i at = _mm512_add_epi64(_mm512_mul_epu32(fy, w8), fx);
                 at = _mm512_add_epi64(hist8, _mm512_slli_epi64(at, 2));
-                _mm512_storeu_si512(&out[8 * step], _mm512_mask_blend_epi64(in, spare8, at));
+                _mm512_storeu_si512(&out[8 * step],
+                                    _mm512_mask_blend_epi64(in, spares8(spare8, step), at));
                 inside += (unsigned)__builtin_popcount(in);
             }
         }
