@@ -4,10 +4,14 @@
 #include "fv_internal.h"
 #include "kernel_systems.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 /* 934400 points per 256x256 frame: the seed's density */
 #define POINTS_PER_PIXEL (934400.0 / 65536.0)
@@ -43,6 +47,94 @@ static double time_kernel(FvLaneKernel f, int step, const FvSystem *systems, int
         best = ns < best ? ns : best;
     }
     return best;
+}
+
+/* Instructions a walk of `iters` iterations runs (lanes 0.. with f, step of them a call),
+ * counted exactly, with no performance counters: a child process runs it under ptrace, one
+ * instruction at a time (PTRACE_SINGLESTEP), between two stops it raises. -1 when ptrace is
+ * not allowed here. */
+static long count_walk_instructions(FvLaneKernel f, int step, const FvSystem *sys, uint32_t iters,
+                                    uint32_t *hist, int size)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0)
+            _exit(1);
+        raise(SIGSTOP);
+        f(sys, 0, 0, iters, hist, size, size);
+        raise(SIGSTOP);
+        _exit(0);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
+        waitpid(pid, &status, 0);
+        return -1;
+    }
+    long count = 0;
+    for (;;) {
+        if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL) != 0 || waitpid(pid, &status, 0) != pid ||
+            !WIFSTOPPED(status)) {
+            count = -1;
+            break;
+        }
+        if (WSTOPSIG(status) == SIGSTOP) /* the second raise */
+            break;
+        count++;
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    (void)step;
+    return count;
+}
+
+/* This core's clock in GHz: a chain of dependent adds runs one a cycle. */
+static double clock_ghz(void)
+{
+    const uint64_t n = 50000000;
+    double best = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        uint64_t x = 0;
+        double t0 = now_ns();
+        for (uint64_t i = 0; i < n; i++)
+            __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+                             "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0"
+                             : "+r"(x));
+        double ghz = 8.0 * (double)n / (now_ns() - t0);
+        best = ghz > best ? ghz : best;
+    }
+    return best;
+}
+
+/* The linear walk's way chosen (kernel k, grouped or lane by lane) against its limit: the
+ * instructions it runs per plotted point (counted, the difference of two walk lengths, so
+ * set-up and discarded iterations cancel) at `width` instructions a cycle, the most a core
+ * retires, at this core's clock. ns is the way's measured time. */
+static void linear_limit(const FvSystem *sys, uint32_t *hist, int size, double ns)
+{
+    const int v = FV_VARIATION_LINEAR, k = fv_chaos_best_kernel(v);
+    const bool grouped = fv_chaos_best_grouped(v) && k != FV_KERNEL_SCALAR;
+    FvLaneKernel f = grouped ? fv_chaos_group_kernel(k, v) : fv_chaos_kernel(k, v);
+    const int lanes = grouped ? FV_LANE_GROUP : 1;
+    const uint32_t short_walk = 100, long_walk = 400;
+    long a = count_walk_instructions(f, lanes, sys, short_walk, hist, size);
+    long b = count_walk_instructions(f, lanes, sys, long_walk, hist, size);
+    if (a < 0 || b < 0) {
+        printf("linear: instructions not counted (ptrace not allowed here)\n");
+        return;
+    }
+    const char *w = getenv("FV_BENCH_WIDTH");
+    const int width = w && atoi(w) > 0 ? atoi(w) : 8;
+    const double per_point =
+        (double)(b - a) / ((double)(long_walk - short_walk) * FV_WALKERS_PER_LANE * lanes);
+    const double ghz = clock_ghz(), limit = per_point / width / ghz;
+    printf("linear, %s%s: %.1f instructions per plotted point (counted by single-stepping); "
+           "at %d a cycle (FV_BENCH_WIDTH) and %.2f GHz (a chain of adds), a limit of %.2f "
+           "ns; measured %.2f ns, %.2fx the limit\n",
+           fv_chaos_kernel_name(k), grouped ? " group kernel" : " lane by lane", per_point, width,
+           ghz, limit, ns, ns / limit);
 }
 
 int main(int argc, char **argv)
@@ -94,31 +186,42 @@ int main(int argc, char **argv)
         for (size_t v = 0; v < sizeof(default_variations) / sizeof(default_variations[0]); v++)
             fv_variation_from_name(default_variations[v], &list[count++]);
     }
+    double linear_ns = 0; /* the linear way chosen, its time */
     for (int v = 0; v < count; v++) {
         for (int c = 0; c < classes; c++)
             kernel_system_class(&systems[c], (uint64_t)c, list[v], size, size);
         printf("%-12s %8.2f", fv_variation_name(list[v]),
                time_kernel(fv_chaos_lane_ref, 1, systems, classes, iters, hist, size));
+        double lane_ns[FV_NUM_KERNELS], group_ns[FV_NUM_KERNELS];
         for (int k = 0; k < FV_NUM_KERNELS; k++) {
             FvLaneKernel f = fv_chaos_kernel(k, list[v]);
+            lane_ns[k] = f ? time_kernel(f, 1, systems, classes, iters, hist, size) : 0;
             if (f)
-                printf(" %8.2f", time_kernel(f, 1, systems, classes, iters, hist, size));
+                printf(" %8.2f", lane_ns[k]);
             else
                 printf(" %8s", "-");
         }
         for (int k = 0; k < FV_NUM_KERNELS; k++) {
             FvLaneKernel f = fv_chaos_group_kernel(k, list[v]);
+            group_ns[k] = f ? time_kernel(f, FV_LANE_GROUP, systems, classes, iters, hist, size) : 0;
             if (f)
-                printf(" %9.2f",
-                       time_kernel(f, FV_LANE_GROUP, systems, classes, iters, hist, size));
+                printf(" %9.2f", group_ns[k]);
             else
                 printf(" %9s", "-");
         }
-        if (fv_chaos_best_grouped(list[v]) && fv_chaos_best_kernel(list[v]) != FV_KERNEL_SCALAR)
-            printf("  %sx%d\n", fv_chaos_kernel_name(fv_chaos_best_kernel(list[v])), FV_LANE_GROUP);
+        const int k = fv_chaos_best_kernel(list[v]);
+        const bool grouped = fv_chaos_best_grouped(list[v]) && k != FV_KERNEL_SCALAR;
+        if (grouped)
+            printf("  %sx%d\n", fv_chaos_kernel_name(k), FV_LANE_GROUP);
         else
-            printf("  %s\n", fv_chaos_kernel_name(fv_chaos_best_kernel(list[v])));
+            printf("  %s\n", fv_chaos_kernel_name(k));
         fflush(stdout);
+        if (list[v] == FV_VARIATION_LINEAR)
+            linear_ns = grouped ? group_ns[k] : lane_ns[k];
+    }
+    if (linear_ns > 0) {
+        kernel_system_class(&systems[0], 0, FV_VARIATION_LINEAR, size, size);
+        linear_limit(&systems[0], hist, size, linear_ns);
     }
     free(systems);
     free(hist);
