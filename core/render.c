@@ -653,11 +653,15 @@ static void lanes_task(void *ctx, int copy, int thread)
     }
 }
 
-/* Lanes per task: a group when the groups share evenly among the threads (1, 2 or 4 of
- * them), so every thread has the same work; single lanes otherwise. */
-static int lane_group(int threads)
+/* Lanes per task: a group when the variation's fastest way is a group kernel and the groups
+ * share evenly among the threads (1, 2 or 4 of them), so every thread has the same work;
+ * single lanes otherwise, taken as threads come free, so threads that run at different
+ * speeds still end a frame together. */
+static int lane_group(int threads, int variation)
 {
     enum { GROUPS = FV_LANES / FV_LANE_GROUP };
+    if (!fv_chaos_best_grouped(variation) || fv_chaos_best_kernel(variation) == FV_KERNEL_SCALAR)
+        return 1; /* lane by lane (the scalar kernel's group is its lanes one at a time) */
     return threads <= GROUPS && GROUPS % threads == 0 ? FV_LANE_GROUP : 1;
 }
 
@@ -764,7 +768,7 @@ static uint64_t render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sampl
     job.bands = pixels >= 65536 ? 4 * r->threads : 1;
     if (job.bands > height)
         job.bands = height;
-    job.group = lane_group(r->threads);
+    job.group = lane_group(r->threads, sys->variation);
     atomic_init(&job.next_lane, 0);
     fv_pool_run(r->pool, r->hist_copies, lanes_task, &job);
     if (!cancelled(r))
