@@ -49,11 +49,11 @@ static double time_kernel(FvLaneKernel f, int step, const FvSystem *systems, int
     return best;
 }
 
-/* Instructions a walk of `iters` iterations runs (lanes 0.. with f, step of them a call),
- * counted exactly, with no performance counters: a child process runs it under ptrace, one
+/* Instructions a walk of `iters` iterations runs (one call of f from lane 0), counted
+ * exactly, with no performance counters: a child process runs it under ptrace, one
  * instruction at a time (PTRACE_SINGLESTEP), between two stops it raises. -1 when ptrace is
  * not allowed here. */
-static long count_walk_instructions(FvLaneKernel f, int step, const FvSystem *sys, uint32_t iters,
+static long count_walk_instructions(FvLaneKernel f, const FvSystem *sys, uint32_t iters,
                                     uint32_t *hist, int size)
 {
     fflush(stdout);
@@ -86,7 +86,6 @@ static long count_walk_instructions(FvLaneKernel f, int step, const FvSystem *sy
     }
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
-    (void)step;
     return count;
 }
 
@@ -119,8 +118,8 @@ static void linear_limit(const FvSystem *sys, uint32_t *hist, int size, double n
     FvLaneKernel f = grouped ? fv_chaos_group_kernel(k, v) : fv_chaos_kernel(k, v);
     const int lanes = grouped ? FV_LANE_GROUP : 1;
     const uint32_t short_walk = 100, long_walk = 400;
-    long a = count_walk_instructions(f, lanes, sys, short_walk, hist, size);
-    long b = count_walk_instructions(f, lanes, sys, long_walk, hist, size);
+    long a = count_walk_instructions(f, sys, short_walk, hist, size);
+    long b = count_walk_instructions(f, sys, long_walk, hist, size);
     if (a < 0 || b < 0) {
         printf("linear: instructions not counted (ptrace not allowed here)\n");
         return;
@@ -203,7 +202,8 @@ int main(int argc, char **argv)
         }
         for (int k = 0; k < FV_NUM_KERNELS; k++) {
             FvLaneKernel f = fv_chaos_group_kernel(k, list[v]);
-            group_ns[k] = f ? time_kernel(f, FV_LANE_GROUP, systems, classes, iters, hist, size) : 0;
+            group_ns[k] =
+                f ? time_kernel(f, FV_LANE_GROUP, systems, classes, iters, hist, size) : 0;
             if (f)
                 printf(" %9.2f", group_ns[k]);
             else
