@@ -1228,9 +1228,52 @@ static void test_large_buffers_ask_for_huge_pages(void)
     fv_renderer_close(&r);
 }
 
+/* The pool's jobs, run back to back (the workers and the caller find each other while they
+ * poll) and after pauses longer than the polling (they sleep and are woken), run every task
+ * exactly once, each on one of the pool's threads, and the caller returns only when all are
+ * done. */
+typedef struct PoolJob {
+    atomic_int runs[64];
+    atomic_int threads_seen[8];
+} PoolJob;
+
+static void pool_task(void *ctx, int task, int thread)
+{
+    PoolJob *job = ctx;
+    atomic_fetch_add(&job->runs[task], 1);
+    atomic_fetch_add(&job->threads_seen[thread], 1);
+}
+
+static void test_pool_runs_every_task_once(void)
+{
+    for (int threads = 2; threads <= 4; threads++) {
+        FvPool *pool = NULL;
+        g_assert_cmpint(fv_pool_new(&pool, threads), ==, 0);
+        g_assert_cmpint(fv_pool_threads(pool), ==, threads);
+        for (int j = 0; j < 3000; j++) {
+            PoolJob job = {0};
+            const int ntasks = 1 + j % 64;
+            fv_pool_run(pool, ntasks, pool_task, &job);
+            for (int t = 0; t < 64; t++)
+                g_assert_cmpint(atomic_load(&job.runs[t]), ==, t < ntasks ? 1 : 0);
+            int seen = 0;
+            for (int t = 0; t < 8; t++) {
+                g_assert_true(t < threads || atomic_load(&job.threads_seen[t]) == 0);
+                seen += atomic_load(&job.threads_seen[t]);
+            }
+            g_assert_cmpint(seen, ==, ntasks);
+            if (j % 500 == 499)
+                g_usleep(2000); /* longer than the polling: the next job wakes sleepers */
+        }
+        fv_pool_free(&pool);
+        g_assert_null(pool);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/pool/runs-every-task-once", test_pool_runs_every_task_once);
     g_test_add_func("/sigma/invariants", test_sigma_invariants);
     g_test_add_func("/curves/sharp-holds-and-ramps", test_curve_sharp_holds_and_ramps);
     g_test_add_func("/curves/periodic-starts-near-trough", test_curve_periodic_starts_near_trough);
