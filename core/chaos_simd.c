@@ -38,6 +38,14 @@ wrapped:
     *counter = UINT32_MAX;
 }
 
+/* The increments of steps step0..step1-1 of a ring (lanes counters a step) */
+static inline __attribute__((always_inline)) void ring_drain(uint32_t *const *ring, int step0,
+                                                             int step1, const int lanes)
+{
+    for (int i = step0 * lanes; i < step1 * lanes; i++)
+        ring_add(ring[i]);
+}
+
 /* The variations with SIMD kernels */
 /* clang-format off */
 #define SIMD_VARIATIONS(X)                                                                         \
@@ -665,16 +673,12 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
             }
             continue;
         }
-        for (; step < back_steps; step++) /* a last, shorter batch */
-            for (int l = 0; l < 4; l++)
-                ring_add(back[4 * step + l]);
+        ring_drain(back, step, back_steps, 4); /* a last batch, shorter */
         back_steps = (int)(i1 - i0) * G;
         cur ^= 1;
     }
     /* the increments of the last batch walked */
-    for (int step = 0; step < back_steps; step++)
-        for (int l = 0; l < 4; l++)
-            ring_add(ring[cur ^ 1][4 * step + l]);
+    ring_drain(ring[cur ^ 1], 0, back_steps, 4);
     return inside;
 }
 
@@ -1003,16 +1007,12 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
             }
             continue;
         }
-        for (; step < back_steps; step++) /* a last, shorter batch */
-            for (int l = 0; l < 8; l++)
-                ring_add(back[8 * step + l]);
+        ring_drain(back, step, back_steps, 8); /* a last batch, shorter */
         back_steps = (int)(i1 - i0) * G;
         cur ^= 1;
     }
     /* the increments of the last batch walked */
-    for (int step = 0; step < back_steps; step++)
-        for (int l = 0; l < 8; l++)
-            ring_add(ring[cur ^ 1][8 * step + l]);
+    ring_drain(ring[cur ^ 1], 0, back_steps, 8);
     return inside;
 }
 

@@ -262,8 +262,8 @@ static void test_counters_saturate(void)
 /* A walk cancelled part way returns the count of the points it plotted, and every one of
  * them is in the histogram: the SIMD kernels increment a batch's counters during the next
  * batch's walk, and a cancel must not drop the last batch's. The cancel comes from another
- * thread while the walk runs, so where it lands varies; the walk is long (tens of ms), and a
- * kernel is tried until a cancel lands part way. */
+ * thread while the walk runs, so where it lands varies; the walk is long (a fraction of a
+ * second at least), and a kernel is tried until a cancel lands part way. */
 typedef struct CancelRun {
     FvLaneKernel f;
     FvSystem *sys;
@@ -274,7 +274,7 @@ typedef struct CancelRun {
 static gpointer cancel_run(gpointer data)
 {
     CancelRun *run = data;
-    run->inside = run->f(run->sys, 77, 0, 2000000, run->hist, 256, 256);
+    run->inside = run->f(run->sys, 77, 0, 8000000, run->hist, 256, 256);
     return NULL;
 }
 
@@ -286,7 +286,7 @@ static void test_cancelled_walk_counts_its_points(void)
                                      : fv_chaos_kernel(k, FV_VARIATION_LINEAR);
             if (!f)
                 continue;
-            const uint64_t full = 2000000ull * FV_WALKERS_PER_LANE * (grouped ? FV_LANE_GROUP : 1);
+            const uint64_t full = 8000000ull * FV_WALKERS_PER_LANE * (grouped ? FV_LANE_GROUP : 1);
             bool part_way = false;
             for (int attempt = 0; attempt < 8 && !part_way; attempt++) {
                 FvSystem sys;
