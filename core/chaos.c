@@ -413,13 +413,7 @@ static void timing_system(FvSystem *sys, int variation, int size)
     FvClass cls;
     fv_class_draw(&cls, 3, 0);
     memset(sys, 0, sizeof(*sys));
-    sys->n = cls.n;
-    sys->variation = variation;
-    fv_class_maps(&cls, FV_MOTION_NONLINEAR, 0, cls.frames, sys->maps);
-    double w[FV_MAX_MAPS];
-    for (int i = 0; i < cls.n; i++)
-        w[i] = fabs(sys->maps[i].a * sys->maps[i].d - sys->maps[i].b * sys->maps[i].c);
-    fv_alias_build(&sys->alias, w, cls.n);
+    fv_system_build(sys, &cls, FV_MOTION_NONLINEAR, variation, NULL, 0, cls.frames);
     const FvBox unit = {-1, -1, 1, 1};
     fv_framing_set(sys, &unit, 0.1, size, size);
 }

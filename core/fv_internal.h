@@ -457,6 +457,10 @@ int fv_dilate3(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int hei
 int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box);
 /* World -> pixel transform of sys from a box, padding pad (0.1) on each side. */
 void fv_framing_set(FvSystem *sys, const FvBox *box, double pad, int width, int height);
+/* Frame t of frames of a class as a system (its maps, perturbed when perturb is not NULL,
+ * and their alias table), not yet framed and not warped (render.c). */
+void fv_system_build(FvSystem *sys, const FvClass *cls, FvMotion motion, int variation,
+                     const FvPerturb *perturb, int t, int frames);
 
 /* ---- tone mapping (tonemap.c, G8) ---- */
 

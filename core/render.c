@@ -452,8 +452,8 @@ static int reserve_frames(FvRenderer *r, size_t frames)
 
 /* ---- systems ---- */
 
-static void build_system(FvSystem *sys, const FvClass *cls, FvMotion motion, int variation,
-                         const FvPerturb *perturb, int t, int frames)
+void fv_system_build(FvSystem *sys, const FvClass *cls, FvMotion motion, int variation,
+                     const FvPerturb *perturb, int t, int frames)
 {
     sys->n = cls->n;
     sys->variation = variation;
@@ -814,7 +814,7 @@ double fv_class_lit_fraction(FvRenderer *r, const FvClass *cls, FvMotion motion,
     if (frames < 1 || reserve_frames(r, (size_t)frames))
         return 0;
     for (int t = 0; t < frames; t++)
-        build_system(&r->systems[t], cls, motion, variation, NULL, t, frames);
+        fv_system_build(&r->systems[t], cls, motion, variation, NULL, t, frames);
     return frame_systems(r, r->systems, NULL, frames,
                          fv_key(cls->key, TAG_CHECK, (uint64_t)attempt), FV_CHECK_SIZE,
                          FV_CHECK_SIZE);
@@ -833,7 +833,7 @@ static double frame_sample(FvRenderer *r, const FvClass *cls, const FvSettings *
     if (labelled)
         fv_perturb_draw(&perturb, sample_key);
     for (int t = 0; t < frames; t++)
-        build_system(&r->systems[t], cls, s->motion, variation, labelled ? &perturb : NULL, t,
+        fv_system_build(&r->systems[t], cls, s->motion, variation, labelled ? &perturb : NULL, t,
                      frames);
     return frame_systems(r, r->systems, NULL, frames, sample_key, (int)s->width, (int)s->height);
 }
@@ -1308,7 +1308,7 @@ int fv_render_frames_systems(FvRenderer *r, const FvSettings *s, uint64_t clip_i
     for (int attempt = 0;; attempt++) {
         fv_class_draw(&cls, class_key, attempt);
         for (int k = 0; k < n; k++)
-            build_system(&sys[k], &cls, s->motion, resolve_variation(s, &cls), NULL, frames[k],
+            fv_system_build(&sys[k], &cls, s->motion, resolve_variation(s, &cls), NULL, frames[k],
                          clip_frames);
         double lit = frame_systems(r, sys, NULL, n, *sample_key, (int)s->width, (int)s->height);
         if (lit > best_lit) {
