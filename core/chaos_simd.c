@@ -538,7 +538,7 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     __m256i choice[BATCH][GMAX];
     /* the counters to increment, as lane8's ring */
     uint32_t *ring[2][BATCH * GROUP_WALKERS];
-    uint32_t spare[BATCH * GROUP_WALKERS];
+    uint32_t spare[BATCH * GROUP_WALKERS] = {0};
     const __m256i spare4 = _mm256_add_epi64(_mm256_set1_epi64x((int64_t)(uintptr_t)spare),
                                             _mm256_setr_epi64x(0, 4, 8, 12));
     const __m256i hist4 = _mm256_set1_epi64x((int64_t)(uintptr_t)hist);
@@ -895,7 +895,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
      * so the scalar increments and the vector work overlap in the core (the sum is the same
      * in any order, saturation included) */
     uint32_t *ring[2][BATCH * GROUP_WALKERS];
-    uint32_t spare[BATCH * GROUP_WALKERS];
+    uint32_t spare[BATCH * GROUP_WALKERS] = {0};
     const __m512i spare8 = _mm512_add_epi64(_mm512_set1_epi64((int64_t)(uintptr_t)spare),
                                             _mm512_setr_epi64(0, 4, 8, 12, 16, 20, 24, 28));
     const __m512i hist8 = _mm512_set1_epi64((int64_t)(uintptr_t)hist);
