@@ -325,7 +325,7 @@ def gst_receive(src, frames, timeout=60, extra_env=None, retry_unavailable=0):
         if late_error and p.returncode is not None:
             log("an error while shutting down after the end of stream: %s"
                 % p.stderr.strip().splitlines()[-1:])
-        check(p.returncode == 0 or late_error, "%s exited %d:\n%s\n%s"
+        check(p.returncode == 0 or late_error, "%s exited %s:\n%s\n%s"
               % (" ".join(cmd), p.returncode, p.stdout[-1500:], p.stderr[-1500:]))
         caps, pts = _parse_gst_verbose(p.stdout)
         check(caps, "no I420 caps in gst-launch output:\n" + p.stdout[-2000:])
