@@ -418,16 +418,18 @@ static void timing_system(FvSystem *sys, int variation, int size)
     fv_framing_set(sys, &unit, 0.1, size, size);
 }
 
-/* A group of lanes run one lane at a time with kernel k (the renderer's task when k's lane
- * kernel beats its group kernel). */
-static uint64_t lanes_singly(int k, const FvSystem *sys, uint64_t sample_key, int lane,
-                             uint32_t iters, uint32_t *hist, int width, int height)
+/* Lanes 0..FV_LANE_GROUP-1 of sys on a size x size histogram with kernel k, as one group
+ * kernel call (grouped) or lane by lane: one way measure_kernel times. */
+static void run_way(int k, bool grouped, const FvSystem *sys, uint32_t iters, uint32_t *hist,
+                    int size)
 {
+    if (grouped) {
+        fv_chaos_group_kernel(k, sys->variation)(sys, 0, 0, iters, hist, size, size);
+        return;
+    }
     FvLaneKernel f = fv_chaos_kernel(k, sys->variation);
-    uint64_t inside = 0;
     for (int l = 0; l < FV_LANE_GROUP; l++)
-        inside += f(sys, sample_key, lane + l, iters, hist, width, height);
-    return inside;
+        f(sys, 0, l, iters, hist, size, size);
 }
 
 /* Which kernel this CPU runs fastest for the variation, and whether a group of lanes (the
@@ -466,10 +468,7 @@ static int measure_kernel(int variation, bool simd, bool *grouped)
     for (int c = 0; c < n; c++) {
         best[c] = INFINITY;
         /* a short run first, untimed: the code's first use (its pages, caches) */
-        if (group[c])
-            fv_chaos_group_kernel(cand[c], variation)(&sys, 0, 0, 4, hist, SIZE, SIZE);
-        else
-            lanes_singly(cand[c], &sys, 0, 0, 4, hist, SIZE, SIZE);
+        run_way(cand[c], group[c], &sys, 4, hist, SIZE);
     }
     for (int round = 0; round < ROUNDS; round++)
         for (int c = 0; c < n; c++) {
@@ -483,10 +482,7 @@ static int measure_kernel(int variation, bool simd, bool *grouped)
                     continue;
             }
             double t0 = thread_ns();
-            if (group[c])
-                fv_chaos_group_kernel(cand[c], variation)(&sys, 0, 0, ITERS, hist, SIZE, SIZE);
-            else
-                lanes_singly(cand[c], &sys, 0, 0, ITERS, hist, SIZE, SIZE);
+            run_way(cand[c], group[c], &sys, ITERS, hist, SIZE);
             double t = thread_ns() - t0;
             best[c] = t < best[c] ? t : best[c];
         }
