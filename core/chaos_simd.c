@@ -551,9 +551,9 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
             break;
         const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
         /* first the batch's map choices: independent of the walkers' points, so long
-         * dependency chains of every iteration overlap (making them in the walk loop
-         * instead measures no faster, with AVX2 or AVX-512, even for the long chains of
-         * the transcendental variations) */
+         * dependency chains of every iteration overlap (drawing them in the walk loop
+         * instead, for the same batch or a batch ahead, measures no faster with AVX2; lane8
+         * draws a lane's a batch ahead) */
         for (uint64_t i = i0; i < i1; i++)
             for (int g = 0; g < G; g++)
                 choice[i - i0][g] = choose4(&z[g], &k);
@@ -889,7 +889,12 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         skip[g] = _mm512_set1_epi64(FV_DISCARD);
         skipping[g] = true;
     }
-    __m512i choice[BATCH][GMAX];
+    /* A batch's map choices, independent of the walkers' points, are drawn before its walks
+     * so that long dependency chains of every iteration overlap. One vector of walkers (a
+     * lane) draws them during the walks of the batch before (the first batch's before the
+     * loop, and the last draws a batch it does not use): the draws fill the core beside the
+     * walk's one dependency chain. */
+    __m512i choice[2][BATCH][GMAX];
     /* The counters a batch's steps increment, 8 per step (a lane not plotted points at a spare
      * counter, spares8): a batch's increments run during the next batch's walks, 8 per step,
      * so the scalar increments and the vector work overlap in the core (the sum is the same
@@ -903,16 +908,20 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     double bx[BATCH * GROUP_WALKERS], by[BATCH * GROUP_WALKERS]; /* a probe's points */
     uint64_t inside = 0;
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
+    if (G == 1)
+        for (int i = 0; i < BATCH; i++)
+            choice[0][i][0] = choose8(&z[0], &k);
+    int cb = 0; /* the batch's choices, choice[cb] */
     for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
         if (!probe && i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
             break;
         const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
-        /* first the batch's map choices: independent of the walkers' points, so long
-         * dependency chains of every iteration overlap */
-        for (uint64_t i = i0; i < i1; i++)
-            for (int g = 0; g < G; g++)
-                choice[i - i0][g] = choose8(&z[g], &k);
-        /* then the walks */
+        __m512i(*const mine)[GMAX] = choice[cb], (*const ahead)[GMAX] = choice[cb ^ 1];
+        cb ^= 1;
+        if (G > 1)
+            for (uint64_t i = i0; i < i1; i++)
+                for (int g = 0; g < G; g++)
+                    mine[i - i0][g] = choose8(&z[g], &k);
         size_t pos = 0;
         int step = 0;
         uint32_t **out = ring[cur], **const back = ring[cur ^ 1];
@@ -921,7 +930,9 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 if (!probe && step < back_steps)
                     for (int l = 0; l < 8; l++)
                         ring_add(back[8 * step + l]);
-                const __m512i m = choice[i - i0][g];
+                if (G == 1)
+                    ahead[step][0] = choose8(&z[0], &k);
+                const __m512i m = mine[i - i0][g];
                 __m512d a = _mm512_permutexvar_pd(m, tab[0]);
                 __m512d b = _mm512_permutexvar_pd(m, tab[1]);
                 __m512d c = _mm512_permutexvar_pd(m, tab[2]);
