@@ -5,6 +5,12 @@
  * tests/core/bench.c does) and through `fractalvidsrc ! fakesink sync=false` in GRAY8.
  * Prints frames per second of both and their ratio; the element should reach at least 90%.
  *
+ * Then the time to the first frame of a 256x256 stream (class=-1), per normalization: from
+ * set_state (PLAYING) on a new pipeline to the first buffer leaving fractalvidsrc (the plugin
+ * loaded already, so gst_init and loading are not counted), against a fresh renderer's first
+ * frame in the core. First the process's first stream (seed 77: it also times the kernels),
+ * then seeds 79-87, five runs each (the median of each seed, their median and the slowest).
+ *
  * Usage: bench-element [clips] (default 20). Needs GST_PLUGIN_PATH to find the plugin. */
 
 #include "fractalvid.h"
@@ -83,6 +89,136 @@ static gdouble element_frames_per_second(guint clips, guint64 *frames)
     return seconds > 0 ? *frames / seconds : 0;
 }
 
+/* ms from a fresh renderer to frame 0 of clip 0 of seed (the whole clip under the clip's
+ * normalization), as tests/core/bench.c's first frame; negative on failure */
+static gdouble core_first_frame(guint64 seed, FvNormalization norm)
+{
+    FvRenderer *renderer = NULL;
+    FvClip *clip = NULL;
+    FvSettings s;
+    gint64 start;
+    gint err;
+
+    fv_default_settings(&s);
+    s.class_id = -1;
+    s.seed = seed;
+    s.normalization = norm;
+    if (fv_clip_new(&clip) != 0)
+        return -1;
+    start = g_get_monotonic_time();
+    err = fv_renderer_open(&renderer, 0);
+    if (!err)
+        err = norm == FV_NORMALIZATION_CLIP ? fv_render_clip(renderer, &s, 0, clip)
+                                            : fv_render_frame(renderer, &s, 0, 0, clip);
+    gdouble ms = (g_get_monotonic_time() - start) / 1e3;
+    fv_renderer_close(&renderer);
+    fv_clip_free(&clip);
+    return err ? -1 : ms;
+}
+
+static GstPadProbeReturn note_first(GstPad *pad, GstPadProbeInfo *info, gpointer when)
+{
+    (void)pad;
+    (void)info;
+    if (!*(gint64 *)when)
+        *(gint64 *)when = g_get_monotonic_time();
+    return GST_PAD_PROBE_OK;
+}
+
+/* ms from set_state (PLAYING) on a new pipeline to the first buffer out of the source;
+ * negative on failure */
+static gdouble element_first_frame(const gchar *source)
+{
+    gchar *launch = g_strdup_printf("%s name=src num-buffers=1 ! "
+                                    "video/x-raw,format=GRAY8,width=256,height=256 ! fakesink",
+                                    source);
+    GstElement *pipeline = gst_parse_launch(launch, NULL);
+    gint64 start, first = 0;
+    gboolean ok;
+
+    g_free(launch);
+    if (!pipeline)
+        return -1;
+    GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+    GstPad *pad = gst_element_get_static_pad(src, "src");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, note_first, &first, NULL);
+    GstBus *bus = gst_element_get_bus(pipeline);
+    start = g_get_monotonic_time();
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    GstMessage *msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND,
+                                                 GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    ok = msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS && first;
+    if (msg)
+        gst_message_unref(msg);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(bus);
+    gst_object_unref(pad);
+    gst_object_unref(src);
+    gst_object_unref(pipeline);
+    return ok ? (first - start) / 1e3 : -1;
+}
+
+static gint cmp_double(gconstpointer a, gconstpointer b)
+{
+    gdouble x = *(const gdouble *)a, y = *(const gdouble *)b;
+    return (x > y) - (x < y);
+}
+
+enum { FIRST_SEEDS = 9, FIRST_RUNS = 5 };
+
+/* The median over seeds 79.. of each seed's median of FIRST_RUNS runs, and the slowest
+ * seed's, of the element (element TRUE) or the core; FALSE on failure */
+static gboolean first_frames(gboolean element, FvNormalization norm, gdouble *median,
+                             gdouble *slowest)
+{
+    gdouble seeds[FIRST_SEEDS];
+
+    for (guint i = 0; i < FIRST_SEEDS; i++) {
+        gdouble runs[FIRST_RUNS];
+        for (guint r = 0; r < FIRST_RUNS; r++) {
+            gchar *source = g_strdup_printf("fractalvidsrc class=-1 seed=%u normalization=%s",
+                                            79 + i, norm == FV_NORMALIZATION_CLIP ? "clip"
+                                                                                  : "frame");
+            runs[r] = element ? element_first_frame(source) : core_first_frame(79 + i, norm);
+            g_free(source);
+            if (runs[r] < 0)
+                return FALSE;
+        }
+        qsort(runs, FIRST_RUNS, sizeof(gdouble), cmp_double);
+        seeds[i] = runs[FIRST_RUNS / 2];
+    }
+    qsort(seeds, FIRST_SEEDS, sizeof(gdouble), cmp_double);
+    *median = seeds[FIRST_SEEDS / 2];
+    *slowest = seeds[FIRST_SEEDS - 1];
+    return TRUE;
+}
+
+/* The first-frame table (see the top of the file); FALSE on failure */
+static gboolean first_frame_table(void)
+{
+    /* the process's first stream: the element's, before any other render */
+    const gdouble first = element_first_frame("fractalvidsrc class=-1 seed=77");
+    gdouble test = element_first_frame("videotestsrc");
+
+    if (first < 0 || test < 0)
+        return FALSE;
+    g_print("first 256x256 frame: from set_state (PLAYING) to the first buffer out of the "
+            "source (plugin loaded), against a fresh renderer in the core\n");
+    g_print("  the process's first stream (seed 77, it also times the kernels): "
+            "fractalvidsrc %.1f ms; videotestsrc %.1f ms\n",
+            first, test);
+    for (guint n = 0; n < 2; n++) {
+        const FvNormalization norm = n == 0 ? FV_NORMALIZATION_CLIP : FV_NORMALIZATION_FRAME;
+        gdouble em, es, cm, cs;
+        if (!first_frames(TRUE, norm, &em, &es) || !first_frames(FALSE, norm, &cm, &cs))
+            return FALSE;
+        g_print("  normalization=%-5s seeds 79-%d (median of %d runs each): fractalvidsrc "
+                "median %5.1f ms, slowest %5.1f ms; core median %5.1f ms, slowest %5.1f ms\n",
+                n == 0 ? "clip" : "frame", 79 + FIRST_SEEDS - 1, FIRST_RUNS, em, es, cm, cs);
+    }
+    return TRUE;
+}
+
 int main(int argc, char **argv)
 {
     guint clips = argc > 1 ? (guint)atoi(argv[1]) : 20;
@@ -93,6 +229,10 @@ int main(int argc, char **argv)
     if (clips < 1) {
         g_printerr("usage: %s [clips >= 1]\n", argv[0]);
         return 2;
+    }
+    if (!first_frame_table()) {
+        g_printerr("first-frame benchmark failed\n");
+        return 1;
     }
     /* Element first, so neither run benefits from caches warmed by the other. */
     element = element_frames_per_second(clips, &element_frames);
