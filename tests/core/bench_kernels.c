@@ -89,10 +89,9 @@ static long count_walk_instructions(FvLaneKernel f, const FvSystem *sys, uint32_
     return count;
 }
 
-/* This core's clock in GHz: a chain of dependent adds runs one a cycle. */
-static double clock_ghz(void)
+/* This core's clock in GHz: a chain of dependent adds runs one a cycle (8n adds). */
+static double clock_ghz(uint64_t n)
 {
-    const uint64_t n = 50000000;
     double best = 0;
     for (int rep = 0; rep < 3; rep++) {
         uint64_t x = 0;
@@ -107,12 +106,22 @@ static double clock_ghz(void)
     return best;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* The linear walk's way chosen (kernel k, grouped or lane by lane) against its limit: the
  * instructions it runs per plotted point (counted, the difference of two walk lengths, so
  * set-up and discarded iterations cancel) at `width` instructions a cycle, the most a core
- * retires, at this core's clock. ns is the way's measured time. */
-static void linear_limit(const FvSystem *sys, uint32_t *hist, int size, double ns)
+ * retires. Its time in cycles: timed on the classes' systems in rounds, each beside a
+ * measure of the clock, so a round slowed by the machine (a lower clock, time taken by the
+ * host) is slowed in both; the median round counts. */
+static void linear_limit(const FvSystem *systems, int classes, uint32_t iters, uint32_t *hist,
+                         int size)
 {
+    const FvSystem *sys = &systems[0];
     const int v = FV_VARIATION_LINEAR, k = fv_chaos_best_kernel(v);
     const bool grouped = fv_chaos_best_grouped(v) && k != FV_KERNEL_SCALAR;
     FvLaneKernel f = grouped ? fv_chaos_group_kernel(k, v) : fv_chaos_kernel(k, v);
@@ -128,12 +137,24 @@ static void linear_limit(const FvSystem *sys, uint32_t *hist, int size, double n
     const int width = w && atoi(w) > 0 ? atoi(w) : 8;
     const double per_point =
         (double)(b - a) / ((double)(long_walk - short_walk) * FV_WALKERS_PER_LANE * lanes);
-    const double ghz = clock_ghz(), limit = per_point / width / ghz;
-    printf("linear, %s%s: %.1f instructions per plotted point (counted by single-stepping); "
-           "at %d a cycle (FV_BENCH_WIDTH) and %.2f GHz (a chain of adds), a limit of %.2f "
-           "ns; measured %.2f ns, %.2fx the limit\n",
+    enum { ROUNDS = 7 };
+    double cycles[ROUNDS], ghz[ROUNDS], ns[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        ghz[r] = clock_ghz(10000000);
+        ns[r] = time_kernel(f, lanes, systems, classes, iters, hist, size);
+        cycles[r] = ns[r] * ghz[r];
+    }
+    qsort(cycles, ROUNDS, sizeof(double), cmp_double);
+    qsort(ghz, ROUNDS, sizeof(double), cmp_double);
+    qsort(ns, ROUNDS, sizeof(double), cmp_double);
+    const double limit = per_point / width, c = cycles[ROUNDS / 2];
+    printf("linear, %s%s: %.1f instructions per plotted point (counted by single-stepping), "
+           "at %d a cycle (FV_BENCH_WIDTH) a limit of %.2f cycles; measured %.2f cycles "
+           "(median of %d rounds, each timed beside a chain of adds: %.2f-%.2f cycles; "
+           "%.2f ns at %.2f GHz), %.2fx the limit\n",
            fv_chaos_kernel_name(k), grouped ? " group kernel" : " lane by lane", per_point, width,
-           ghz, limit, ns, ns / limit);
+           limit, c, ROUNDS, cycles[0], cycles[ROUNDS - 1], ns[ROUNDS / 2], ghz[ROUNDS / 2],
+           c / limit);
 }
 
 int main(int argc, char **argv)
@@ -185,27 +206,24 @@ int main(int argc, char **argv)
         for (size_t v = 0; v < sizeof(default_variations) / sizeof(default_variations[0]); v++)
             fv_variation_from_name(default_variations[v], &list[count++]);
     }
-    double linear_ns = 0; /* the linear way chosen, its time */
+    bool linear = false; /* timed in the table: its limit line follows */
     for (int v = 0; v < count; v++) {
         for (int c = 0; c < classes; c++)
             kernel_system_class(&systems[c], (uint64_t)c, list[v], size, size);
         printf("%-12s %8.2f", fv_variation_name(list[v]),
                time_kernel(fv_chaos_lane_ref, 1, systems, classes, iters, hist, size));
-        double lane_ns[FV_NUM_KERNELS], group_ns[FV_NUM_KERNELS];
         for (int k = 0; k < FV_NUM_KERNELS; k++) {
             FvLaneKernel f = fv_chaos_kernel(k, list[v]);
-            lane_ns[k] = f ? time_kernel(f, 1, systems, classes, iters, hist, size) : 0;
             if (f)
-                printf(" %8.2f", lane_ns[k]);
+                printf(" %8.2f", time_kernel(f, 1, systems, classes, iters, hist, size));
             else
                 printf(" %8s", "-");
         }
         for (int k = 0; k < FV_NUM_KERNELS; k++) {
             FvLaneKernel f = fv_chaos_group_kernel(k, list[v]);
-            group_ns[k] =
-                f ? time_kernel(f, FV_LANE_GROUP, systems, classes, iters, hist, size) : 0;
             if (f)
-                printf(" %9.2f", group_ns[k]);
+                printf(" %9.2f",
+                       time_kernel(f, FV_LANE_GROUP, systems, classes, iters, hist, size));
             else
                 printf(" %9s", "-");
         }
@@ -216,12 +234,12 @@ int main(int argc, char **argv)
         else
             printf("  %s\n", fv_chaos_kernel_name(k));
         fflush(stdout);
-        if (list[v] == FV_VARIATION_LINEAR)
-            linear_ns = grouped ? group_ns[k] : lane_ns[k];
+        linear = linear || list[v] == FV_VARIATION_LINEAR;
     }
-    if (linear_ns > 0) {
-        kernel_system_class(&systems[0], 0, FV_VARIATION_LINEAR, size, size);
-        linear_limit(&systems[0], hist, size, linear_ns);
+    if (linear) {
+        for (int c = 0; c < classes; c++)
+            kernel_system_class(&systems[c], (uint64_t)c, FV_VARIATION_LINEAR, size, size);
+        linear_limit(systems, classes, iters, hist, size);
     }
     free(systems);
     free(hist);
