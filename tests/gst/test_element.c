@@ -891,6 +891,50 @@ GST_START_TEST(test_live_slow_first_clip_waits_for_the_clips_ahead)
 
 GST_END_TEST;
 
+/* Live, a first clip that took a fifth of its play time: READY to PAUSED waits for the clips
+ * rendered ahead too, since a clip of a slower variation may take several times as long (a
+ * quarter was the bound before: the clip after a fast first one came late at 1280x720). The
+ * frame rate makes a clip play five times as long as the first one took to render here. */
+GST_START_TEST(test_live_first_clip_a_fifth_of_its_play_time_waits_for_the_clips_ahead)
+{
+    FvSettings s = fv_test_settings(1, 0, 512, 512, FV_DEFAULT_DENSITY);
+    gint64 first, least, most, paused;
+
+    s.clip_frames = 6;
+    time_renders(&s, 3, &first, &least, &most);
+    /* 6 frames in 5 * first microseconds */
+    gchar *launch = g_strdup_printf(
+        "fractalvidsrc is-live=true class=1 clip-frames=6 render-ahead=2 ! "
+        "video/x-raw,format=GRAY8,width=512,height=512,framerate=%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+        " ! appsink name=sink sync=false",
+        (gint64)6 * G_USEC_PER_SEC, 5 * first);
+    GstElement *pipeline = gst_parse_launch(launch, NULL);
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    GstSample *sample;
+
+    g_free(launch);
+    paused = time_to_paused(pipeline);
+    g_print("first clip rendered in %.0f ms, the next in %.0f to %.0f ms, a clip plays %.0f ms, "
+            "READY to PAUSED took %.0f ms\n",
+            first / 1e3, least / 1e3, most / 1e3, 5 * first / 1e3, paused / 1e3);
+    /* It waited past the first clip, into the clips ahead (without the wait it returns after
+     * the first); on a machine too loaded to render them within the second the state change
+     * waits at most, nothing can be said. */
+    if (first + 2 * most < G_USEC_PER_SEC * 3 / 4)
+        fail_unless(paused > first + least,
+                    "READY to PAUSED did not wait for the clips rendered ahead");
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+    fail_unless(sample != NULL);
+    fail_unless_equals_uint64(GST_BUFFER_OFFSET(gst_sample_get_buffer(sample)), 0);
+    gst_sample_unref(sample);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(sink);
+    gst_object_unref(pipeline);
+}
+
+GST_END_TEST;
+
 /* Live, rendering slower than real time: the latency grows only by measured render overrun,
  * at least doubling each time and to a few frame periods at most, so it is re-posted a few
  * times, not for every slow unit; beyond, frames are skipped. */
@@ -2147,6 +2191,7 @@ static Suite *fractalvidsrc_suite(void)
     tcase_add_test(tc, test_live_skips_late_frames_and_says_so_in_qos);
     tcase_add_test(tc, test_live_first_clip_is_rendered_before_playing);
     tcase_add_test(tc, test_live_slow_first_clip_waits_for_the_clips_ahead);
+    tcase_add_test(tc, test_live_first_clip_a_fifth_of_its_play_time_waits_for_the_clips_ahead);
     tcase_add_test(tc, test_live_latency_grows_rarely_and_stays_bounded);
     tcase_add_test(tc, test_adaptive_density_trades_density_for_time);
     tcase_add_test(tc, test_duration_answered_when_bounded);
