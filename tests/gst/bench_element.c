@@ -176,15 +176,14 @@ static gboolean first_frames(gboolean element, FvNormalization norm, gdouble *me
 
     for (guint i = 0; i < FIRST_SEEDS; i++) {
         gdouble runs[FIRST_RUNS];
-        for (guint r = 0; r < FIRST_RUNS; r++) {
-            gchar *source = g_strdup_printf("fractalvidsrc class=-1 seed=%u normalization=%s",
-                                            79 + i, norm == FV_NORMALIZATION_CLIP ? "clip"
-                                                                                  : "frame");
+        gchar *source = g_strdup_printf("fractalvidsrc class=-1 seed=%u normalization=%s",
+                                        79 + i, norm == FV_NORMALIZATION_CLIP ? "clip" : "frame");
+        for (guint r = 0; r < FIRST_RUNS; r++)
             runs[r] = element ? element_first_frame(source) : core_first_frame(79 + i, norm);
-            g_free(source);
+        g_free(source);
+        for (guint r = 0; r < FIRST_RUNS; r++)
             if (runs[r] < 0)
                 return FALSE;
-        }
         qsort(runs, FIRST_RUNS, sizeof(gdouble), cmp_double);
         seeds[i] = runs[FIRST_RUNS / 2];
     }

@@ -807,6 +807,21 @@ static gint64 time_to_paused(GstElement *pipeline)
     return g_get_monotonic_time() - started;
 }
 
+/* PLAYING, the first buffer (frame 0) at the appsink "sink", then NULL; drops both refs. */
+static void play_first_frame_then_stop(GstElement *pipeline, GstElement *sink)
+{
+    GstSample *sample;
+
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+    fail_unless(sample != NULL);
+    fail_unless_equals_uint64(GST_BUFFER_OFFSET(gst_sample_get_buffer(sample)), 0);
+    gst_sample_unref(sample);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(sink);
+    gst_object_unref(pipeline);
+}
+
 /* Live: READY to PAUSED renders the first clip, so at PLAYING the first frame goes out at
  * once, at its own time 0, even at a rate whose frame period is shorter than the render
  * (else the stream would start late, its timestamps shifted by the render). */
@@ -863,7 +878,6 @@ GST_START_TEST(test_live_slow_first_clip_waits_for_the_clips_ahead)
                          NULL);
     GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
     gint64 first, least, most, paused;
-    GstSample *sample;
 
     /* How long the first clip (a fresh renderer checks the class) and the next three take
      * to render here and now. */
@@ -879,14 +893,7 @@ GST_START_TEST(test_live_slow_first_clip_waits_for_the_clips_ahead)
     if (first + 3 * most < G_USEC_PER_SEC * 3 / 4)
         fail_unless(paused * 2 > 2 * first + 3 * least,
                     "READY to PAUSED did not wait for the clips rendered ahead");
-    gst_element_set_state(pipeline, GST_STATE_PLAYING);
-    sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
-    fail_unless(sample != NULL);
-    fail_unless_equals_uint64(GST_BUFFER_OFFSET(gst_sample_get_buffer(sample)), 0);
-    gst_sample_unref(sample);
-    gst_element_set_state(pipeline, GST_STATE_NULL);
-    gst_object_unref(sink);
-    gst_object_unref(pipeline);
+    play_first_frame_then_stop(pipeline, sink);
 }
 
 GST_END_TEST;
@@ -910,7 +917,6 @@ GST_START_TEST(test_live_first_clip_a_fifth_of_its_play_time_waits_for_the_clips
         (gint64)6 * G_USEC_PER_SEC, 5 * first);
     GstElement *pipeline = gst_parse_launch(launch, NULL);
     GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-    GstSample *sample;
 
     g_free(launch);
     paused = time_to_paused(pipeline);
@@ -923,14 +929,7 @@ GST_START_TEST(test_live_first_clip_a_fifth_of_its_play_time_waits_for_the_clips
     if (first + 2 * most < G_USEC_PER_SEC * 3 / 4)
         fail_unless(paused > first + least,
                     "READY to PAUSED did not wait for the clips rendered ahead");
-    gst_element_set_state(pipeline, GST_STATE_PLAYING);
-    sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
-    fail_unless(sample != NULL);
-    fail_unless_equals_uint64(GST_BUFFER_OFFSET(gst_sample_get_buffer(sample)), 0);
-    gst_sample_unref(sample);
-    gst_element_set_state(pipeline, GST_STATE_NULL);
-    gst_object_unref(sink);
-    gst_object_unref(pipeline);
+    play_first_frame_then_stop(pipeline, sink);
 }
 
 GST_END_TEST;
