@@ -29,10 +29,11 @@ static double now_ns(void)
     return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* ns per plotted point of kernel f over every lane of classes systems; f runs lanes
- * step at a time (1, or FV_LANE_GROUP for a group kernel). */
-static double time_kernel(FvLaneKernel f, int step, const FvSystem *systems, int classes,
-                          uint32_t iters, uint32_t *hist, int size)
+/* The least time in ns (of 3) kernel f takes over every lane of classes systems, walks of
+ * iters iterations (and the discarded ones before them); f runs lanes step at a time (1, or
+ * FV_LANE_GROUP for a group kernel). */
+static double walk_ns(FvLaneKernel f, int step, const FvSystem *systems, int classes,
+                      uint32_t iters, uint32_t *hist, int size)
 {
     double best = 1e300;
     for (int rep = 0; rep < 3; rep++) {
@@ -41,12 +42,20 @@ static double time_kernel(FvLaneKernel f, int step, const FvSystem *systems, int
         for (int c = 0; c < classes; c++)
             for (int lane = 0; lane < FV_LANES; lane += step)
                 sink += f(&systems[c], (uint64_t)c, lane, iters, hist, size, size);
-        double ns = (now_ns() - t0) / ((double)classes * FV_WALKERS * iters);
+        double ns = now_ns() - t0;
         if (sink == UINT64_MAX) /* keep the work */
             printf(" ");
         best = ns < best ? ns : best;
     }
     return best;
+}
+
+/* ns per plotted point of kernel f (set-up and discarded iterations included) */
+static double time_kernel(FvLaneKernel f, int step, const FvSystem *systems, int classes,
+                          uint32_t iters, uint32_t *hist, int size)
+{
+    return walk_ns(f, step, systems, classes, iters, hist, size) /
+           ((double)classes * FV_WALKERS * iters);
 }
 
 /* Instructions a walk of `iters` iterations runs (one call of f from lane 0), counted
@@ -113,11 +122,13 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* The linear walk's way chosen (kernel k, grouped or lane by lane) against its limit: the
- * instructions it runs per plotted point (counted, the difference of two walk lengths, so
+ * instructions it runs a walker step (counted, the difference of two walk lengths, so
  * set-up and discarded iterations cancel) at `width` instructions a cycle, the most a core
- * retires. Its time in cycles: timed on the classes' systems in rounds, each beside a
- * measure of the clock, so a round slowed by the machine (a lower clock, time taken by the
- * host) is slowed in both; the median round counts. */
+ * retires. Its time in cycles the same way: the difference of the classes' walks of iters (at
+ * least 400) and of a quarter of that, per walker step, timed in rounds, each beside a measure of
+ * the clock, so a round slowed by the machine (a lower clock, time taken by the host) is
+ * slowed in both; the median round counts. The time per plotted point of the table (set-up
+ * and discarded steps included) is given beside it. */
 static void linear_limit(const FvSystem *systems, int classes, uint32_t iters, uint32_t *hist,
                          int size)
 {
@@ -137,24 +148,31 @@ static void linear_limit(const FvSystem *systems, int classes, uint32_t iters, u
     const int width = w && atoi(w) > 0 ? atoi(w) : 8;
     const double per_point =
         (double)(b - a) / ((double)(long_walk - short_walk) * FV_WALKERS_PER_LANE * lanes);
+    const uint32_t whole_walk = iters > 400 ? iters : 400, quarter = whole_walk / 4;
+    const double steps = (double)classes * FV_WALKERS * (whole_walk - quarter);
     enum { ROUNDS = 7 };
-    double cycles[ROUNDS], ghz[ROUNDS], ns[ROUNDS];
+    double cycles[ROUNDS], ghz[ROUNDS], ns[ROUNDS], plotted[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
         ghz[r] = clock_ghz(10000000);
-        ns[r] = time_kernel(f, lanes, systems, classes, iters, hist, size);
+        double whole = walk_ns(f, lanes, systems, classes, whole_walk, hist, size);
+        double part = walk_ns(f, lanes, systems, classes, quarter, hist, size);
+        ns[r] = (whole - part) / steps;
         cycles[r] = ns[r] * ghz[r];
+        plotted[r] = whole / ((double)classes * FV_WALKERS * whole_walk) * ghz[r];
     }
     qsort(cycles, ROUNDS, sizeof(double), cmp_double);
     qsort(ghz, ROUNDS, sizeof(double), cmp_double);
     qsort(ns, ROUNDS, sizeof(double), cmp_double);
+    qsort(plotted, ROUNDS, sizeof(double), cmp_double);
     const double limit = per_point / width, c = cycles[ROUNDS / 2];
-    printf("linear, %s%s: %.1f instructions per plotted point (counted by single-stepping), "
-           "at %d a cycle (FV_BENCH_WIDTH) a limit of %.2f cycles; measured %.2f cycles "
-           "(median of %d rounds, each timed beside a chain of adds: %.2f-%.2f cycles; "
-           "%.2f ns at %.2f GHz), %.2fx the limit\n",
+    printf("linear, %s%s: %.1f instructions a walker step (counted by single-stepping), "
+           "at %d a cycle (FV_BENCH_WIDTH) a limit of %.2f cycles; measured %.2f cycles a step "
+           "(walks of %u less walks of %u iterations, median of %d rounds, each timed beside a "
+           "chain of adds: %.2f-%.2f cycles; %.2f ns at %.2f GHz), %.2fx the limit; %.2f cycles "
+           "a plotted point with set-up and the %d discarded steps\n",
            fv_chaos_kernel_name(k), grouped ? " group kernel" : " lane by lane", per_point, width,
-           limit, c, ROUNDS, cycles[0], cycles[ROUNDS - 1], ns[ROUNDS / 2], ghz[ROUNDS / 2],
-           c / limit);
+           limit, c, whole_walk, quarter, ROUNDS, cycles[0], cycles[ROUNDS - 1], ns[ROUNDS / 2],
+           ghz[ROUNDS / 2], c / limit, plotted[ROUNDS / 2], FV_DISCARD);
 }
 
 int main(int argc, char **argv)
@@ -162,11 +180,32 @@ int main(int argc, char **argv)
     int classes = argc > 1 ? atoi(argv[1]) : 8;
     int size = argc > 2 ? atoi(argv[2]) : 256;
     if (classes < 1 || size < FV_MIN_SIZE || size > FV_MAX_SIZE) {
-        fprintf(stderr, "usage: %s [classes >= 1] [size %d..%d]\n", argv[0], FV_MIN_SIZE,
-                FV_MAX_SIZE);
+        fprintf(stderr, "usage: %s [classes >= 1] [size %d..%d] [variation,... | all]\n", argv[0],
+                FV_MIN_SIZE, FV_MAX_SIZE);
         return 2;
     }
     uint32_t iters = (uint32_t)(POINTS_PER_PIXEL * size * size / FV_WALKERS + 0.5);
+    /* the variations to time: the list in argv[3] (comma-separated names, or "all") */
+    int list[FV_NUM_VARIATIONS], count = 0;
+    if (argc > 3 && !strcmp(argv[3], "all")) {
+        for (int v = 0; v < FV_NUM_VARIATIONS; v++)
+            list[count++] = v;
+    } else if (argc > 3) {
+        char *names = strdup(argv[3]);
+        for (char *save = NULL, *t = strtok_r(names, ",", &save); t && count < FV_NUM_VARIATIONS;
+             t = strtok_r(NULL, ",", &save)) {
+            if (fv_variation_from_name(t, &list[count]) != 0) {
+                fprintf(stderr, "unknown variation %s\n", t);
+                free(names);
+                return 2;
+            }
+            count++;
+        }
+        free(names);
+    } else {
+        for (size_t v = 0; v < sizeof(default_variations) / sizeof(default_variations[0]); v++)
+            fv_variation_from_name(default_variations[v], &list[count++]);
+    }
     uint32_t *hist = calloc((size_t)size * size, sizeof(*hist));
     FvSystem *systems = calloc((size_t)classes, sizeof(*systems));
     if (!hist || !systems)
@@ -186,26 +225,6 @@ int main(int argc, char **argv)
         printf(" %9s", name);
     }
     printf("  chosen\n");
-    /* the variations to time: the list in argv[3] (comma-separated names, or "all") */
-    int list[FV_NUM_VARIATIONS], count = 0;
-    if (argc > 3 && !strcmp(argv[3], "all")) {
-        for (int v = 0; v < FV_NUM_VARIATIONS; v++)
-            list[count++] = v;
-    } else if (argc > 3) {
-        char *names = strdup(argv[3]);
-        for (char *save = NULL, *t = strtok_r(names, ",", &save); t && count < FV_NUM_VARIATIONS;
-             t = strtok_r(NULL, ",", &save)) {
-            if (fv_variation_from_name(t, &list[count]) != 0) {
-                fprintf(stderr, "unknown variation %s\n", t);
-                return 2;
-            }
-            count++;
-        }
-        free(names);
-    } else {
-        for (size_t v = 0; v < sizeof(default_variations) / sizeof(default_variations[0]); v++)
-            fv_variation_from_name(default_variations[v], &list[count++]);
-    }
     bool linear = false; /* timed in the table: its limit line follows */
     for (int v = 0; v < count; v++) {
         for (int c = 0; c < classes; c++)
