@@ -358,6 +358,9 @@ int fv_chaos_best_kernel(int variation);
 /* Whether fv_chaos_lanes runs a group of FV_LANE_GROUP lanes with the best kernel's group
  * kernel (true) or lane by lane (false): whichever measured faster with it, on first use. */
 bool fv_chaos_best_grouped(int variation);
+/* How many variations this process has measured the kernels of: one thread measures, alone,
+ * while threads asking for the same or another variation meanwhile wait for it. */
+int fv_chaos_measured(void);
 /* Lanes lane..lane+nlanes-1 into one histogram: with nlanes FV_LANE_GROUP, one group. */
 uint64_t fv_chaos_lanes(const FvSystem *sys, uint64_t sample_key, int lane, int nlanes,
                         uint32_t iters, uint32_t *hist, int width, int height);

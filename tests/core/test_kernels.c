@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 static const int sizes[][2] = {{256, 256}, {64, 48}, {17, 16}, {16, 23}};
@@ -461,6 +462,52 @@ static void test_chosen_kernel(void)
     }
 }
 
+/* Threads asking at once for the kernels of variations not yet measured: each variation is
+ * measured once, by one thread, and every thread gets its choice. */
+enum { ASKERS = 4 };
+static const char *const asked[] = {"cosine", "popcorn", "horseshoe", "bent", "linear", "eyefish"};
+enum { ASKED = G_N_ELEMENTS(asked) };
+typedef struct Asker {
+    atomic_int *waiting;
+    int way[ASKED];
+} Asker;
+
+static gpointer ask_ways(gpointer data)
+{
+    Asker *a = data;
+    atomic_fetch_sub(a->waiting, 1);
+    while (atomic_load(a->waiting) > 0) /* all start together */
+        ;
+    for (int i = 0; i < ASKED; i++) {
+        int v;
+        g_assert_cmpint(fv_variation_from_name(asked[i], &v), ==, 0);
+        a->way[i] = 2 * fv_chaos_best_kernel(v) + fv_chaos_best_grouped(v);
+    }
+    return NULL;
+}
+
+static void test_measured_once(void)
+{
+    const int before = fv_chaos_measured();
+    atomic_int waiting = ASKERS;
+    Asker askers[ASKERS];
+    GThread *threads[ASKERS];
+    for (int t = 0; t < ASKERS; t++) {
+        askers[t].waiting = &waiting;
+        threads[t] = g_thread_new("asker", ask_ways, &askers[t]);
+    }
+    for (int t = 0; t < ASKERS; t++)
+        g_thread_join(threads[t]);
+    for (int t = 1; t < ASKERS; t++)
+        for (int i = 0; i < ASKED; i++)
+            g_assert_cmpint(askers[t].way[i], ==, askers[0].way[i]);
+    /* in a process of its own (meson runs each test so) none was measured before */
+    if (before == 0)
+        g_assert_cmpint(fv_chaos_measured(), ==, ASKED);
+    else
+        g_assert_cmpint(fv_chaos_measured() - before, <=, ASKED);
+}
+
 /* The framing's two-pass dilation equals the plain 3x3 one on 0/1 images of every shape,
  * sparse and dense, and in place. */
 static void test_dilate_bit_exact(void)
@@ -503,6 +550,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kernels/cancelled-walk-counts-its-points",
                     test_cancelled_walk_counts_its_points);
     g_test_add_func("/kernels/chosen-kernel", test_chosen_kernel);
+    g_test_add_func("/kernels/measured-once-by-threads-asking-at-once", test_measured_once);
     g_test_add_func("/kernels/dilate-bit-exact", test_dilate_bit_exact);
     return g_test_run();
 }
