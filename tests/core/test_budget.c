@@ -240,6 +240,50 @@ static void test_budget_refuses_what_does_not_fit(void)
     fv_renderer_close(&r);
 }
 
+/* A clip's frames (2.6 MB at 256x256) are whole huge pages where the system gives them on
+ * request (transparent huge pages "madvise" or "always"): a fresh clip's first render faults
+ * in a few pages, not one per 4 KiB of its frames (640). */
+static void test_fresh_clip_frames_are_huge_pages(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    g_test_skip("sanitizers allocate their own way");
+    return;
+#endif
+    char *thp = NULL;
+    if (!g_file_get_contents("/sys/kernel/mm/transparent_hugepage/enabled", &thp, NULL, NULL) ||
+        strstr(thp, "[never]")) {
+        g_free(thp);
+        g_test_skip("no transparent huge pages on this system");
+        return;
+    }
+    g_free(thp);
+    if (!g_test_subprocess()) { /* a heap of its own: nothing freed to reuse */
+        g_test_trap_subprocess(NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDOUT);
+        g_test_trap_assert_passed();
+        return;
+    }
+    FvSettings s;
+    fv_default_settings(&s);
+    FvRenderer *r;
+    FvClip *a, *b;
+    g_assert_cmpint(fv_renderer_open(&r, 1), ==, 0);
+    g_assert_cmpint(fv_clip_new(&a), ==, 0);
+    g_assert_cmpint(fv_clip_new(&b), ==, 0);
+    g_assert_cmpint(fv_render_clip(r, &s, 0, a), ==, 0); /* the renderer's own memory */
+    struct rusage before, after;
+    getrusage(RUSAGE_SELF, &before);
+    g_assert_cmpint(fv_render_clip(r, &s, 0, b), ==, 0);
+    getrusage(RUSAGE_SELF, &after);
+    const long small_pages = (long)fv_clip_info(b)->frames * 256 * 256 * 2 / 4096;
+    const long faults = after.ru_minflt - before.ru_minflt;
+    g_test_message("a fresh clip's render: %ld page faults (%ld pages of 4 KiB)", faults,
+                   small_pages);
+    g_assert_cmpint(faults, <, small_pages / 8);
+    fv_clip_free(&a);
+    fv_clip_free(&b);
+    fv_renderer_close(&r);
+}
+
 static uint64_t mapped_bytes(void)
 {
     char *statm = NULL;
@@ -540,6 +584,8 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/budget-counts-frames-rendered-alone",
                     test_budget_counts_frames_rendered_alone);
     g_test_add_func("/memory/budget-counts-effects", test_budget_counts_effects);
+    g_test_add_func("/memory/fresh-clip-frames-are-huge-pages",
+                    test_fresh_clip_frames_are_huge_pages);
     g_test_add_func("/memory/budget-refuses-an-effects-canvas",
                     test_budget_refuses_an_effects_canvas);
     g_test_add_func("/cancel/stops-the-framing-probe", test_cancel_stops_the_framing_probe);
