@@ -6,6 +6,7 @@
  * (1 clip at 1080p per 20), alternated in three rounds, the thread scaling, and the time to
  * the first frame of a fresh renderer.
  * Usage: fractalvid-bench [clips] [size] [effects|table] */
+#include "bench_first_frame.h"
 #include "fractalvid.h"
 
 #include <stdio.h>
@@ -105,31 +106,6 @@ static int clip_ms(unsigned threads, int clips, unsigned size_w, unsigned size_h
     return 0;
 }
 
-/* Time from a fresh renderer to the first 256x256 frame of a new stream: under the clip's
- * normalization (the whole clip) and under the frame's (the clip drawn and framed, one
- * frame rendered). The first call of the process also measures the kernels' speeds. */
-static int first_frame(FvNormalization norm, uint64_t seed, double *ms)
-{
-    FvRenderer *r = NULL;
-    FvClip *clip = NULL;
-    FvSettings s;
-    fv_default_settings(&s);
-    s.class_id = -1;
-    s.seed = seed;
-    s.normalization = norm;
-    if (fv_clip_new(&clip))
-        return 1;
-    double t0 = now_ms();
-    int err = fv_renderer_open(&r, 0);
-    if (!err)
-        err = norm == FV_NORMALIZATION_CLIP ? fv_render_clip(r, &s, 0, clip)
-                                            : fv_render_frame(r, &s, 0, 0, clip);
-    *ms = now_ms() - t0;
-    fv_clip_free(&clip);
-    fv_renderer_close(&r);
-    return err != 0;
-}
-
 static void load_average(char *buf, size_t size)
 {
     double l[3];
@@ -149,12 +125,12 @@ static int table(int clips, int rounds)
      * the first frames of more streams, each from a fresh renderer: seeds 77.. */
     enum { STREAMS = 9 };
     double ff_clip[STREAMS], ff_frame[STREAMS], first_clip, first_frame_ms;
-    if (first_frame(FV_NORMALIZATION_CLIP, 77, &first_clip) ||
-        first_frame(FV_NORMALIZATION_FRAME, 78, &first_frame_ms))
+    if (fv_bench_first_frame(FV_NORMALIZATION_CLIP, 77, &first_clip) ||
+        fv_bench_first_frame(FV_NORMALIZATION_FRAME, 78, &first_frame_ms))
         return 1;
     for (int i = 0; i < STREAMS; i++)
-        if (first_frame(FV_NORMALIZATION_CLIP, 79 + (uint64_t)i, &ff_clip[i]) ||
-            first_frame(FV_NORMALIZATION_FRAME, 79 + (uint64_t)i, &ff_frame[i]))
+        if (fv_bench_first_frame(FV_NORMALIZATION_CLIP, 79 + (uint64_t)i, &ff_clip[i]) ||
+            fv_bench_first_frame(FV_NORMALIZATION_FRAME, 79 + (uint64_t)i, &ff_frame[i]))
             return 1;
     double slow_clip = 0, slow_frame = 0;
     for (int i = 0; i < STREAMS; i++) {

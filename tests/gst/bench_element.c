@@ -14,6 +14,7 @@
  *
  * Usage: bench-element [clips] (default 20). Needs GST_PLUGIN_PATH to find the plugin. */
 
+#include "../core/bench_first_frame.h"
 #include "fractalvid.h"
 
 #include <gst/gst.h>
@@ -90,31 +91,12 @@ static gdouble element_frames_per_second(guint clips, guint64 *frames)
     return seconds > 0 ? *frames / seconds : 0;
 }
 
-/* ms from a fresh renderer to frame 0 of clip 0 of seed (the whole clip under the clip's
- * normalization), as tests/core/bench.c's first frame; negative on failure */
+/* ms from a fresh renderer to frame 0 of clip 0 of seed, as tests/core/bench.c times it;
+ * negative on failure */
 static gdouble core_first_frame(guint64 seed, FvNormalization norm)
 {
-    FvRenderer *renderer = NULL;
-    FvClip *clip = NULL;
-    FvSettings s;
-    gint64 start;
-    gint err;
-
-    fv_default_settings(&s);
-    s.class_id = -1;
-    s.seed = seed;
-    s.normalization = norm;
-    if (fv_clip_new(&clip) != 0)
-        return -1;
-    start = g_get_monotonic_time();
-    err = fv_renderer_open(&renderer, 0);
-    if (!err)
-        err = norm == FV_NORMALIZATION_CLIP ? fv_render_clip(renderer, &s, 0, clip)
-                                            : fv_render_frame(renderer, &s, 0, 0, clip);
-    gdouble ms = (g_get_monotonic_time() - start) / 1e3;
-    fv_renderer_close(&renderer);
-    fv_clip_free(&clip);
-    return err ? -1 : ms;
+    double ms;
+    return fv_bench_first_frame(norm, seed, &ms) ? -1 : ms;
 }
 
 static GstPadProbeReturn note_first(GstPad *pad, GstPadProbeInfo *info, gpointer when)
