@@ -133,7 +133,12 @@ static inline guint fv_test_label_uint(GstBuffer *buffer, const gchar *field)
     return value;
 }
 
-/* Wait for EOS or an error on pipeline's bus; returns the message (unref it). */
+/* Wait for EOS or an error on pipeline's bus; returns the message (unref it). Unref an error
+ * only once the pipeline is stopped: the thread that posted it may still hold a reference
+ * (GstBin's post_message keeps one while passing it on), and if that thread drops the last
+ * one it frees the error's text after the test has read it, ordered only by an atomic count
+ * inside libgstreamer that ThreadSanitizer does not see. Stopping the pipeline joins that
+ * thread, so the test's own unref is the last. */
 static inline GstMessage *fv_test_wait_end(GstElement *pipeline)
 {
     GstBus *bus = gst_element_get_bus(pipeline);

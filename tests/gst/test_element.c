@@ -395,8 +395,8 @@ GST_START_TEST(test_interlaced_and_stereo_caps_are_refused)
                         strstr(err->message, "mono"),
                     "error does not say what was asked and what is offered: %s", err->message);
         g_error_free(err);
-        gst_message_unref(msg);
         gst_element_set_state(pipeline, GST_STATE_NULL);
+        gst_message_unref(msg);
         gst_caps_unref(caps);
         gst_object_unref(filter);
         gst_object_unref(pipeline);
@@ -517,8 +517,8 @@ GST_START_TEST(test_impossible_caps_error_names_asked_and_offered)
                     "error does not name what is offered: %s", err->message);
         g_error_free(err);
         g_free(debug);
-        gst_message_unref(msg);
         gst_element_set_state(pipeline, GST_STATE_NULL);
+        gst_message_unref(msg);
         gst_caps_unref(caps);
         gst_object_unref(filter);
         gst_object_unref(pipeline);
@@ -561,8 +561,8 @@ static GError *error_with_memory_cap(const gchar *launch, gsize headroom)
     msg = fv_test_wait_end(pipeline);
     fail_unless_equals_int(GST_MESSAGE_TYPE(msg), GST_MESSAGE_ERROR);
     gst_message_parse_error(msg, &err, NULL);
-    gst_message_unref(msg);
     gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_message_unref(msg);
     gst_object_unref(pipeline);
     setrlimit(RLIMIT_AS, &old);
     return err;

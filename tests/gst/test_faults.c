@@ -211,8 +211,8 @@ GST_START_TEST(test_memory_error_names_the_need_and_the_limit)
     msg = fv_test_wait_end(pipeline);
     fail_unless_equals_int(GST_MESSAGE_TYPE(msg), GST_MESSAGE_ERROR);
     gst_message_parse_error(msg, &err, NULL);
-    gst_message_unref(msg);
     gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_message_unref(msg);
     gst_object_unref(pipeline);
     setrlimit(RLIMIT_AS, &old);
 

@@ -7,12 +7,14 @@
  * wrappers call GLib's own functions and tell TSan about the order they create: an unlock
  * releases, a lock acquires, a condition wait does both, a one-time initialisation
  * releases what it published, an item pushed on an asynchronous queue (GstHarness hands
- * buffers and events to the test through one) is released to whoever pops it. Nothing else
+ * buffers and events to the test through one) is released to whoever pops it, and a buffer
+ * given back to its pool is released to the thread that takes it again (below). Nothing else
  * changes: real races in our code still show. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* RTLD_NEXT */
 #endif
 #include <glib.h>
+#include <gst/gst.h>
 
 #include <dlfcn.h>
 #include <sanitizer/tsan_interface.h>
@@ -31,14 +33,16 @@ static void *real(const char *name)
 }
 
 /* GLib's function name, of type type (a typedef), looked up once: atomically, as any thread
- * may be first (a race only repeats the lookup). */
+ * may be first (a race only repeats the lookup). Relaxed: the pointer publishes no data (the
+ * code it points to is there already), and an acquire here would order every caller after
+ * the first call's thread, an ordering the program does not have, hiding races from TSan. */
 #define REAL(name, type)                                                                           \
     ({                                                                                             \
         static type cached;                                                                        \
-        type f_ = __atomic_load_n(&cached, __ATOMIC_ACQUIRE);                                      \
+        type f_ = __atomic_load_n(&cached, __ATOMIC_RELAXED);                                      \
         if (!f_) {                                                                                 \
             f_ = (type)real(#name);                                                                \
-            __atomic_store_n(&cached, f_, __ATOMIC_RELEASE);                                       \
+            __atomic_store_n(&cached, f_, __ATOMIC_RELAXED);                                       \
         }                                                                                          \
         f_;                                                                                        \
     })
@@ -55,6 +59,8 @@ typedef void (*OnceLeaveFn)(volatile void *, gsize);
 typedef void (*QueuePushFn)(GAsyncQueue *, gpointer);
 typedef gpointer (*QueuePopFn)(GAsyncQueue *);
 typedef gpointer (*QueueTimeoutPopFn)(GAsyncQueue *, guint64);
+typedef void (*UnrefFn)(GstMiniObject *);
+typedef GstFlowReturn (*AcquireFn)(GstBufferPool *, GstBuffer **, GstBufferPoolAcquireParams *);
 
 void g_mutex_lock(GMutex *mutex)
 {
@@ -177,4 +183,26 @@ gpointer g_async_queue_timeout_pop(GAsyncQueue *queue, guint64 timeout)
     if (data)
         __tsan_acquire(queue);
     return data;
+}
+
+/* A buffer pool hands a buffer its last owner gave back (the last unref) to its next owner
+ * (an acquire, in another thread) through a lock-free queue inside libgstreamer, whose
+ * atomics TSan does not see: the test reading a pulled buffer, then the streaming thread
+ * filling the same buffer again, would read as a race. Every unref that reaches here (from
+ * the tests, the plugin and libgstbase; libgstreamer's own calls do not) releases the object
+ * and an acquire takes the buffer it returns: what the last owner did happens before what
+ * the next one does, as the reference count and the queue make it. */
+void gst_mini_object_unref(GstMiniObject *object)
+{
+    __tsan_release(object);
+    REAL(gst_mini_object_unref, UnrefFn)(object);
+}
+
+GstFlowReturn gst_buffer_pool_acquire_buffer(GstBufferPool *pool, GstBuffer **buffer,
+                                             GstBufferPoolAcquireParams *params)
+{
+    GstFlowReturn ret = REAL(gst_buffer_pool_acquire_buffer, AcquireFn)(pool, buffer, params);
+    if (ret == GST_FLOW_OK && buffer && *buffer)
+        __tsan_acquire(*buffer);
+    return ret;
 }
