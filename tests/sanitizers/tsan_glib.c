@@ -7,9 +7,9 @@
  * wrappers call GLib's own functions and tell TSan about the order they create: an unlock
  * releases, a lock acquires, a condition wait does both, a one-time initialisation
  * releases what it published, an item pushed on an asynchronous queue (GstHarness hands
- * buffers and events to the test through one) is released to whoever pops it, and a buffer
- * given back to its pool is released to the thread that takes it again (below). Nothing else
- * changes: real races in our code still show. */
+ * buffers and events to the test through one) is released to whoever pops it, and what a
+ * thread did with a buffer before dropping its reference happens before the buffer is taken
+ * from its pool again (below). Nothing else changes: real races in our code still show. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* RTLD_NEXT */
 #endif
@@ -185,13 +185,14 @@ gpointer g_async_queue_timeout_pop(GAsyncQueue *queue, guint64 timeout)
     return data;
 }
 
-/* A buffer pool hands a buffer its last owner gave back (the last unref) to its next owner
- * (an acquire, in another thread) through a lock-free queue inside libgstreamer, whose
- * atomics TSan does not see: the test reading a pulled buffer, then the streaming thread
- * filling the same buffer again, would read as a race. Every unref that reaches here (from
- * the tests, the plugin and libgstbase; libgstreamer's own calls do not) releases the object
- * and an acquire takes the buffer it returns: what the last owner did happens before what
- * the next one does, as the reference count and the queue make it. */
+/* A buffer is shared by a reference count, an atomic inside libgstreamer that TSan does not
+ * see. When one thread reads a buffer and drops its reference and another thread drops the
+ * last one, takes the buffer from its pool again and writes it (the test reads a pulled
+ * frame the element still holds; the streaming thread fills the same buffer again), only
+ * the count orders the two (the pool's own hand-off is a mutex TSan sees). Every unref that
+ * reaches here (from the tests, the plugin and libgstbase; libgstreamer's own calls do not)
+ * releases the object, and a pool's acquire takes the buffer it returns: what each owner did
+ * happens before what the next one does, as the count makes it. */
 void gst_mini_object_unref(GstMiniObject *object)
 {
     __tsan_release(object);
