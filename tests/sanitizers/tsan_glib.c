@@ -21,18 +21,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* GLib's function of that name, the next definition after this one. */
+/* The library function of that name (GLib's, GStreamer's), the next definition after this one. */
 static void *real(const char *name)
 {
     void *f = dlsym(RTLD_NEXT, name);
     if (!f) {
-        fprintf(stderr, "tsan_glib: no %s in GLib\n", name);
+        fprintf(stderr, "tsan_glib: no %s in GLib or GStreamer\n", name);
         abort();
     }
     return f;
 }
 
-/* GLib's function name, of type type (a typedef), looked up once: atomically, as any thread
+/* The library function name, of type type (a typedef), looked up once: atomically, as any thread
  * may be first (a race only repeats the lookup). Relaxed: the pointer publishes no data (the
  * code it points to is there already), and an acquire here would order every caller after
  * the first call's thread, an ordering the program does not have, hiding races from TSan. */
