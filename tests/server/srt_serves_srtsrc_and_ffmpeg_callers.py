@@ -18,11 +18,21 @@ def srtsrc(server, streamid, extra=""):
 
 reference = element_frames("class=3 seed=7 motion=linear density=2", 160, 120, "12/1", 80)
 
+
+def no_pipelines(server, after):
+    """Wait until the last caller's pipeline has stopped, so the next caller of the same query
+    starts a pipeline of its own, from frame 0. (A caller is seen to be gone seconds after it
+    goes, later still when gst-launch hangs at its end and is killed: a caller coming sooner
+    would join the running pipeline, frames past the reference's.)"""
+    server.wait_until(lambda: server.running_pipelines() == 0,
+                      "the pipeline stops after " + after, timeout=30)
+
 with Server(srt=True) as server:
     got = gst_receive(srtsrc(server, QUERY), 9)
     check((got.width, got.height) == (160, 120), "srtsrc: %dx%d" % (got.width, got.height))
     match_frames(got.frames, reference, 35.0)
     log("ok: srtsrc decodes the element's frames")
+    no_pipelines(server, "srtsrc")
 
     # ffmpeg takes the streamid in the URL, escaped as a whole (its -streamid is another
     # option); ffprobe and ffplay also take it as an option.
@@ -32,6 +42,7 @@ with Server(srt=True) as server:
     info = ffprobe(server.srt_url(), seconds=1, input_args=["-streamid", QUERY])
     check(info["width"] == "160" and info["r_frame_rate"] == "12/1", "ffprobe: %s" % info)
     log("ok: ffmpeg and ffprobe callers")
+    no_pipelines(server, "ffprobe")
 
     # Several callers: the same query shares a pipeline, another query has its own.
     mark = len(server.lines)
