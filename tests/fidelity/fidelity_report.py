@@ -95,9 +95,14 @@ def render_ours(render, args, classes):
 def render_authors(directory, args, classes):
     sys.path.insert(0, os.path.abspath(directory))
     import random
-    from src.synthetic.fractal import build as authors_build
-    from src.synthetic.fractal.params import (compose_params, mutate_weights,
-                                              sample_params_video)
+    try:
+        from src.synthetic.fractal import build as authors_build
+        from src.synthetic.fractal.params import (compose_params, mutate_weights,
+                                                  sample_params_video)
+    except ImportError as e:
+        sys.exit("the authors' generator in %s does not import: %s\n(on Debian it needs: apt-get "
+                 "install python3-numba python3-scipy python3-opencv python3-pil)"
+                 % (directory, e))
     opts = types.SimpleNamespace(img=False, res=args.size, res_b=128, bs_point=128, iter=7500,
                                  iter_b=3000, iter_skip=200, thres_b=0.9)
     # compile the kernels first (their script does the same before it starts counting)

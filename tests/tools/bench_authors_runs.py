@@ -1,5 +1,7 @@
 """tests/core/bench_authors.py, ours only: it renders, prints our time per clip and says the
-authors' generator was not run; a directory that is not their checkout is refused by name."""
+authors' generator was not run; a directory that is not their checkout is refused by name, and
+a checkout whose code does not import by the module it lacks."""
+import os
 import re
 import subprocess
 import sys
@@ -20,4 +22,18 @@ with tempfile.TemporaryDirectory() as empty:
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "not a checkout of davidsvy/fractal_video" in bad.stderr, (
         bad.returncode, bad.stderr)
+# A checkout whose code does not import (here: a module the machine lacks) is refused by the
+# missing module's name and the packages that bring it, not with a traceback.
+with tempfile.TemporaryDirectory() as fake:
+    os.makedirs(os.path.join(fake, "src", "synthetic"))
+    open(os.path.join(fake, "generate_synthetic.py"), "w").close()
+    open(os.path.join(fake, "src", "__init__.py"), "w").close()
+    with open(os.path.join(fake, "src", "synthetic", "__init__.py"), "w") as f:
+        f.write("import fv_no_such_module_here\n")
+    bad = subprocess.run([sys.executable, script, "--render", render, "--authors", fake],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0, (bad.returncode, bad.stderr)
+    assert "does not import: No module named 'fv_no_such_module_here'" in bad.stderr, bad.stderr
+    assert "apt-get install python3-numba" in bad.stderr, bad.stderr
+    assert "Traceback" not in bad.stderr, bad.stderr
 print("ok")
