@@ -1,6 +1,7 @@
 """fractalvid-bench-kernels as a user runs it: a small table of linear and its limit line,
-the time per walker step set against the instructions per walker step; a bad argument is
-refused before anything is printed on stdout."""
+the time per walker step set against the instructions per walker step at the core's width
+(named) or FV_BENCH_WIDTH's; a bad argument is refused before anything is printed on stdout."""
+import os
 import re
 import subprocess
 import sys
@@ -12,20 +13,43 @@ def run(*args):
     return subprocess.run([bench, *args], capture_output=True, text=True, timeout=600)
 
 
+LIMIT = re.compile(
+    r"^linear, \w+ [a-z ]+: (\d+\.\d) instructions a walker step \(counted by single-stepping\), "
+    r"at (\d+) a cycle \(([^)]*)\) a limit of (\d+\.\d\d) cycles; "
+    r"measured (\d+\.\d\d) cycles a step "
+    r"\(walks of (\d+) less walks of (\d+) iterations, .*\), (\d+\.\d\d)x the limit; (\d+\.\d\d) "
+    r"cycles a plotted point with set-up and the 200 discarded steps$", re.M)
+
+
+def check_limit(out, width=None):
+    """The limit line's figures hold together; its width is `width`, or the core's own."""
+    m = LIMIT.search(out)
+    assert m, out
+    why = m.group(3)
+    per_step, at, limit, measured, whole, part, ratio, _ = (
+        float(g) for g in m.group(1, 2, 4, 5, 6, 7, 8, 9))
+    if width:
+        assert at == width and why == "set by FV_BENCH_WIDTH", (at, why)
+    else:  # the core's width, named, and how to set another
+        assert at in (6, 8) and why.endswith("; FV_BENCH_WIDTH sets another"), (at, why)
+        assert re.match(r"(AMD Zen|Intel Golden Cove|a core not known here)", why), why
+    assert part == whole // 4 and part > 0, (whole, part)
+    # per_step is printed to a tenth: the limit from it is off by up to 0.05 / at
+    assert abs(limit - per_step / at) < 0.05 / at + 0.006, (per_step, at, limit)
+    assert abs(ratio - measured / limit) < 0.02 + 0.01 * ratio, (measured, limit, ratio)
+
+
 ok = run("1", "64", "linear")
 assert ok.returncode == 0, ok.stderr[-2000:]
 out = ok.stdout
 assert re.search(r"^linear +\d+\.\d\d( +(\d+\.\d\d|-)){6}  \w+$", out, re.M), out
 if "instructions not counted" not in out:  # ptrace refused: no limit line
-    m = re.search(r"^linear, \w+ [a-z ]+: (\d+\.\d) instructions a walker step .* a limit of "
-                  r"(\d+\.\d\d) cycles; measured (\d+\.\d\d) cycles a step \(walks of (\d+) less "
-                  r"walks of (\d+) iterations, .*\), (\d+\.\d\d)x the limit; (\d+\.\d\d) cycles a "
-                  r"plotted point with set-up and the 200 discarded steps$", out, re.M)
-    assert m, out
-    per_step, limit, measured, whole, part, ratio, _ = (float(g) for g in m.groups())
-    assert part == whole // 4 and part > 0, (whole, part)
-    assert abs(limit - per_step / 8) < 0.01, (per_step, limit)
-    assert abs(ratio - measured / limit) < 0.02 + 0.01 * ratio, (measured, limit, ratio)
+    check_limit(out)
+    env = dict(os.environ, FV_BENCH_WIDTH="4")
+    four = subprocess.run([bench, "1", "64", "linear"], capture_output=True, text=True,
+                          timeout=600, env=env)
+    assert four.returncode == 0, four.stderr[-2000:]
+    check_limit(four.stdout, 4)
 
 for args, why in ((["1", "64", "nosuch"], "unknown variation nosuch"),
                   (["1", "64", "linear,nosuch"], "unknown variation nosuch"),
