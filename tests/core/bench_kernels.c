@@ -102,39 +102,30 @@ static long count_walk_instructions(FvLaneKernel f, const FvSystem *sys, uint32_
     return count;
 }
 
-/* This core's clock in GHz: a chain of dependent adds runs one a cycle (8n adds). The adds
- * take their 1 from a register: Intel's cores since Golden Cove fold a chain of adds of an
+/* This core's clock in GHz, best of 3: a chain of dependent adds runs one a cycle (8n adds),
+ * or with muls a chain of dependent 64-bit multiplies, 3 cycles each on every x86-64 core of
+ * the last fifteen years (Intel since Nehalem, AMD since Zen; 4n multiplies). The adds take
+ * their 1 from a register: Intel's cores since Golden Cove fold a chain of adds of an
  * immediate at rename, several a cycle (9.8 "GHz" on a 2.5 GHz Xeon), never one of adds of a
  * register the renamer does not know the value of. */
-static double clock_ghz(uint64_t n)
+static double chain_ghz(bool muls, uint64_t n)
 {
     double best = 0;
     for (int rep = 0; rep < 3; rep++) {
-        uint64_t x = 0, one = 1;
+        uint64_t x = 3, one = 1;
         __asm__ volatile("" : "+r"(one)); /* a value the compiler cannot see either */
         double t0 = now_ns();
-        for (uint64_t i = 0; i < n; i++)
-            __asm__ volatile("add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
-                             "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0"
-                             : "+r"(x)
-                             : "r"(one));
-        double ghz = 8.0 * (double)n / (now_ns() - t0);
-        best = ghz > best ? ghz : best;
-    }
-    return best;
-}
-
-/* The clock again, from a chain of dependent 64-bit multiplies, 3 cycles each on every x86-64
- * core of the last fifteen years (Intel since Nehalem, AMD since Zen). */
-static double clock_ghz_imul(uint64_t n)
-{
-    double best = 0;
-    for (int rep = 0; rep < 3; rep++) {
-        uint64_t x = 3;
-        double t0 = now_ns();
-        for (uint64_t i = 0; i < n; i++)
-            __asm__ volatile("imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\timul %0, %0" : "+r"(x));
-        double ghz = 12.0 * (double)n / (now_ns() - t0);
+        if (muls)
+            for (uint64_t i = 0; i < n; i++)
+                __asm__ volatile("imul %0, %0\n\timul %0, %0\n\timul %0, %0\n\timul %0, %0"
+                                 : "+r"(x));
+        else
+            for (uint64_t i = 0; i < n; i++)
+                __asm__ volatile("add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
+                                 "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0"
+                                 : "+r"(x)
+                                 : "r"(one));
+        double ghz = (muls ? 12.0 : 8.0) * (double)n / (now_ns() - t0);
         best = ghz > best ? ghz : best;
     }
     return best;
@@ -147,7 +138,7 @@ static int check_clock(void)
 {
     double adds = 0, muls = 0;
     for (int round = 0; round < 3; round++) {
-        const double a = clock_ghz(10000000), m = clock_ghz_imul(5000000);
+        const double a = chain_ghz(false, 10000000), m = chain_ghz(true, 5000000);
         adds = a > adds ? a : adds;
         muls = m > muls ? m : muls;
     }
@@ -226,7 +217,7 @@ static void linear_limit(const FvSystem *systems, int classes, uint32_t iters, u
     enum { ROUNDS = 7 };
     double cycles[ROUNDS], ghz[ROUNDS], ns[ROUNDS], plotted[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
-        ghz[r] = clock_ghz(10000000);
+        ghz[r] = chain_ghz(false, 10000000);
         double whole = walk_ns(f, lanes, systems, classes, whole_walk, hist, size);
         double part = walk_ns(f, lanes, systems, classes, quarter, hist, size);
         ns[r] = (whole - part) / steps;
