@@ -209,7 +209,8 @@ static void linear_limit(const FvSystem *systems, int classes, uint32_t iters, u
         return;
     }
     const char *w = getenv("FV_BENCH_WIDTH"), *why = "set by FV_BENCH_WIDTH";
-    const int width = w && atoi(w) > 0 ? atoi(w) : core_width(&why);
+    const bool width_set = w && atoi(w) > 0;
+    const int width = width_set ? atoi(w) : core_width(&why);
     const double per_point =
         (double)(b - a) / ((double)(long_walk - short_walk) * FV_WALKERS_PER_LANE * lanes);
     const uint32_t whole_walk = iters > 400 ? iters : 400, quarter = whole_walk / 4;
@@ -235,9 +236,9 @@ static void linear_limit(const FvSystem *systems, int classes, uint32_t iters, u
            "chain of adds: %.2f-%.2f cycles; %.2f ns at %.2f GHz), %.2fx the limit; %.2f cycles "
            "a plotted point with set-up and the %d discarded steps\n",
            fv_chaos_kernel_name(k), grouped ? " group kernel" : " lane by lane", per_point, width,
-           why, w && atoi(w) > 0 ? "" : "; FV_BENCH_WIDTH sets another", limit, c, whole_walk,
-           quarter, ROUNDS, cycles[0], cycles[ROUNDS - 1], ns[ROUNDS / 2], ghz[ROUNDS / 2],
-           c / limit, plotted[ROUNDS / 2], FV_DISCARD);
+           why, width_set ? "" : "; FV_BENCH_WIDTH sets another", limit, c, whole_walk, quarter,
+           ROUNDS, cycles[0], cycles[ROUNDS - 1], ns[ROUNDS / 2], ghz[ROUNDS / 2], c / limit,
+           plotted[ROUNDS / 2], FV_DISCARD);
 }
 
 int main(int argc, char **argv)

@@ -9,8 +9,8 @@ import sys
 bench = sys.argv[1]
 
 
-def run(*args):
-    return subprocess.run([bench, *args], capture_output=True, text=True, timeout=600)
+def run(*args, env=None):
+    return subprocess.run([bench, *args], capture_output=True, text=True, timeout=600, env=env)
 
 
 LIMIT = re.compile(
@@ -45,9 +45,7 @@ out = ok.stdout
 assert re.search(r"^linear +\d+\.\d\d( +(\d+\.\d\d|-)){6}  \w+$", out, re.M), out
 if "instructions not counted" not in out:  # ptrace refused: no limit line
     check_limit(out)
-    env = dict(os.environ, FV_BENCH_WIDTH="4")
-    four = subprocess.run([bench, "1", "64", "linear"], capture_output=True, text=True,
-                          timeout=600, env=env)
+    four = run("1", "64", "linear", env=dict(os.environ, FV_BENCH_WIDTH="4"))
     assert four.returncode == 0, four.stderr[-2000:]
     check_limit(four.stdout, 4)
 
