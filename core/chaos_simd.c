@@ -825,23 +825,71 @@ AVX512_INLINE __m512i spares8(__m512i spare, int step)
     return _mm512_add_epi64(spare, _mm512_set1_epi64(8 * (int64_t)sizeof(uint32_t) * step));
 }
 
-/* The map choice's constants (lane8) */
+/* The map choice's constants (lane8); word_tab holds each column's threshold's top 13 bits,
+ * shifted as in an FvChoices word */
 typedef struct Choice8 {
-    __m512i thr_tab, alias_tab, golden, nmaps, low32;
+    __m512i thr_tab, alias_tab, golden, nmaps, low32, word_tab, word_bits, eight;
 } Choice8;
 
-/* The next draw of the walk streams z and its map choices */
-AVX512_INLINE __m512i choose8(__m512i *z, const Choice8 *k)
+/* The map choices of draws r; *word, when not NULL, gets their FvChoices words */
+AVX512_INLINE __m512i pick8(__m512i r, const Choice8 *k, __m512i *word)
 {
-    *z = _mm512_add_epi64(*z, k->golden);
-    __m512i r = mix8(*z);
     /* (r >> 32) * n >> 32, the high halves moved down by shuffles; only the low 3 bits of a
      * permute index count, and the column is below 8 */
     __m512i col = _mm512_shuffle_epi32(
         _mm512_mul_epu32(_mm512_shuffle_epi32(r, _MM_PERM_DDBB), k->nmaps), _MM_PERM_DDBB);
     __mmask8 keep = _mm512_cmplt_epu64_mask(_mm512_and_si512(r, k->low32),
                                             _mm512_permutexvar_epi64(col, k->thr_tab));
+    if (word) /* bits 19..31 of r as bits 3..15, the column's 3 bits below: (a & b) | c */
+        *word = _mm512_ternarylogic_epi64(_mm512_srli_epi64(r, 16), k->word_bits,
+                                          _mm512_and_si512(col, _mm512_set1_epi64(7)), 0xea);
     return _mm512_mask_permutexvar_epi64(col, (__mmask8)~keep, col, k->alias_tab);
+}
+
+/* The next draw of the walk streams z and its map choices */
+AVX512_INLINE __m512i choose8(__m512i *z, const Choice8 *k)
+{
+    *z = _mm512_add_epi64(*z, k->golden);
+    return pick8(mix8(*z), k, NULL);
+}
+
+/* How a kernel gets its map choices: drawn (and FvChoices ignored), drawn and their words
+ * written, or read from the words (and drawn where those do not settle them) */
+enum { CHOICE_DRAW, CHOICE_WRITE, CHOICE_READ };
+#define PREFETCH_DRAWS (4 * BATCH)
+
+/* The map choices of draw idx of walkers with walk streams walk (the draw is idx + 1 steps of
+ * GOLDEN on), from their FvChoices words w: a word below its column's entry of word_tab keeps
+ * the column, one 8 or more above takes the alias, one in between draws again */
+AVX512_INLINE __m512i read8(const uint16_t *w, __m512i walk, uint64_t idx, const Choice8 *k)
+{
+    __m512i word = _mm512_cvtepu16_epi64(_mm_loadu_si128((const __m128i *)w));
+    __m512i thr = _mm512_permutexvar_epi64(word, k->word_tab);
+    __mmask8 keep = _mm512_cmplt_epu64_mask(word, thr);
+    if (__builtin_expect(_mm512_cmplt_epu64_mask(_mm512_sub_epi64(word, thr), k->eight) != 0, 0))
+        return pick8(mix8(_mm512_add_epi64(walk, _mm512_set1_epi64((int64_t)((idx + 1) * GOLDEN)))),
+                     k, NULL);
+    return _mm512_mask_permutexvar_epi64(word, (__mmask8)~keep, word, k->alias_tab);
+}
+
+/* The map choices of draw idx of vector g (lane + g of the kernel's lanes) in mode: z[g]
+ * steps on unless the words are read; the words of draws below end are written or read */
+AVX512_INLINE __m512i next8(int mode, __m512i *z, __m512i walk, uint16_t *words, uint64_t idx,
+                            uint64_t end, const Choice8 *k)
+{
+    if (mode == CHOICE_READ) {
+        if (__builtin_expect(idx < end, 1))
+            return read8(words + idx * 8, walk, idx, k);
+        return pick8(mix8(_mm512_add_epi64(walk, _mm512_set1_epi64((int64_t)((idx + 1) * GOLDEN)))),
+                     k, NULL);
+    }
+    if (mode == CHOICE_DRAW || idx >= end)
+        return choose8(z, k);
+    *z = _mm512_add_epi64(*z, k->golden);
+    __m512i word;
+    __m512i m = pick8(mix8(*z), k, &word);
+    _mm_storeu_si128((__m128i *)(words + idx * 8), _mm512_cvtepi64_epi16(word));
+    return m;
 }
 
 /* lanes and probe as lane4's */
@@ -865,7 +913,27 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         .golden = _mm512_set1_epi64((int64_t)GOLDEN),
         .nmaps = _mm512_set1_epi64(sys->alias.n),
         .low32 = _mm512_set1_epi64(0xffffffff),
+        .word_tab = _mm512_and_si512(_mm512_srli_epi64(_mm512_loadu_si512(s.threshold), 16),
+                                     _mm512_set1_epi64(0xfff8)),
+        .word_bits = _mm512_set1_epi64(0xfff8),
+        .eight = _mm512_set1_epi64(8),
     };
+    const uint64_t total = (uint64_t)FV_DISCARD + iters;
+    /* the sample's kept map choices: read when every lane has them, written when none has */
+    FvChoices *const kept = probe ? NULL : sys->choices;
+    int mode = CHOICE_DRAW;
+    uint64_t end = 0; /* draws below it are read or written */
+    if (kept && kept->sample_key == sample_key && kept->n == sys->alias.n) {
+        uint32_t least = UINT32_MAX, most = 0;
+        for (int l = 0; l < lanes; l++) {
+            least = kept->filled[lane + l] < least ? kept->filled[lane + l] : least;
+            most = kept->filled[lane + l] > most ? kept->filled[lane + l] : most;
+        }
+        mode = least > 0 ? CHOICE_READ : most == 0 ? CHOICE_WRITE : CHOICE_DRAW;
+        end = least > 0 ? least : total < kept->steps ? total : kept->steps;
+    }
+    __m512i walk[GMAX];
+    uint16_t *words[GMAX];
     const __m512i one = _mm512_set1_epi64(1);
     const __m512i w8 = _mm512_set1_epi64(width), h8 = _mm512_set1_epi64(height);
     const __m512d lim = _mm512_set1_pd(FV_RUNAWAY);
@@ -883,7 +951,8 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     __m512d x[GMAX], y[GMAX];
     bool skipping[GMAX]; /* some walker of the vector still discards its points */
     for (int g = 0; g < G; g++) {
-        z[g] = _mm512_loadu_si512(&s.walk[8 * g]);
+        z[g] = walk[g] = _mm512_loadu_si512(&s.walk[8 * g]);
+        words[g] = mode == CHOICE_DRAW ? NULL : kept->words + (size_t)(lane + g) * kept->steps * 8;
         x[g] = _mm512_loadu_pd(&s.x[8 * g]);
         y[g] = _mm512_loadu_pd(&s.y[8 * g]);
         skip[g] = _mm512_set1_epi64(FV_DISCARD);
@@ -907,21 +976,28 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     int cur = 0, back_steps = 0; /* the steps of the batch in ring[cur ^ 1] */
     double bx[BATCH * GROUP_WALKERS], by[BATCH * GROUP_WALKERS]; /* a probe's points */
     uint64_t inside = 0;
-    const uint64_t total = (uint64_t)FV_DISCARD + iters;
+    bool whole = true; /* every draw made (not cancelled) */
     if (G == 1)
         for (int i = 0; i < BATCH; i++)
-            choice[0][i][0] = choose8(&z[0], &k);
+            choice[0][i][0] = next8(mode, &z[0], walk[0], words[0], (uint64_t)i, end, &k);
     int cb = 0; /* the batch's choices, choice[cb] */
     for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
-        if (!probe && i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
+        if (!probe && i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys)) {
+            whole = false;
             break;
+        }
         const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
+        if (mode == CHOICE_READ && i0 + PREFETCH_DRAWS < end)
+            for (int g = 0; g < G; g++)
+                for (int b = 0; b < BATCH * 8 * 2; b += 64)
+                    _mm_prefetch((const char *)(words[g] + (i0 + PREFETCH_DRAWS) * 8) + b,
+                                 _MM_HINT_T0);
         __m512i(*const mine)[GMAX] = choice[cb], (*const ahead)[GMAX] = choice[cb ^ 1];
         cb ^= 1;
         if (G > 1)
             for (uint64_t i = i0; i < i1; i++)
                 for (int g = 0; g < G; g++)
-                    mine[i - i0][g] = choose8(&z[g], &k);
+                    mine[i - i0][g] = next8(mode, &z[g], walk[g], words[g], i, end, &k);
         size_t pos = 0;
         int step = 0;
         uint32_t **out = ring[cur], **const back = ring[cur ^ 1];
@@ -931,7 +1007,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     for (int l = 0; l < 8; l++)
                         ring_add(back[8 * step + l]);
                 if (G == 1)
-                    ahead[step][0] = choose8(&z[0], &k);
+                    ahead[step][0] = next8(mode, &z[0], walk[0], words[0], i + BATCH, end, &k);
                 const __m512i m = mine[i - i0][g];
                 __m512d a = _mm512_permutexvar_pd(m, tab[0]);
                 __m512d b = _mm512_permutexvar_pd(m, tab[1]);
@@ -1024,6 +1100,9 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     }
     /* the increments of the last batch walked */
     ring_drain(ring[cur ^ 1], 0, back_steps, 8);
+    if (mode == CHOICE_WRITE && whole)
+        for (int l = 0; l < lanes; l++)
+            kept->filled[lane + l] = (uint32_t)end;
     return inside;
 }
 

@@ -234,6 +234,22 @@ typedef struct FvWarp {
     bool projective;
 } FvWarp;
 
+/* The map choices of a sample's walks, kept from the first frame rendered for the next ones:
+ * every frame of a clip draws the same random numbers (G6), and only the alias table that
+ * turns a draw into a map changes from frame to frame. One 16-bit word per lane, draw and
+ * walker: the column (low 3 bits) and the top 13 bits of the draw's low half above it. Those
+ * settle the alias test (low half below the column's threshold) unless they equal the
+ * threshold's top 13 bits; then the kernel draws again. A lane's words are written by the
+ * one task that runs the lane in a frame and read in later frames (fv_pool_run in between). */
+#define FV_CHOICE_MAX_STEPS (1u << 18) /* draws a lane keeps: 64 MiB, a 1920x1080 clip's */
+typedef struct FvChoices {
+    uint16_t *words; /* [FV_LANES][steps][FV_WALKERS_PER_LANE] */
+    uint32_t steps;  /* draws a lane has room for */
+    uint64_t sample_key;
+    int n;                     /* maps of the systems the columns are of */
+    uint32_t filled[FV_LANES]; /* draws of each lane written (0: none yet) */
+} FvChoices;
+
 /* One frame's system, ready for the chaos game. */
 typedef struct FvSystem {
     int n;
@@ -247,6 +263,9 @@ typedef struct FvSystem {
     /* the pixel then goes through warp (effects, G10); false for plain clips */
     bool warped;
     FvWarp warp;
+    /* the sample's map choices kept by the renderer (render_counts), or NULL: a kernel uses
+     * them only for the sample_key and map count they are of */
+    FvChoices *choices;
 } FvSystem;
 
 /* The pixel of world point (x, y) of sys in a width x height image: true, and *px, *py, when

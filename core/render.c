@@ -94,6 +94,7 @@ struct FvRenderer {
     unsigned clips;
     uint64_t largest_clip;
     int budget_copies; /* histogram copies the last budget allowed clips with effects, 0 none */
+    FvChoices choices; /* the map choices of the sample last rendered (render_counts) */
     char error[512];   /* why the last fv_render_clip or fv_render_frame failed */
 };
 
@@ -157,6 +158,7 @@ void fv_renderer_close(FvRenderer **pr)
         return;
     fv_pool_free(&r->pool);
     free(r->hist);
+    free(r->choices.words);
     free(r->boxed);
     free(r->probe);
     free(r->kept_probe);
@@ -461,7 +463,8 @@ void fv_system_build(FvSystem *sys, const FvClass *cls, FvMotion motion, int var
     sys->n = cls->n;
     sys->variation = variation;
     sys->warped = false;
-    sys->cancel = NULL; /* set where lanes run it (render_frames, fv_render_counts) */
+    sys->cancel = NULL;  /* set where lanes run it (render_frames, fv_render_counts) */
+    sys->choices = NULL; /* set where lanes run it (render_counts) */
     fv_class_maps(cls, motion, t, frames, sys->maps);
     if (perturb) {
         /* a static clip is the start state in every frame, perturbation included */
@@ -752,13 +755,38 @@ static void band_task(void *ctx, int band, int thread)
                (size_t)(z1 - z0) * w * sizeof(uint32_t));
 }
 
+/* The renderer's map choices made ready for the frames of sample_key (systems of n maps,
+ * draws a lane makes): kept when they are that sample's, emptied for another (NULL when there
+ * is no room, and the kernels draw every choice). */
+static FvChoices *choices_for(FvRenderer *r, uint64_t sample_key, int n, uint64_t draws)
+{
+    FvChoices *c = &r->choices;
+    const uint64_t want = draws < FV_CHOICE_MAX_STEPS ? draws : FV_CHOICE_MAX_STEPS;
+    if (c->words && c->sample_key == sample_key && c->n == n)
+        return c; /* kept words (a lane reads what it has, and draws the rest) */
+    if (!c->words || c->steps < want || c->steps / 4 > want) { /* room for this size */
+        free(c->words);
+        c->words = malloc((size_t)want * FV_LANES * FV_WALKERS_PER_LANE * sizeof(uint16_t));
+        c->steps = c->words ? (uint32_t)want : 0;
+        if (!c->words)
+            return NULL;
+    }
+    c->sample_key = sample_key;
+    c->n = n;
+    memset(c->filled, 0, sizeof(c->filled));
+    return c;
+}
+
 /* Run the chaos game of sys into r->boxed (3x3 counts) and, when codes is not NULL, their log
  * codes into codes and the largest into *max_code; r->hist is left zeroed, or dirty when
  * cancelled (then r->boxed is not written). */
-static uint64_t render_counts(FvRenderer *r, const FvSystem *sys, uint64_t sample_key,
+static uint64_t render_counts(FvRenderer *r, const FvSystem *frame, uint64_t sample_key,
                               uint32_t iters, int width, int height, uint16_t *codes,
                               uint16_t *max_code)
 {
+    FvSystem local = *frame;
+    const FvSystem *sys = &local;
+    local.choices = choices_for(r, sample_key, frame->alias.n, (uint64_t)FV_DISCARD + iters);
     FrameJob job = {.r = r,
                     .sys = sys,
                     .sample_key = sample_key,

@@ -15,6 +15,7 @@ static inline void kernel_system_class(FvSystem *sys, uint64_t key, int v, int w
     FvClass cls;
     fv_class_draw(&cls, key, 0);
     sys->cancel = NULL;
+    sys->choices = NULL;
     sys->warped = false;
     sys->n = cls.n;
     sys->variation = v;
@@ -41,6 +42,7 @@ static inline void kernel_system_random(FvSystem *sys, FvRng *rng, int v, int wi
     int kind = fv_rng_int(rng, 0, 9);
     static const double scales[3] = {0.8, 2.5, 1e300};
     sys->cancel = NULL;
+    sys->choices = NULL;
     sys->warped = false;
     sys->n = n;
     sys->variation = v;

@@ -30,6 +30,7 @@ static void kernel_system_far(FvSystem *sys, FvRng *rng, int v, int width, int h
 {
     int n = fv_rng_int(rng, FV_MIN_MAPS, FV_MAX_MAPS);
     sys->cancel = NULL;
+    sys->choices = NULL;
     sys->warped = false;
     sys->n = n;
     sys->variation = v;
@@ -398,6 +399,138 @@ static void test_groups_bit_exact(void)
     g_assert_cmpint(runs[FV_KERNEL_SCALAR], ==, FV_NUM_VARIATIONS * 12);
 }
 
+/* Draws of lanes lane..lane+nlanes-1 that a kept word leaves to be drawn again under alias
+ * table t: its top 13 bits of the draw's low half equal its column's threshold's. */
+static long kept_ties(const FvChoices *kept, const FvAlias *t, int lane, int nlanes)
+{
+    long ties = 0;
+    for (int l = lane; l < lane + nlanes; l++)
+        for (size_t i = 0; i < (size_t)kept->filled[l] * FV_WALKERS_PER_LANE; i++) {
+            uint16_t w = kept->words[(size_t)l * kept->steps * FV_WALKERS_PER_LANE + i];
+            ties += (w >> 3) == (t->threshold[w & 7] >> 19);
+        }
+    return ties;
+}
+
+/* The map choices a kernel keeps from a sample's first frame (FvChoices) give the reference's
+ * counts in the frames after it, whose alias tables differ (as a clip's frames do): every
+ * lane and group kernel, written and then read, for kept words that cover all of a walk and
+ * some of it; words of another sample or map count are not read, nor kept by a cancelled
+ * walk. Scrambled words change the counts: the kernels that keep them do read them. */
+static void test_kept_choices_bit_exact(void)
+{
+    long reads = 0, ties = 0, runs = 0;
+    FvRng rng;
+    fv_rng_init(&rng, 0x6b657074);
+    for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
+        for (int c = 0; c < 8; c++) {
+            FvSystem frame[2];
+            uint64_t key;
+            int size[2];
+            some_system(&frame[0], &rng, v, c, &key, size);
+            const size_t pixels = (size_t)size[0] * size[1];
+            /* the next frame: other weights, so other thresholds and aliases */
+            frame[1] = frame[0];
+            double w[FV_MAX_MAPS];
+            for (int i = 0; i < frame[1].n; i++)
+                w[i] = fv_rng_int(&rng, 0, 5) == 0 ? 0.0 : fv_rng_uniform(&rng, 0, 1);
+            fv_alias_build(&frame[1].alias, w, frame[1].n);
+            const bool grouped = c % 2;
+            const int nlanes = grouped ? FV_LANE_GROUP : 1;
+            const int lane = fv_rng_int(&rng, 0, FV_LANES - nlanes);
+            const uint32_t iters = (uint32_t)fv_rng_int(&rng, 300, 2500);
+            const uint64_t draws = (uint64_t)FV_DISCARD + iters;
+            /* room for all draws, or for some (the rest drawn as ever) */
+            FvChoices kept = {.sample_key = key, .n = frame[0].n};
+            kept.steps = c % 4 < 2 ? (uint32_t)draws : (uint32_t)fv_rng_int(&rng, 1, (int)draws);
+            kept.words = g_new(uint16_t, (size_t)kept.steps * FV_LANES * FV_WALKERS_PER_LANE);
+            frame[0].choices = frame[1].choices = &kept;
+            uint32_t *want = g_new0(uint32_t, pixels), *got = g_new0(uint32_t, pixels);
+            for (int k = 0; k < FV_NUM_KERNELS; k++) {
+                FvLaneKernel f = grouped ? fv_chaos_group_kernel(k, v) : fv_chaos_kernel(k, v);
+                if (!f)
+                    continue;
+                memset(kept.filled, 0, sizeof(kept.filled));
+                /* frames 0, 1, 0, 1: the first writes (the kernels that keep), the rest read */
+                for (int t = 0; t < 4; t++) {
+                    const FvSystem *sys = &frame[t % 2];
+                    memset(want, 0, pixels * sizeof(*want));
+                    memset(got, 0, pixels * sizeof(*got));
+                    uint64_t inside = 0;
+                    for (int l = 0; l < nlanes; l++)
+                        inside +=
+                            fv_chaos_lane_ref(sys, key, lane + l, iters, want, size[0], size[1]);
+                    if (t > 0 && k == FV_KERNEL_AVX512)
+                        ties += kept_ties(&kept, &sys->alias, lane, nlanes);
+                    uint64_t n = f(sys, key, lane, iters, got, size[0], size[1]);
+                    if (n != inside || memcmp(got, want, pixels * sizeof(*got)) != 0)
+                        g_error("kernel %s (%s) with kept choices differs from the reference: "
+                                "variation %d, system kind %d, frame %d, lanes %d.., iters %u, "
+                                "room for %u draws",
+                                fv_chaos_kernel_name(k), grouped ? "group" : "lane", v, c % 4, t,
+                                lane, iters, kept.steps);
+                    const uint32_t room = draws < kept.steps ? (uint32_t)draws : kept.steps;
+                    for (int l = 0; l < nlanes; l++)
+                        g_assert_cmpuint(kept.filled[lane + l], ==,
+                                         k == FV_KERNEL_AVX512 ? room : 0);
+                    reads += t > 0 && k == FV_KERNEL_AVX512;
+                    runs++;
+                }
+                if (k != FV_KERNEL_AVX512)
+                    continue;
+                /* another sample's key, another map count: the words are not read */
+                uint64_t other = key ^ 1;
+                memset(want, 0, pixels * sizeof(*want));
+                memset(got, 0, pixels * sizeof(*got));
+                uint64_t inside = 0;
+                for (int l = 0; l < nlanes; l++)
+                    inside += fv_chaos_lane_ref(&frame[1], other, lane + l, iters, want, size[0],
+                                                size[1]);
+                g_assert_cmpuint(f(&frame[1], other, lane, iters, got, size[0], size[1]), ==,
+                                 inside);
+                g_assert_true(memcmp(got, want, pixels * sizeof(*got)) == 0);
+                kept.n = frame[1].n + 1;
+                memset(got, 0, pixels * sizeof(*got));
+                memset(want, 0, pixels * sizeof(*want));
+                inside = 0;
+                for (int l = 0; l < nlanes; l++)
+                    inside +=
+                        fv_chaos_lane_ref(&frame[1], key, lane + l, iters, want, size[0], size[1]);
+                g_assert_cmpuint(f(&frame[1], key, lane, iters, got, size[0], size[1]), ==, inside);
+                g_assert_true(memcmp(got, want, pixels * sizeof(*got)) == 0);
+                kept.n = frame[1].n;
+                /* scrambled words are read: the counts change (a linear system of walkers
+                 * that stay in the image; all the words of its walks kept) */
+                if (v == FV_VARIATION_LINEAR && c % 4 == 0 && kept.steps == draws) {
+                    for (size_t i = 0; i < (size_t)kept.steps * FV_WALKERS_PER_LANE; i++)
+                        kept.words[(size_t)lane * kept.steps * FV_WALKERS_PER_LANE + i] ^= 1;
+                    memset(got, 0, pixels * sizeof(*got));
+                    f(&frame[1], key, lane, iters, got, size[0], size[1]);
+                    g_assert_false(memcmp(got, want, pixels * sizeof(*got)) == 0);
+                }
+                /* a cancelled walk keeps no words */
+                atomic_int cancel = 1;
+                FvSystem stopped = frame[0];
+                stopped.cancel = &cancel;
+                memset(kept.filled, 0, sizeof(kept.filled));
+                f(&stopped, key, lane, iters, got, size[0], size[1]);
+                for (int l = 0; l < nlanes; l++)
+                    g_assert_cmpuint(kept.filled[lane + l], ==, 0);
+            }
+            g_free(got);
+            g_free(want);
+            g_free(kept.words);
+        }
+    }
+    g_test_message("%ld kernel runs with kept choices, %ld of them reading, %ld draws drawn "
+                   "again",
+                   runs, reads, ties);
+    if (fv_chaos_kernel(FV_KERNEL_AVX512, FV_VARIATION_LINEAR)) {
+        g_assert_cmpint(reads, >, 0);
+        g_assert_cmpint(ties, >, 0); /* the rare path was taken */
+    }
+}
+
 /* Every probe kernel gives fv_probe_points_ref's array: the same points, bits and order, and
  * the same prefix when cut short; fv_probe_points is one of them. */
 static void test_probe_bit_exact(void)
@@ -547,6 +680,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kernels/identity-warp-is-plain", test_identity_warp_is_plain);
     g_test_add_func("/kernels/groups-bit-exact", test_groups_bit_exact);
     g_test_add_func("/kernels/probe-bit-exact", test_probe_bit_exact);
+    g_test_add_func("/kernels/kept-choices-bit-exact", test_kept_choices_bit_exact);
     g_test_add_func("/kernels/cancelled-walk-counts-its-points",
                     test_cancelled_walk_counts_its_points);
     g_test_add_func("/kernels/chosen-kernel", test_chosen_kernel);
