@@ -318,6 +318,12 @@ typedef struct ProbeOut {
 #define BATCH 16
 _Static_assert(FV_CANCEL_ITERS % BATCH == 0, "cancel checks on batch boundaries");
 
+/* How a kernel gets its map choices: drawn (and FvChoices ignored), drawn and their words
+ * written, or read from the words (and drawn where those do not settle them) */
+enum { CHOICE_DRAW, CHOICE_WRITE, CHOICE_READ };
+/* Draws ahead of the walk whose kept words are fetched into the cache */
+#define PREFETCH_DRAWS (4 * BATCH)
+
 /* The plotting rules a kernel is compiled for (fv_plot_point): plain, a warp folded into a
  * clip rectangle, a warp with its map. */
 enum { WARP_NONE, WARP_RECT, WARP_MAP };
@@ -449,24 +455,79 @@ AVX2_INLINE __m256i spares4(__m256i spare, int step)
     return _mm256_add_epi64(spare, _mm256_set1_epi64x(4 * (int64_t)sizeof(uint32_t) * step));
 }
 
-/* The map choice's constants: alias table, stream step, ... (lane4) */
+/* The map choice's constants: alias table, stream step, ... (lane4); word_tab holds each
+ * column's threshold's top 13 bits, shifted as in an FvChoices word */
 typedef struct Choice4 {
-    __m256i thr_tab, alias_tab, golden, nmaps, bias, upper;
+    __m256i thr_tab, alias_tab, golden, nmaps, bias, upper, word_tab, word_bits, seven;
 } Choice4;
+
+/* The map choices of draws r, as dword indices for lookup4; *word, when not NULL, gets
+ * their FvChoices words */
+AVX2_INLINE __m256i pick4(__m256i r, const Choice4 *k, __m256i *word)
+{
+    /* fv_alias_choose, in the low dword of each lane */
+    __m256i col = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(r, 32), k->nmaps), 32);
+    __m256i keep = _mm256_cmpgt_epi32(_mm256_permutevar8x32_epi32(k->thr_tab, col),
+                                      _mm256_xor_si256(r, k->bias));
+    if (word) /* bits 19..31 of r as bits 3..15, the column below */
+        *word = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi64(r, 16), k->word_bits), col);
+    __m256i m = _mm256_xor_si256(
+        col, _mm256_andnot_si256(keep, _mm256_permutevar8x32_epi32(k->alias_tab, col)));
+    return _mm256_add_epi64(_mm256_shuffle_epi32(m, _MM_SHUFFLE(2, 2, 0, 0)), k->upper);
+}
 
 /* The next draw of the walk streams z and its map choices, as dword indices for lookup4 */
 AVX2_INLINE __m256i choose4(__m256i *z, const Choice4 *k)
 {
     /* r = fv_draw(walk, i): the counter times golden, kept as a running sum */
     *z = _mm256_add_epi64(*z, k->golden);
-    __m256i r = mix4(*z);
-    /* fv_alias_choose, in the low dword of each lane */
-    __m256i col = _mm256_srli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(r, 32), k->nmaps), 32);
-    __m256i keep = _mm256_cmpgt_epi32(_mm256_permutevar8x32_epi32(k->thr_tab, col),
-                                      _mm256_xor_si256(r, k->bias));
+    return pick4(mix4(*z), k, NULL);
+}
+
+/* read8's, for lane4: the 4 words at w */
+AVX2_INLINE __m256i read4(const uint16_t *w, __m256i walk, uint64_t idx, const Choice4 *k)
+{
+    __m256i word = _mm256_cvtepu16_epi64(_mm_loadl_epi64((const __m128i *)w));
+    __m256i thr = _mm256_permutevar8x32_epi32(k->word_tab, word);
+    /* in the low dwords: word below thr keeps the column; word - thr in [0, 8) draws again */
+    __m256i keep = _mm256_cmpgt_epi32(thr, word);
+    __m256i tie = _mm256_cmpeq_epi32(_mm256_srli_epi32(_mm256_sub_epi32(word, thr), 3),
+                                     _mm256_setzero_si256());
+    if (__builtin_expect((_mm256_movemask_ps(_mm256_castsi256_ps(tie)) & 0x55) != 0, 0))
+        return pick4(
+            mix4(_mm256_add_epi64(walk, _mm256_set1_epi64x((int64_t)((idx + 1) * GOLDEN)))), k,
+            NULL);
+    __m256i col = _mm256_and_si256(word, k->seven);
     __m256i m = _mm256_xor_si256(
         col, _mm256_andnot_si256(keep, _mm256_permutevar8x32_epi32(k->alias_tab, col)));
     return _mm256_add_epi64(_mm256_shuffle_epi32(m, _MM_SHUFFLE(2, 2, 0, 0)), k->upper);
+}
+
+/* next8's, for lane4 */
+AVX2_INLINE __m256i next4(int mode, __m256i *z, __m256i walk, uint16_t *words, uint64_t idx,
+                          uint64_t end, const Choice4 *k)
+{
+    if (mode == CHOICE_READ) {
+        if (__builtin_expect(idx < end, 1))
+            return read4(words + idx * 8, walk, idx, k);
+        return pick4(
+            mix4(_mm256_add_epi64(walk, _mm256_set1_epi64x((int64_t)((idx + 1) * GOLDEN)))), k,
+            NULL);
+    }
+    if (mode == CHOICE_DRAW || idx >= end)
+        return choose4(z, k);
+    *z = _mm256_add_epi64(*z, k->golden);
+    __m256i word;
+    __m256i m = pick4(mix4(*z), k, &word);
+    /* the low 16 bits of each 64-bit lane, 4 words */
+    __m256i packed = _mm256_shuffle_epi8(
+        word, _mm256_setr_epi8(0, 1, 8, 9, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 8,
+                               9, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+    uint32_t lo = (uint32_t)_mm_cvtsi128_si32(_mm256_castsi256_si128(packed));
+    uint32_t hi = (uint32_t)_mm_cvtsi128_si32(_mm256_extracti128_si256(packed, 1));
+    memcpy(words + idx * 8, &lo, sizeof(lo));
+    memcpy(words + idx * 8 + 2, &hi, sizeof(hi));
+    return m;
 }
 
 /* lanes lanes from lane (1 or FV_LANE_GROUP); with probe true, no histogram: the plotted
@@ -498,8 +559,9 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         tab_hi[c] = _mm256_loadu_si256((const __m256i *)hi);
     }
     /* thresholds biased by 2^31 for a signed compare; aliases as XOR with their column */
-    uint32_t thr32[8], alias32[8];
+    uint32_t thr32[8], alias32[8], word32[8];
     for (int k = 0; k < 8; k++) {
+        word32[k] = ((uint32_t)s.threshold[k] >> 16) & 0xfff8;
         thr32[k] = (uint32_t)s.threshold[k] ^ 0x80000000u;
         alias32[k] = (uint32_t)s.alias[k] ^ (uint32_t)k;
     }
@@ -510,7 +572,26 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         .nmaps = _mm256_set1_epi64x(sys->alias.n),
         .bias = _mm256_set1_epi32((int)0x80000000u),
         .upper = _mm256_set1_epi64x(wide ? 0 : INT64_C(4) << 32),
+        .word_tab = _mm256_loadu_si256((const __m256i *)word32),
+        .word_bits = _mm256_set1_epi64x(0xfff8),
+        .seven = _mm256_set1_epi64x(7),
     };
+    const uint64_t total = (uint64_t)FV_DISCARD + iters;
+    /* the sample's kept map choices, as lane8 */
+    FvChoices *const kept = probe ? NULL : sys->choices;
+    int mode = CHOICE_DRAW;
+    uint64_t end = 0;
+    if (kept && kept->sample_key == sample_key && kept->n == sys->alias.n) {
+        uint32_t least = UINT32_MAX, most = 0;
+        for (int l = 0; l < lanes; l++) {
+            least = kept->filled[lane + l] < least ? kept->filled[lane + l] : least;
+            most = kept->filled[lane + l] > most ? kept->filled[lane + l] : most;
+        }
+        mode = least > 0 ? CHOICE_READ : most == 0 ? CHOICE_WRITE : CHOICE_DRAW;
+        end = least > 0 ? least : total < kept->steps ? total : kept->steps;
+    }
+    __m256i walk[GMAX];
+    uint16_t *words[GMAX]; /* vector g: walkers 4 (g % 2).. of lane lane + g / 2 */
     const __m256i zeroi = _mm256_setzero_si256();
     const __m128i width4 = _mm_set1_epi32(width);
     const __m256d zero = _mm256_setzero_pd(), lim = _mm256_set1_pd(FV_RUNAWAY);
@@ -529,7 +610,10 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     __m256d x[GMAX], y[GMAX];
     bool skipping[GMAX]; /* some walker of the vector still discards its points */
     for (int g = 0; g < G; g++) {
-        z[g] = _mm256_loadu_si256((const __m256i *)&s.walk[4 * g]);
+        z[g] = walk[g] = _mm256_loadu_si256((const __m256i *)&s.walk[4 * g]);
+        words[g] = mode == CHOICE_DRAW
+                       ? NULL
+                       : kept->words + (size_t)(lane + g / 2) * kept->steps * 8 + 4 * (g % 2);
         x[g] = _mm256_loadu_pd(&s.x[4 * g]);
         y[g] = _mm256_loadu_pd(&s.y[4 * g]);
         skip[g] = _mm256_set1_epi64x(FV_DISCARD);
@@ -545,18 +629,25 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     int cur = 0, back_steps = 0; /* the steps of the batch in ring[cur ^ 1] */
     double bx[BATCH * GROUP_WALKERS], by[BATCH * GROUP_WALKERS]; /* a probe's points */
     uint64_t inside = 0;
-    const uint64_t total = (uint64_t)FV_DISCARD + iters;
+    bool whole = true; /* every draw made (not cancelled) */
     for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
-        if (!probe && i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys))
+        if (!probe && i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys)) {
+            whole = false;
             break;
+        }
         const uint64_t i1 = total - i0 < BATCH ? total : i0 + BATCH;
+        if (mode == CHOICE_READ && i0 + PREFETCH_DRAWS < end)
+            for (int g = 0; g < G; g += 2)
+                for (int b = 0; b < BATCH * 8 * 2; b += 64)
+                    _mm_prefetch((const char *)(words[g] + (i0 + PREFETCH_DRAWS) * 8) + b,
+                                 _MM_HINT_T0);
         /* first the batch's map choices: independent of the walkers' points, so long
          * dependency chains of every iteration overlap (drawing them in the walk loop
          * instead, for the same batch or a batch ahead, measures no faster with AVX2; lane8
          * draws a lane's a batch ahead) */
         for (uint64_t i = i0; i < i1; i++)
             for (int g = 0; g < G; g++)
-                choice[i - i0][g] = choose4(&z[g], &k);
+                choice[i - i0][g] = next4(mode, &z[g], walk[g], words[g], i, end, &k);
         /* then the walks */
         size_t pos = 0;
         int step = 0;
@@ -679,6 +770,9 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     }
     /* the increments of the last batch walked */
     ring_drain(ring[cur ^ 1], 0, back_steps, 4);
+    if (mode == CHOICE_WRITE && whole)
+        for (int l = 0; l < lanes; l++)
+            kept->filled[lane + l] = (uint32_t)end;
     return inside;
 }
 
@@ -852,11 +946,6 @@ AVX512_INLINE __m512i choose8(__m512i *z, const Choice8 *k)
     *z = _mm512_add_epi64(*z, k->golden);
     return pick8(mix8(*z), k, NULL);
 }
-
-/* How a kernel gets its map choices: drawn (and FvChoices ignored), drawn and their words
- * written, or read from the words (and drawn where those do not settle them) */
-enum { CHOICE_DRAW, CHOICE_WRITE, CHOICE_READ };
-#define PREFETCH_DRAWS (4 * BATCH)
 
 /* The map choices of draw idx of walkers with walk streams walk (the draw is idx + 1 steps of
  * GOLDEN on), from their FvChoices words w: a word below its column's entry of word_tab keeps
