@@ -241,6 +241,22 @@ static void linear_limit(const FvSystem *systems, int classes, uint32_t iters, u
            plotted[ROUNDS / 2], FV_DISCARD);
 }
 
+/* Class c's system of variation v into *sys, with its sample's map choices kept in *kept
+ * (when it has room: written the first time, by a walk of every lane) */
+static void keep_choices(FvSystem *sys, int c, FvChoices *kept, int v, int size, uint32_t *hist)
+{
+    kernel_system_class(sys, (uint64_t)c, v, size, size);
+    if (!kept->words)
+        return;
+    sys->choices = kept;
+    if (kept->n == sys->n)
+        return;
+    kept->n = sys->n;
+    memset(kept->filled, 0, sizeof(kept->filled));
+    for (int lane = 0; lane < FV_LANES; lane++)
+        fv_chaos_lane(sys, (uint64_t)c, lane, kept->steps - FV_DISCARD, hist, size, size);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--clock"))
@@ -276,10 +292,28 @@ int main(int argc, char **argv)
     }
     uint32_t *hist = calloc((size_t)size * size, sizeof(*hist));
     FvSystem *systems = calloc((size_t)classes, sizeof(*systems));
-    if (!hist || !systems)
+    /* the map choices of each class's sample, kept as the renderer keeps them from a clip's
+     * first frame for the next ones (FV_BENCH_DRAW=1: none kept, every choice drawn, as in a
+     * clip's first frame) */
+    const char *d = getenv("FV_BENCH_DRAW");
+    const bool draw = d && *d && strcmp(d, "0") != 0;
+    const uint32_t room = FV_DISCARD + (iters > 400 ? iters : 400);
+    FvChoices *kept = calloc((size_t)classes, sizeof(*kept));
+    if (!hist || !systems || !kept)
         return 1;
+    for (int c = 0; c < classes && !draw; c++) {
+        kept[c].words = malloc((size_t)room * FV_LANES * FV_WALKERS_PER_LANE * sizeof(uint16_t));
+        if (!kept[c].words)
+            return 1;
+        kept[c].steps = room;
+        kept[c].sample_key = (uint64_t)c;
+    }
     printf("ns per plotted point, one core, %d class systems %dx%d, %u iterations x %d walkers\n",
            classes, size, size, iters, FV_WALKERS);
+    printf("map choices %s\n",
+           draw ? "drawn at every step, as in a clip's first frame (FV_BENCH_DRAW)"
+                : "read by the SIMD kernels from the words kept for the sample, as in every frame "
+                  "of a clip but its first (FV_BENCH_DRAW=1: drawn)");
     printf("lanes one at a time, then in groups of %d (xN, the renderer's task when the groups "
            "share evenly among its threads); chosen: the way measured fastest for the "
            "variation when first used, a group kernel (xN) or lane by lane\n",
@@ -296,7 +330,7 @@ int main(int argc, char **argv)
     bool linear = false; /* timed in the table: its limit line follows */
     for (int v = 0; v < count; v++) {
         for (int c = 0; c < classes; c++)
-            kernel_system_class(&systems[c], (uint64_t)c, list[v], size, size);
+            keep_choices(&systems[c], c, &kept[c], list[v], size, hist);
         printf("%-12s %8.2f", fv_variation_name(list[v]),
                time_kernel(fv_chaos_lane_ref, 1, systems, classes, iters, hist, size));
         for (int k = 0; k < FV_NUM_KERNELS; k++) {
@@ -325,9 +359,12 @@ int main(int argc, char **argv)
     }
     if (linear) {
         for (int c = 0; c < classes; c++)
-            kernel_system_class(&systems[c], (uint64_t)c, FV_VARIATION_LINEAR, size, size);
+            keep_choices(&systems[c], c, &kept[c], FV_VARIATION_LINEAR, size, hist);
         linear_limit(systems, classes, iters, hist, size);
     }
+    for (int c = 0; c < classes; c++)
+        free(kept[c].words);
+    free(kept);
     free(systems);
     free(hist);
     return 0;

@@ -1,6 +1,7 @@
 """fractalvid-bench-kernels as a user runs it: a small table of linear and its limit line,
 the time per walker step set against the instructions per walker step at the core's width
-(named) or FV_BENCH_WIDTH's; a bad argument is refused before anything is printed on stdout."""
+(named) or FV_BENCH_WIDTH's; the SIMD kernels read kept map choices (fewer instructions a
+step) unless FV_BENCH_DRAW=1; a bad argument is refused before anything is printed on stdout."""
 import os
 import re
 import subprocess
@@ -48,6 +49,16 @@ if "instructions not counted" not in out:  # ptrace refused: no limit line
     four = run("1", "64", "linear", env=dict(os.environ, FV_BENCH_WIDTH="4"))
     assert four.returncode == 0, four.stderr[-2000:]
     check_limit(four.stdout, 4)
+    # the SIMD kernels read kept map choices, unless FV_BENCH_DRAW=1: fewer instructions a step
+    assert "map choices read by the SIMD kernels" in out, out
+    drawn = run("1", "64", "linear", env=dict(os.environ, FV_BENCH_DRAW="1"))
+    assert drawn.returncode == 0, drawn.stderr[-2000:]
+    assert "map choices drawn at every step" in drawn.stdout, drawn.stdout
+    check_limit(drawn.stdout)
+    if not LIMIT.search(out).group(0).startswith("linear, scalar"):
+        kept_step = float(LIMIT.search(out).group(1))
+        drawn_step = float(LIMIT.search(drawn.stdout).group(1))
+        assert kept_step < drawn_step, (kept_step, drawn_step)
 
 for args, why in ((["1", "64", "nosuch"], "unknown variation nosuch"),
                   (["1", "64", "linear,nosuch"], "unknown variation nosuch"),
