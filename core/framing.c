@@ -30,6 +30,29 @@ int fv_dilate3_ref(const uint8_t *in, uint8_t *out, int width, int height)
     return count;
 }
 
+/* In blocks: first the pixels of a block's points, without branches (the compiler
+ * vectorises it), the outside ones sent to the spare slot; then their stores. */
+void fv_mark_points(const double *xy, int n, double sx, double ox, double sy, double oy, int size,
+                    uint8_t *hit)
+{
+    enum { BLOCK = 256 };
+    int at[BLOCK];
+    const double lim = size;
+    for (int p0 = 0; p0 < n; p0 += BLOCK) {
+        const int m = n - p0 < BLOCK ? n - p0 : BLOCK;
+        const double *b = xy + 2 * (size_t)p0;
+        for (int i = 0; i < m; i++) {
+            double px = b[2 * i] * sx + ox, py = b[2 * i + 1] * sy + oy;
+            bool in = (px >= 0) & (px < lim) & (py >= 0) & (py < lim);
+            /* converted only inside [0, size), where (int) is the floor */
+            int ix = (int)(in ? px : 0.0), iy = (int)(in ? py : 0.0);
+            at[i] = in ? iy * size + ix : size * size;
+        }
+        for (int i = 0; i < m; i++)
+            hit[at[i]] = 1;
+    }
+}
+
 /* Along rows into tmp, then along columns: two passes without branches inside a row, which
  * the compiler vectorises; the same 3x3 OR as the reference. */
 int fv_dilate3(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int height)
@@ -197,14 +220,10 @@ static int count_line(const uint8_t *img, int start, int step, int n)
 static int seed_box(const double *xy, int npoints, double keep, int c[4])
 {
     enum { G = FV_PROBE_GRID };
-    uint8_t hit[G * G], img[G * G], tmp[G * G];
+    uint8_t hit[G * G + 1], img[G * G], tmp[G * G];
     memset(hit, 0, sizeof(hit));
     const double coef = (G - 1) / (2 * SEED_WINDOW), offset = SEED_WINDOW * coef;
-    for (int p = 0; p < npoints; p++) {
-        double gx = xy[2 * p] * coef + offset, gy = xy[2 * p + 1] * coef + offset;
-        if (gx >= 0 && gx < G && gy >= 0 && gy < G)
-            hit[(int)gy * G + (int)gx] = 1;
-    }
+    fv_mark_points(xy, npoints, coef, offset, coef, offset, G, hit);
     /* each point lights its 3x3 block, clipped at the border */
     int count = fv_dilate3(hit, img, tmp, G, G);
     if (count == 0)

@@ -475,6 +475,11 @@ int fv_probe_points_ref(const FvSystem *sys, uint64_t sample_key, double *xy, in
  * width x height scratch; out may be in), equal on every image (tests/core/test_kernels.c). */
 int fv_dilate3_ref(const uint8_t *in, uint8_t *out, int width, int height);
 int fv_dilate3(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int height);
+/* Set hit[(int)py * size + (int)px] to 1 for each of the n points (x, y) of xy whose
+ * (px, py) = (x * sx + ox, y * sy + oy) lies in [0, size)^2; hit has size * size + 1 bytes,
+ * the last a slot for the points outside. */
+void fv_mark_points(const double *xy, int n, double sx, double ox, double sy, double oy, int size,
+                    uint8_t *hit);
 /* Box holding keep (0.9) of the occupied cells of the points, seed-style peeling. */
 int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box);
 /* World -> pixel transform of sys from a box, padding pad (0.1) on each side. */

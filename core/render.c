@@ -551,13 +551,9 @@ static void lit_task(void *ctx, int task, int thread)
     int n;
     const double *xy = task_points(job, task, thread, &n);
     const FvSystem *at = &job->lit_frame;
-    uint8_t hit[G * G], rows[G * G];
+    uint8_t hit[G * G + 1], rows[G * G];
     memset(hit, 0, sizeof(hit));
-    for (int p = 0; p < n; p++) {
-        double px = xy[2 * p] * at->sx + at->ox, py = xy[2 * p + 1] * at->sy + at->oy;
-        if (px >= 0 && px < G && py >= 0 && py < G)
-            hit[(int)py * G + (int)px] = 1;
-    }
+    fv_mark_points(xy, n, at->sx, at->ox, at->sy, at->oy, G, hit);
     /* dilate by one pixel (in place: hit is read before it is written) */
     int lit = fv_dilate3(hit, hit, rows, G, G);
     job->r->lit[task] = (double)lit / (G * G);

@@ -672,9 +672,53 @@ static void test_dilate_bit_exact(void)
         }
 }
 
+/* fv_mark_points marks the pixels the plain loop of its definition marks: points inside,
+ * on the edges (0, just below size, size itself), outside, huge, infinite and NaN, in counts
+ * that end inside and at the end of its blocks; the spare slot takes the outside ones. */
+static void test_mark_points_equals_plain(void)
+{
+    static const int sizes_[] = {1, 3, 128, 256};
+    static const int counts[] = {0, 1, 255, 256, 257, 19200};
+    FvRng rng;
+    fv_rng_init(&rng, 0x6d61726b);
+    for (size_t z = 0; z < G_N_ELEMENTS(sizes_); z++)
+        for (size_t c = 0; c < G_N_ELEMENTS(counts); c++) {
+            const int size = sizes_[z], n = counts[c];
+            const size_t pixels = (size_t)size * size;
+            double *xy = g_new(double, 2 * (size_t)n + 1);
+            const double sx = fv_rng_uniform(&rng, 0.5, 2) * size, ox = 0.5 * size;
+            const double sy = -fv_rng_uniform(&rng, 0.5, 2) * size, oy = 0.5 * size;
+            static const double odd[] = {INFINITY, -INFINITY, NAN, 1e300, -1e300, -0.0};
+            for (int i = 0; i < 2 * n; i++) {
+                int kind = fv_rng_int(&rng, 0, 9);
+                xy[i] = kind < 7   ? fv_rng_uniform(&rng, -0.8, 0.8)
+                        : kind < 9 ? (fv_rng_uniform(&rng, -1, 1) < 0 ? -1 : 1) * 0.5 /* an edge */
+                                   : odd[fv_rng_int(&rng, 0, G_N_ELEMENTS(odd) - 1)];
+            }
+            /* exact edges in pixels: 0, size, and the double just below size */
+            if (n >= 3) {
+                xy[0] = (0 - ox) / sx;
+                xy[2] = (size - ox) / sx;
+                xy[4] = (nextafter((double)size, 0) - ox) / sx;
+            }
+            uint8_t *want = g_new0(uint8_t, pixels + 1), *got = g_new0(uint8_t, pixels + 1);
+            for (int p = 0; p < n; p++) {
+                double px = xy[2 * p] * sx + ox, py = xy[2 * p + 1] * sy + oy;
+                if (px >= 0 && px < size && py >= 0 && py < size)
+                    want[(int)py * size + (int)px] = 1;
+            }
+            fv_mark_points(xy, n, sx, ox, sy, oy, size, got);
+            g_assert_true(memcmp(got, want, pixels) == 0);
+            g_free(xy);
+            g_free(want);
+            g_free(got);
+        }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/kernels/mark-points-equals-plain", test_mark_points_equals_plain);
     g_test_add_func("/kernels/bit-exact", test_kernels_bit_exact);
     g_test_add_func("/kernels/counters-saturate", test_counters_saturate);
     g_test_add_func("/kernels/identity-warp-is-plain", test_identity_warp_is_plain);
