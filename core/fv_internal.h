@@ -241,7 +241,9 @@ typedef struct FvWarp {
  * settle the alias test (low half below the column's threshold) unless they equal the
  * threshold's top 13 bits; then the kernel draws again. A lane's words are written by the
  * one task that runs the lane in a frame and read in later frames (fv_pool_run in between). */
-#define FV_CHOICE_MAX_STEPS (1u << 18) /* draws a lane keeps: 64 MiB, a 1920x1080 clip's */
+/* Draws a lane keeps: 16 MiB, all of a 960x540 clip's at the seed's density, the first ones
+ * of a larger clip's (counted in the renderer's memory need) */
+#define FV_CHOICE_MAX_STEPS (1u << 16)
 typedef struct FvChoices {
     uint16_t *words; /* [FV_LANES][steps][FV_WALKERS_PER_LANE] */
     uint32_t steps;  /* draws a lane has room for */

@@ -255,8 +255,16 @@ typedef struct Extra {
     uint64_t growth;
 } Extra;
 
+/* Bytes of the map choices kept (FvChoices) for frames of pixels at density points a pixel */
+static uint64_t choices_bytes(double density, uint64_t pixels)
+{
+    double draws = FV_DISCARD + ceil(density * (double)pixels / FV_WALKERS);
+    uint64_t steps = draws < FV_CHOICE_MAX_STEPS ? (uint64_t)draws : FV_CHOICE_MAX_STEPS;
+    return steps * FV_LANES * FV_WALKERS_PER_LANE * sizeof(uint16_t);
+}
+
 static Need need_for(int threads, int copies, uint64_t pixels, uint64_t frames, uint64_t held,
-                     unsigned clips, const Extra *x)
+                     unsigned clips, double density, const Extra *x)
 {
     Need n;
     uint64_t kept = kept_frames_for(frames);
@@ -265,7 +273,8 @@ static Need need_for(int threads, int copies, uint64_t pixels, uint64_t frames, 
     n.hist = mul_sat((uint64_t)copies, hist_pixels * sizeof(uint32_t));
     n.scratch = hist_pixels * sizeof(uint32_t) + ((uint64_t)threads + kept) * PROBE_BYTES +
                 kept * sizeof(int) + frames * FRAME_BYTES + 65536 * sizeof(uint16_t) +
-                (uint64_t)clips * (sizeof(FvClip) + held * sizeof(uint16_t));
+                (uint64_t)clips * (sizeof(FvClip) + held * sizeof(uint16_t)) +
+                choices_bytes(density, hist_pixels);
     if (x)
         n.scratch = add_sat(n.scratch, x->bytes);
     return n;
@@ -285,7 +294,7 @@ static uint64_t more(uint64_t need, uint64_t held)
  * what r and out hold (storage is only replaced by larger storage, so the old is freed
  * first). */
 static uint64_t growth(const FvRenderer *r, const FvClip *out, int copies, uint64_t pixels,
-                       uint64_t frames, uint64_t held, const Extra *x)
+                       uint64_t frames, uint64_t held, double density, const Extra *x)
 {
     const uint64_t hist_pixels = x && x->hist_pixels > pixels ? x->hist_pixels : pixels;
     uint64_t clip = mul_sat(held * pixels, sizeof(uint16_t));
@@ -300,6 +309,9 @@ static uint64_t growth(const FvRenderer *r, const FvClip *out, int copies, uint6
     g = add_sat(g, more(frames * FRAME_BYTES, r->frames_cap * FRAME_BYTES));
     g = add_sat(g, more(kept * (PROBE_BYTES + sizeof(int)),
                         r->kept_probe_frames * (PROBE_BYTES + sizeof(int))));
+    g = add_sat(g, more(choices_bytes(density, hist_pixels),
+                        (uint64_t)r->choices.steps * FV_LANES * FV_WALKERS_PER_LANE *
+                            sizeof(uint16_t)));
     if (x)
         g = add_sat(g, x->growth);
     return g;
@@ -320,7 +332,7 @@ uint64_t fv_render_memory_need(const FvSettings *s, unsigned threads, unsigned c
         fv_composite_need(s, NULL, (int)frames, (int)frames, &x.hist_pixels, &x.bytes);
     x.growth = x.bytes;
     Need n = need_for((int)threads, hist_copies_for((int)threads, pixels), pixels, frames, frames,
-                      clips, &x);
+                      clips, s->density, &x);
     return need_total(&n);
 }
 
@@ -342,15 +354,15 @@ static int check_budget(FvRenderer *r, const FvClip *out, const FvSettings *s, u
                         uint64_t held, int *copies, const Extra *x)
 {
     const uint64_t pixels = (uint64_t)s->width * s->height;
-    uint64_t g = growth(r, out, *copies, pixels, frames, held, x);
+    uint64_t g = growth(r, out, *copies, pixels, frames, held, s->density, x);
     if (g == 0)
         return 0;
     FvMemoryRoom room = fv_memory_room();
     while (g > room.bytes && *copies > 1)
-        g = growth(r, out, --*copies, pixels, frames, held, x);
+        g = growth(r, out, --*copies, pixels, frames, held, s->density, x);
     if (g <= room.bytes)
         return 0;
-    Need n = need_for(r->threads, *copies, pixels, frames, held, r->clips, x);
+    Need n = need_for(r->threads, *copies, pixels, frames, held, r->clips, s->density, x);
     char total[32], codes[32], hist[32], scratch[32], extra[32], avail[32];
     format_bytes(total, sizeof(total), need_total(&n));
     format_bytes(codes, sizeof(codes), n.frames);
@@ -760,9 +772,9 @@ static FvChoices *choices_for(FvRenderer *r, uint64_t sample_key, int n, uint64_
     const uint64_t want = draws < FV_CHOICE_MAX_STEPS ? draws : FV_CHOICE_MAX_STEPS;
     if (c->words && c->sample_key == sample_key && c->n == n)
         return c; /* kept words (a lane reads what it has, and draws the rest) */
-    if (!c->words || c->steps < want || c->steps / 4 > want) { /* room for this size */
+    if (!c->words || c->steps < want) { /* room for this size (kept for smaller ones) */
         free(c->words);
-        c->words = malloc((size_t)want * FV_LANES * FV_WALKERS_PER_LANE * sizeof(uint16_t));
+        c->words = alloc_big((size_t)want * FV_LANES * FV_WALKERS_PER_LANE * sizeof(uint16_t));
         c->steps = c->words ? (uint32_t)want : 0;
         if (!c->words)
             return NULL;
