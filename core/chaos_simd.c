@@ -324,6 +324,33 @@ enum { CHOICE_DRAW, CHOICE_WRITE, CHOICE_READ };
 /* Draws ahead of the walk whose kept words are fetched into the cache */
 #define PREFETCH_DRAWS (4 * BATCH)
 
+/* How lanes lane..lane+lanes-1 of a walk of total draws get their map choices from kept (NULL:
+ * drawn): read when every lane has kept words of the sample's draws, written when none has;
+ * *end gets the draws read or written */
+static inline int choice_mode(const FvChoices *kept, const FvSystem *sys, uint64_t sample_key,
+                              int lane, int lanes, uint64_t total, uint64_t *end)
+{
+    *end = 0;
+    if (!kept || kept->sample_key != sample_key || kept->n != sys->alias.n)
+        return CHOICE_DRAW;
+    uint32_t least = UINT32_MAX, most = 0;
+    for (int l = 0; l < lanes; l++) {
+        least = kept->filled[lane + l] < least ? kept->filled[lane + l] : least;
+        most = kept->filled[lane + l] > most ? kept->filled[lane + l] : most;
+    }
+    *end = least > 0 ? least : total < kept->steps ? total : kept->steps;
+    return least > 0 ? CHOICE_READ : most == 0 ? CHOICE_WRITE : CHOICE_DRAW;
+}
+
+/* A walk that wrote its lanes' words to the end: they are kept for the next frames */
+static inline void choices_kept(FvChoices *kept, int mode, bool whole, int lane, int lanes,
+                                uint64_t end)
+{
+    if (mode == CHOICE_WRITE && whole)
+        for (int l = 0; l < lanes; l++)
+            kept->filled[lane + l] = (uint32_t)end;
+}
+
 /* The plotting rules a kernel is compiled for (fv_plot_point): plain, a warp folded into a
  * clip rectangle, a warp with its map. */
 enum { WARP_NONE, WARP_RECT, WARP_MAP };
@@ -577,19 +604,9 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         .seven = _mm256_set1_epi64x(7),
     };
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
-    /* the sample's kept map choices, as lane8 */
     FvChoices *const kept = probe ? NULL : sys->choices;
-    int mode = CHOICE_DRAW;
-    uint64_t end = 0;
-    if (kept && kept->sample_key == sample_key && kept->n == sys->alias.n) {
-        uint32_t least = UINT32_MAX, most = 0;
-        for (int l = 0; l < lanes; l++) {
-            least = kept->filled[lane + l] < least ? kept->filled[lane + l] : least;
-            most = kept->filled[lane + l] > most ? kept->filled[lane + l] : most;
-        }
-        mode = least > 0 ? CHOICE_READ : most == 0 ? CHOICE_WRITE : CHOICE_DRAW;
-        end = least > 0 ? least : total < kept->steps ? total : kept->steps;
-    }
+    uint64_t end; /* draws below it are read or written */
+    const int mode = choice_mode(kept, sys, sample_key, lane, lanes, total, &end);
     __m256i walk[GMAX];
     uint16_t *words[GMAX]; /* vector g: walkers 4 (g % 2).. of lane lane + g / 2 */
     const __m256i zeroi = _mm256_setzero_si256();
@@ -770,9 +787,7 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
     }
     /* the increments of the last batch walked */
     ring_drain(ring[cur ^ 1], 0, back_steps, 4);
-    if (mode == CHOICE_WRITE && whole)
-        for (int l = 0; l < lanes; l++)
-            kept->filled[lane + l] = (uint32_t)end;
+    choices_kept(kept, mode, whole, lane, lanes, end);
     return inside;
 }
 
@@ -1008,19 +1023,9 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         .eight = _mm512_set1_epi64(8),
     };
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
-    /* the sample's kept map choices: read when every lane has them, written when none has */
     FvChoices *const kept = probe ? NULL : sys->choices;
-    int mode = CHOICE_DRAW;
-    uint64_t end = 0; /* draws below it are read or written */
-    if (kept && kept->sample_key == sample_key && kept->n == sys->alias.n) {
-        uint32_t least = UINT32_MAX, most = 0;
-        for (int l = 0; l < lanes; l++) {
-            least = kept->filled[lane + l] < least ? kept->filled[lane + l] : least;
-            most = kept->filled[lane + l] > most ? kept->filled[lane + l] : most;
-        }
-        mode = least > 0 ? CHOICE_READ : most == 0 ? CHOICE_WRITE : CHOICE_DRAW;
-        end = least > 0 ? least : total < kept->steps ? total : kept->steps;
-    }
+    uint64_t end; /* draws below it are read or written */
+    const int mode = choice_mode(kept, sys, sample_key, lane, lanes, total, &end);
     __m512i walk[GMAX];
     uint16_t *words[GMAX];
     const __m512i one = _mm512_set1_epi64(1);
@@ -1189,9 +1194,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     }
     /* the increments of the last batch walked */
     ring_drain(ring[cur ^ 1], 0, back_steps, 8);
-    if (mode == CHOICE_WRITE && whole)
-        for (int l = 0; l < lanes; l++)
-            kept->filled[lane + l] = (uint32_t)end;
+    choices_kept(kept, mode, whole, lane, lanes, end);
     return inside;
 }
 
