@@ -511,6 +511,13 @@ AVX2_INLINE __m256i choose4(__m256i *z, const Choice4 *k)
     return pick4(mix4(*z), k, NULL);
 }
 
+/* The map choices of draw idx of walkers with walk streams walk, drawn anew */
+AVX2_INLINE __m256i redraw4(__m256i walk, uint64_t idx, const Choice4 *k)
+{
+    return pick4(mix4(_mm256_add_epi64(walk, _mm256_set1_epi64x((int64_t)((idx + 1) * GOLDEN)))),
+                 k, NULL);
+}
+
 /* read8's, for lane4: the 4 words at w */
 AVX2_INLINE __m256i read4(const uint16_t *w, __m256i walk, uint64_t idx, const Choice4 *k)
 {
@@ -521,9 +528,7 @@ AVX2_INLINE __m256i read4(const uint16_t *w, __m256i walk, uint64_t idx, const C
     __m256i tie = _mm256_cmpeq_epi32(_mm256_srli_epi32(_mm256_sub_epi32(word, thr), 3),
                                      _mm256_setzero_si256());
     if (__builtin_expect((_mm256_movemask_ps(_mm256_castsi256_ps(tie)) & 0x55) != 0, 0))
-        return pick4(
-            mix4(_mm256_add_epi64(walk, _mm256_set1_epi64x((int64_t)((idx + 1) * GOLDEN)))), k,
-            NULL);
+        return redraw4(walk, idx, k);
     __m256i col = _mm256_and_si256(word, k->seven);
     __m256i m = _mm256_xor_si256(
         col, _mm256_andnot_si256(keep, _mm256_permutevar8x32_epi32(k->alias_tab, col)));
@@ -537,9 +542,7 @@ AVX2_INLINE __m256i next4(int mode, __m256i *z, __m256i walk, uint16_t *words, u
     if (mode == CHOICE_READ) {
         if (__builtin_expect(idx < end, 1))
             return read4(words + idx * 8, walk, idx, k);
-        return pick4(
-            mix4(_mm256_add_epi64(walk, _mm256_set1_epi64x((int64_t)((idx + 1) * GOLDEN)))), k,
-            NULL);
+        return redraw4(walk, idx, k);
     }
     if (mode == CHOICE_DRAW || idx >= end)
         return choose4(z, k);
@@ -962,6 +965,13 @@ AVX512_INLINE __m512i choose8(__m512i *z, const Choice8 *k)
     return pick8(mix8(*z), k, NULL);
 }
 
+/* redraw4's, for lane8 */
+AVX512_INLINE __m512i redraw8(__m512i walk, uint64_t idx, const Choice8 *k)
+{
+    return pick8(mix8(_mm512_add_epi64(walk, _mm512_set1_epi64((int64_t)((idx + 1) * GOLDEN)))),
+                 k, NULL);
+}
+
 /* The map choices of draw idx of walkers with walk streams walk (the draw is idx + 1 steps of
  * GOLDEN on), from their FvChoices words w: a word below its column's entry of word_tab keeps
  * the column, one 8 or more above takes the alias, one in between draws again */
@@ -971,8 +981,7 @@ AVX512_INLINE __m512i read8(const uint16_t *w, __m512i walk, uint64_t idx, const
     __m512i thr = _mm512_permutexvar_epi64(word, k->word_tab);
     __mmask8 keep = _mm512_cmplt_epu64_mask(word, thr);
     if (__builtin_expect(_mm512_cmplt_epu64_mask(_mm512_sub_epi64(word, thr), k->eight) != 0, 0))
-        return pick8(mix8(_mm512_add_epi64(walk, _mm512_set1_epi64((int64_t)((idx + 1) * GOLDEN)))),
-                     k, NULL);
+        return redraw8(walk, idx, k);
     return _mm512_mask_permutexvar_epi64(word, (__mmask8)~keep, word, k->alias_tab);
 }
 
@@ -984,8 +993,7 @@ AVX512_INLINE __m512i next8(int mode, __m512i *z, __m512i walk, uint16_t *words,
     if (mode == CHOICE_READ) {
         if (__builtin_expect(idx < end, 1))
             return read8(words + idx * 8, walk, idx, k);
-        return pick8(mix8(_mm512_add_epi64(walk, _mm512_set1_epi64((int64_t)((idx + 1) * GOLDEN)))),
-                     k, NULL);
+        return redraw8(walk, idx, k);
     }
     if (mode == CHOICE_DRAW || idx >= end)
         return choose8(z, k);
