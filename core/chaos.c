@@ -470,7 +470,7 @@ static int measure_kernel(int variation, bool simd, bool *grouped)
     /* the map choices kept, as every frame of a clip but its first reads them (the kernels
      * that keep them), written by a first run of the widest way */
     FvChoices kept = {.steps = FV_DISCARD + ITERS, .n = sys.alias.n};
-    kept.words = malloc((size_t)kept.steps * FV_LANES * FV_WALKERS_PER_LANE * sizeof(uint16_t));
+    kept.words = malloc((size_t)fv_choices_bytes(kept.steps));
     if (kept.words) {
         sys.choices = &kept;
         run_way(cand[0], group[0], &sys, ITERS, hist, SIZE);

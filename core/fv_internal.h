@@ -251,6 +251,11 @@ typedef struct FvChoices {
     int n;                     /* maps of the systems the columns are of */
     uint32_t filled[FV_LANES]; /* draws of each lane written (0: none yet) */
 } FvChoices;
+/* Bytes of the words of steps draws a lane */
+static inline uint64_t fv_choices_bytes(uint64_t steps)
+{
+    return steps * FV_LANES * FV_WALKERS_PER_LANE * sizeof(uint16_t);
+}
 
 /* One frame's system, ready for the chaos game. */
 typedef struct FvSystem {

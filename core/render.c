@@ -259,8 +259,7 @@ typedef struct Extra {
 static uint64_t choices_bytes(double density, uint64_t pixels)
 {
     double draws = FV_DISCARD + ceil(density * (double)pixels / FV_WALKERS);
-    uint64_t steps = draws < FV_CHOICE_MAX_STEPS ? (uint64_t)draws : FV_CHOICE_MAX_STEPS;
-    return steps * FV_LANES * FV_WALKERS_PER_LANE * sizeof(uint16_t);
+    return fv_choices_bytes(draws < FV_CHOICE_MAX_STEPS ? (uint64_t)draws : FV_CHOICE_MAX_STEPS);
 }
 
 static Need need_for(int threads, int copies, uint64_t pixels, uint64_t frames, uint64_t held,
@@ -309,9 +308,7 @@ static uint64_t growth(const FvRenderer *r, const FvClip *out, int copies, uint6
     g = add_sat(g, more(frames * FRAME_BYTES, r->frames_cap * FRAME_BYTES));
     g = add_sat(g, more(kept * (PROBE_BYTES + sizeof(int)),
                         r->kept_probe_frames * (PROBE_BYTES + sizeof(int))));
-    g = add_sat(g, more(choices_bytes(density, hist_pixels),
-                        (uint64_t)r->choices.steps * FV_LANES * FV_WALKERS_PER_LANE *
-                            sizeof(uint16_t)));
+    g = add_sat(g, more(choices_bytes(density, hist_pixels), fv_choices_bytes(r->choices.steps)));
     if (x)
         g = add_sat(g, x->growth);
     return g;
@@ -774,7 +771,7 @@ static FvChoices *choices_for(FvRenderer *r, uint64_t sample_key, int n, uint64_
         return c; /* kept words (a lane reads what it has, and draws the rest) */
     if (!c->words || c->steps < want) { /* room for this size (kept for smaller ones) */
         free(c->words);
-        c->words = alloc_big((size_t)want * FV_LANES * FV_WALKERS_PER_LANE * sizeof(uint16_t));
+        c->words = alloc_big((size_t)fv_choices_bytes(want));
         c->steps = c->words ? (uint32_t)want : 0;
         if (!c->words)
             return NULL;

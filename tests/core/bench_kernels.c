@@ -302,7 +302,7 @@ int main(int argc, char **argv)
     if (!hist || !systems || !kept)
         return 1;
     for (int c = 0; c < classes && !draw; c++) {
-        kept[c].words = malloc((size_t)room * FV_LANES * FV_WALKERS_PER_LANE * sizeof(uint16_t));
+        kept[c].words = malloc((size_t)fv_choices_bytes(room));
         if (!kept[c].words)
             return 1;
         kept[c].steps = room;
