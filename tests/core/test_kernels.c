@@ -679,6 +679,7 @@ static void test_mark_points_equals_plain(void)
 {
     static const int sizes_[] = {1, 3, 128, 256};
     static const int counts[] = {0, 1, 255, 256, 257, 19200};
+    unsigned tried = 0; /* the variants run */
     FvRng rng;
     fv_rng_init(&rng, 0x6d61726b);
     for (size_t z = 0; z < G_N_ELEMENTS(sizes_); z++)
@@ -709,10 +710,23 @@ static void test_mark_points_equals_plain(void)
             }
             fv_mark_points(xy, n, sx, ox, sy, oy, size, got);
             g_assert_true(memcmp(got, want, pixels) == 0);
+            /* and every variant this CPU runs, alone */
+            for (int isa = 0; isa < FV_NUM_ISAS; isa++) {
+                FvMarkPointsFn f = fv_mark_points_for((FvIsa)isa);
+                if (!f)
+                    continue;
+                memset(got, 0, pixels + 1);
+                f(xy, n, sx, ox, sy, oy, size, got);
+                g_assert_true(memcmp(got, want, pixels) == 0);
+                tried |= 1u << isa;
+            }
             g_free(xy);
             g_free(want);
             g_free(got);
         }
+    g_assert_true(tried & (1u << FV_ISA_PLAIN));
+    if (g_test_verbose())
+        g_print("mark-points variants run: %#x\n", tried);
 }
 
 int main(int argc, char **argv)
