@@ -1,8 +1,10 @@
 """gst-inspect-1.0 fractalvidsrc speaks to users: no internal section numbers such as "(G1)",
 the package and its origin named, the per-buffer meta and its fields documented, every
-property described, the normalization and variation choices and the effects listed.
+property described, the normalization and variation choices and the effects listed, and
+the README's listing of the properties gives the defaults the element has.
 
 Usage: inspect_speaks_to_users.py (gst-inspect-1.0 on PATH, the plugin on GST_PLUGIN_PATH)"""
+import os
 import re
 import subprocess
 
@@ -33,4 +35,22 @@ assert re.search(r'Flags "\w+" Default: 0x00000000, "\(none\)"', effects), effec
 for flag in ("static-background", "dynamic-background", "background-pan", "scale", "clones",
              "foreground-shift", "perspective", "camera-pan", "zoom", "shake", "paper"):
     assert re.search(r"\(0x[0-9a-f]{8}\): %s\s+- \S" % flag, effects), flag
+
+# The README's trimmed gst-inspect listing: each "default X" there is the element's default.
+readme = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                           "README.md"), encoding="utf-8").read()
+listing = readme[readme.index("`gst-inspect-1.0 fractalvidsrc` shows"):]
+listing = listing[:listing.index("\n```\n", listing.index("```") + 3)]
+said = re.findall(r"^  ([a-z][a-z-]+)\s*:.*\bdefault (\S+)$", listing, re.M)
+assert len(said) >= 10, said
+for name, value in said:
+    section = properties[properties.index("\n  %s " % name):]
+    default = re.search(r"Default: (.*)", section).group(1).strip()
+    number = re.match(r"-?[0-9.]+", default)
+    places = len(value.split(".")[1]) if "." in value else 0  # as the README rounds it
+    assert (number and round(float(number.group(0)), places) == float(value)
+            and not default.endswith('"')
+            if re.fullmatch(r"-?[0-9.]+", value) else
+            re.search(r'"%s"$' % re.escape(value), default) or default == value), \
+        (name, "README says", value, "the element", default)
 print("ok")
