@@ -174,12 +174,14 @@ FVS_ATTR FVS_V FVS_FN(rem_pio2)(FVS_V x, FVS_I *q)
  * by k mod 4 = q, as selects */
 FVS_ATTR FVS_V FVS_FN(trig_kernel)(FVS_V r, FVS_V z, FVS_V z2, FVS_V z4, FVS_I q)
 {
-    const FVS_V zero = FVS_SET(0.0);
     FVS_M odd = FVS_BIT(q, 0);
-    /* 1 or -1 by bit 1 of q */
-    FVS_V one = FVS_DBL(FVS_ORI(FVS_BITS(FVS_SET(1.0)), FVS_SLLI(FVS_SRLI(q, 1), 63)));
-    FVS_V ta = FVS_SEL(odd, zero, one), tb = FVS_SEL(odd, one, zero);
-    FVS_V a = r * ta + tb;
+    /* a = r * ta + tb is 1 or -1 for odd q and r or -r for even q (by bit 1 of q): one
+     * select, the sign by bits. Only for r = -0 or +0 may it differ from the product's a in
+     * the sign of a zero, and then the result is a + (a z) p = +0 either way (z = +0 and p
+     * = S(0) < 0, so (a z) p is a zero of the other sign). */
+    FVS_I sign = FVS_SLLI(FVS_SRLI(q, 1), 63);
+    FVS_V a = FVS_SEL(odd, FVS_DBL(FVS_ORI(FVS_BITS(FVS_SET(1.0)), sign)),
+                      FVS_DBL(FVS_XORI(FVS_BITS(r), sign)));
 #define FVS_C(i) FVS_SEL(odd, FVS_SET(FV__C##i), FVS_SET(FV__S##i))
     FVS_V p = FV__ESTRIN7(FVS_C(0), FVS_C(1), FVS_C(2), FVS_C(3), FVS_C(4), FVS_C(5), FVS_C(6), z,
                           z2, z4);
@@ -211,30 +213,34 @@ FVS_ATTR FVS_V FVS_FN(cos)(FVS_V x)
     return v;
 }
 
-/* The common part of fv_sincos and fv_tan: the kernel polynomials, and fv__even[odd],
- * fv__negodd[odd] as e, n */
-FVS_ATTR void FVS_FN(sincos_parts)(FVS_V x, FVS_I *q, FVS_V *ps, FVS_V *pc, FVS_V *e, FVS_V *n)
+/* The common part of fv_sincos and fv_tan: the kernel polynomials ps and pc, and the lanes
+ * of odd k. The scalar code's a * e - b * n and a * e + b * n with (e, n) = (1, 0) or (0, -1)
+ * are selects here, exactly: pc is in [0.7, 1] (|r| <= pi/4 plus rounding), ps is never -0
+ * (r + (r z) S(z) is +0 for r = +-0, as S(0) < 0) and never 0 for odd k (r != 0 there), so
+ * the products by 0 are zeros that leave the other term unchanged. Lanes outside that (huge,
+ * inf, NaN) are the rare ones the callers recompute. */
+FVS_ATTR void FVS_FN(sincos_parts)(FVS_V x, FVS_I *q, FVS_V *ps, FVS_V *pc, FVS_M *odd)
 {
     FVS_V r = FVS_FN(rem_pio2)(x, q), z = r * r, z2 = z * z, z4 = z2 * z2;
     *ps = r + (r * z) * FV__SIN_P(z, z2, z4); /* fv__sin_poly */
     *pc = 1.0 + z * FV__COS_P(z, z2, z4);     /* fv__cos_poly */
-    FVS_M odd = FVS_BIT(*q, 0);
-    *e = FVS_SEL(odd, FVS_SET(0.0), FVS_SET(1.0));
-    *n = FVS_SEL(odd, FVS_SET(-1.0), FVS_SET(0.0));
+    *odd = FVS_BIT(*q, 0);
 }
 
 /* fv_sincos */
 FVS_ATTR void FVS_FN(sincos)(FVS_V x, FVS_V *s, FVS_V *c)
 {
     FVS_I q;
-    FVS_V ps, pc, e, n;
-    FVS_FN(sincos_parts)(x, &q, &ps, &pc, &e, &n);
-    /* fv__sign[(q >> 1) & 1] and fv__sign[((q + 1) >> 1) & 1]: 1 or -1 */
-    const FVS_I one = FVS_BITS(FVS_SET(1.0));
-    FVS_V sgs = FVS_DBL(FVS_ORI(one, FVS_SLLI(FVS_SRLI(q, 1), 63)));
-    FVS_V sgc = FVS_DBL(FVS_ORI(one, FVS_SLLI(FVS_SRLI(FVS_ADDI(q, FVS_SETI(1)), 1), 63)));
-    FVS_V vs = (ps * e - pc * n) * sgs;
-    FVS_V vc = (pc * e - ps * n) * sgc;
+    FVS_V ps, pc;
+    FVS_M odd;
+    FVS_FN(sincos_parts)(x, &q, &ps, &pc, &odd);
+    /* ps * e - pc * n is ps (even k) or pc (odd), pc * e - ps * n the other; the products
+     * by fv__sign[(q >> 1) & 1] and fv__sign[((q + 1) >> 1) & 1] (1 or -1, the values
+     * not NaN) flip the sign bit */
+    FVS_I sgs = FVS_SLLI(FVS_SRLI(q, 1), 63);
+    FVS_I sgc = FVS_SLLI(FVS_SRLI(FVS_ADDI(q, FVS_SETI(1)), 1), 63);
+    FVS_V vs = FVS_DBL(FVS_XORI(FVS_BITS(FVS_SEL(odd, pc, ps)), sgs));
+    FVS_V vc = FVS_DBL(FVS_XORI(FVS_BITS(FVS_SEL(odd, ps, pc)), sgc));
     unsigned rare = FVS_FN(trig_rare)(x);
     if (FV__UNLIKELY(rare)) {
         double ax[FVS_W], as[FVS_W], ac[FVS_W];
@@ -253,9 +259,12 @@ FVS_ATTR void FVS_FN(sincos)(FVS_V x, FVS_V *s, FVS_V *c)
 FVS_ATTR FVS_V FVS_FN(tan)(FVS_V x)
 {
     FVS_I q;
-    FVS_V ps, pc, e, n;
-    FVS_FN(sincos_parts)(x, &q, &ps, &pc, &e, &n);
-    FVS_V v = (ps * e + pc * n) / (pc * e - ps * n);
+    FVS_V ps, pc;
+    FVS_M odd;
+    FVS_FN(sincos_parts)(x, &q, &ps, &pc, &odd);
+    /* (ps * e + pc * n) / (pc * e - ps * n): ps / pc (even k) or -pc / ps (odd) */
+    FVS_V num = FVS_SEL(odd, FVS_DBL(FVS_XORI(FVS_BITS(pc), FVS_SETI(FV__SIGN_MASK))), ps);
+    FVS_V v = num / FVS_SEL(odd, ps, pc);
     unsigned rare = FVS_FN(trig_rare)(x);
     if (FV__UNLIKELY(rare))
         v = FVS_FN(fix)(fv__fix_tan, x, v, rare);
