@@ -487,12 +487,15 @@ int fv_dilate3(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int hei
  * the last a slot for the points outside. */
 void fv_mark_points(const double *xy, int n, double sx, double ox, double sy, double oy, int size,
                     uint8_t *hit);
-/* The instruction sets fv_mark_points is compiled for; the same bytes set on each */
+/* The instruction sets fv_mark_points and fv_dilate3 are compiled for; the same bytes on each */
 typedef enum { FV_ISA_PLAIN, FV_ISA_AVX2, FV_ISA_AVX512, FV_NUM_ISAS } FvIsa;
 typedef void (*FvMarkPointsFn)(const double *xy, int n, double sx, double ox, double sy, double oy,
                                int size, uint8_t *hit);
-/* fv_mark_points compiled for isa, or NULL when this build or CPU has no such variant */
+typedef int (*FvDilateFn)(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int height);
+/* fv_mark_points and fv_dilate3 compiled for isa, or NULL when this build or CPU has no such
+ * variant; fv_mark_points and fv_dilate3 run the widest (FV_NO_SIMD=1: the plain one) */
 FvMarkPointsFn fv_mark_points_for(FvIsa isa);
+FvDilateFn fv_dilate3_for(FvIsa isa);
 /* Box holding keep (0.9) of the occupied cells of the points, seed-style peeling. */
 int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box);
 /* World -> pixel transform of sys from a box, padding pad (0.1) on each side. */

@@ -641,12 +641,13 @@ static void test_measured_once(void)
         g_assert_cmpint(fv_chaos_measured() - before, <=, ASKED);
 }
 
-/* The framing's two-pass dilation equals the plain 3x3 one on 0/1 images of every shape,
- * sparse and dense, and in place. */
+/* The framing's two-pass dilation, each instruction set's build of it, equals the plain 3x3
+ * one on 0/1 images of every shape, sparse and dense, and in place. */
 static void test_dilate_bit_exact(void)
 {
     static const int shapes[][2] = {{1, 1}, {1, 7}, {7, 1}, {2, 2}, {3, 5}, {17, 16}, {128, 128},
                                     {256, 256}, {33, 250}};
+    unsigned tried = 0; /* the variants run */
     FvRng rng;
     fv_rng_init(&rng, 0x64696c617465);
     for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++)
@@ -665,11 +666,27 @@ static void test_dilate_bit_exact(void)
             memcpy(got, in, n); /* in place */
             g_assert_cmpint(fv_dilate3(got, got, tmp, w, h), ==, count);
             g_assert_true(memcmp(got, want, n) == 0);
+            /* and every variant this CPU runs, alone */
+            for (int isa = 0; isa < FV_NUM_ISAS; isa++) {
+                FvDilateFn f = fv_dilate3_for((FvIsa)isa);
+                if (!f)
+                    continue;
+                memset(got, 0, n);
+                g_assert_cmpint(f(in, got, tmp, w, h), ==, count);
+                g_assert_true(memcmp(got, want, n) == 0);
+                memcpy(got, in, n);
+                g_assert_cmpint(f(got, got, tmp, w, h), ==, count);
+                g_assert_true(memcmp(got, want, n) == 0);
+                tried |= 1u << isa;
+            }
             g_free(in);
             g_free(want);
             g_free(got);
             g_free(tmp);
         }
+    g_assert_true(tried & (1u << FV_ISA_PLAIN));
+    if (g_test_verbose())
+        g_print("dilate variants run: %#x\n", tried);
 }
 
 /* fv_mark_points marks the pixels the plain loop of its definition marks: points inside,
