@@ -73,7 +73,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_fractal_vid_src_debug);
 #define DEFAULT_TIMESTAMP_OFFSET 0
 #define DEFAULT_NORMALIZATION FV_NORMALIZATION_CLIP
 #define DEFAULT_ADAPTIVE_DENSITY FALSE
-#define DEFAULT_RENDER_AHEAD 4
+#define DEFAULT_RENDER_AHEAD 2
 
 /* Seeking and the duration sum per-clip frame counts; beyond this many clips (about 80
  * million frames, 77 days at 12 fps) a seek fails and the duration is unknown rather than
