@@ -2,10 +2,11 @@
  *
  * Options come from GOptionContext, their values from the core's one grammar (the same as
  * the fractal:// URI's), frame digests from GChecksum (style guide: use GLib outside core/).
- * Clips are rendered and written one at a time, so an output of any length streams in the
- * memory of one clip. A file is written under a temporary name in its folder and renamed
- * when complete: an interrupted or failed run leaves no partial file (and an older file of
- * that name untouched). Exit status: 0 success, 1 render or I/O failure (a reader that
+ * Clips are rendered one at a time, each written by a second thread while the next renders,
+ * so an output of any length streams in the memory of two clips (one when only one fits).
+ * A file is written under a temporary name in its folder and renamed when complete: an
+ * interrupted or failed run leaves no partial file (and an older file of that name
+ * untouched). Exit status: 0 success, 1 render or I/O failure (a reader that
  * closes the pipe of -o - included), 2 usage error (bad option, bad value, unusable
  * output), 128 + N when signal N (SIGINT, SIGTERM, SIGHUP) ends the run. */
 
@@ -580,28 +581,115 @@ static void print_clip_summary(const FvClipInfo *info, double ms)
                kept, effects, ms);
 }
 
-/* Render and write clips first..first+count-1 (or on and on: count -1), one at a time. Clip
- * indices end at 2^64 - 1: a run that reaches it ends there, as fractalvidsrc's stream. */
+/* The writing side of a run: a thread that writes each rendered clip while the next one
+ * renders, so the renderer's threads never wait on a digest, a disk or a slow reader. Clips
+ * are handed over one at a time, in order; the renderer takes a clip back once written. */
+typedef struct Writer {
+    GMutex lock;
+    GCond changed;
+    Output *out;
+    FvRenderer *renderer;  /* cancelled when a write fails: the run ends without the render */
+    uint8_t *frame;        /* scratch: one 8-bit frame */
+    GChecksum *md5;
+    const FvClip *pending; /* rendered, not yet taken by the writer */
+    const FvClip *writing; /* being written */
+    gboolean done;         /* no more clips will come */
+    gboolean failed;       /* a write failed (reported): the run stops */
+} Writer;
+
+/* Write clip c and hand it to the reader; FALSE (reported) on failure. */
+static gboolean write_one(Writer *w, const FvClip *c)
+{
+    /* Hand each finished clip to the reader now (a pipe to ffplay or a training job), not
+     * when the stdio buffer happens to fill. */
+    if (!output_write_clip(w->out, c, w->frame, w->md5))
+        return FALSE;
+    if (fflush(w->out->file) != 0) {
+        output_write_failed(w->out);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gpointer writer_main(gpointer data)
+{
+    Writer *w = data;
+    g_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->pending && !w->done)
+            g_cond_wait(&w->changed, &w->lock);
+        if (!w->pending)
+            break;
+        w->writing = w->pending;
+        w->pending = NULL;
+        g_cond_broadcast(&w->changed);
+        g_mutex_unlock(&w->lock);
+        gboolean ok = write_one(w, w->writing);
+        if (!ok)
+            fv_renderer_cancel(w->renderer, 1);
+        g_mutex_lock(&w->lock);
+        w->writing = NULL;
+        w->failed = !ok;
+        g_cond_broadcast(&w->changed);
+        if (!ok)
+            break;
+    }
+    g_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* Wait until clip c (if any) is neither waiting nor being written, and, if slot, until
+ * nothing is waiting; FALSE if the writer failed. */
+static gboolean writer_wait(Writer *w, const FvClip *c, gboolean slot)
+{
+    g_mutex_lock(&w->lock);
+    while (!w->failed && ((c && (w->pending == c || w->writing == c)) || (slot && w->pending)))
+        g_cond_wait(&w->changed, &w->lock);
+    gboolean ok = !w->failed;
+    g_mutex_unlock(&w->lock);
+    return ok;
+}
+
+/* Room a writing thread takes beside the second clip: its stack and, under an address-space
+ * limit, the malloc arena it reserves (64 MiB on 64-bit glibc). */
+#define WRITER_ROOM (UINT64_C(96) << 20)
+
+/* Render and write clips first..first+count-1 (or on and on: count -1). Two clips take
+ * turns, one rendering while a writing thread writes the other, when the memory left holds
+ * both (fv_render_memory_need) and the thread; else one, written before the next renders, as
+ * a single clip is. Clip indices end at 2^64 - 1: a run that reaches it ends there, as
+ * fractalvidsrc's stream. */
 static int render_all(const RenderOptions *o, Output *out)
 {
     FvRenderer *renderer = NULL;
-    FvClip *clip = NULL;
-    uint8_t *frame = NULL;
-    GChecksum *md5 = g_checksum_new(G_CHECKSUM_MD5);
+    FvClip *clips[2] = {NULL, NULL};
+    unsigned turns = 1;
+    Writer w = {.out = out, .md5 = g_checksum_new(G_CHECKSUM_MD5)};
+    GThread *writer = NULL;
     int status = EXIT_FAILED;
+    g_mutex_init(&w.lock);
+    g_cond_init(&w.changed);
 
     int err = fv_renderer_open(&renderer, o->threads);
     if (err != 0) {
         g_printerr("fractalvid-render: cannot start the renderer: %s\n", g_strerror(-err));
         goto done;
     }
-    err = fv_clip_new(&clip);
-    if (err != 0) {
-        g_printerr("fractalvid-render: cannot allocate a clip: %s\n", g_strerror(-err));
-        goto done;
+    w.renderer = renderer;
+    const uint64_t need2 = fv_render_memory_need(&o->settings, o->threads, 2);
+    const uint64_t room = fv_memory_available();
+    if (o->clips != 1 && need2 && room > WRITER_ROOM && need2 <= room - WRITER_ROOM &&
+        fv_renderer_budget_clips(renderer, 2) == 0)
+        turns = 2;
+    for (unsigned t = 0; t < turns; t++) {
+        err = fv_clip_new(&clips[t]);
+        if (err != 0) {
+            g_printerr("fractalvid-render: cannot allocate a clip: %s\n", g_strerror(-err));
+            goto done;
+        }
     }
-    frame = g_try_malloc((size_t)o->settings.width * o->settings.height);
-    if (!frame) {
+    w.frame = g_try_malloc((size_t)o->settings.width * o->settings.height);
+    if (!w.frame) {
         g_printerr("fractalvid-render: out of memory for a %ux%u frame\n", o->settings.width,
                    o->settings.height);
         goto done;
@@ -614,50 +702,85 @@ static int render_all(const RenderOptions *o, Output *out)
         output_write_failed(out);
         goto done;
     }
+    if (turns == 2 && !(writer = g_thread_try_new("fv-writer", writer_main, &w, NULL))) {
+        turns = 1; /* then written in turn */
+        fv_renderer_budget_clips(renderer, 1);
+    }
 
     const gint64 start = g_get_monotonic_time();
     uint64_t frames_total = 0, k;
+    gboolean ok = TRUE;
     for (k = 0; o->clips < 0 || k < (uint64_t)o->clips; k++) {
         const uint64_t index = o->first_clip + k;
         if (k > 0 && index == 0)
             break; /* past the last clip index */
+        FvClip *clip = clips[k % turns];
+        if (!writer_wait(&w, clip, FALSE)) {
+            ok = FALSE;
+            break;
+        }
         const gint64 t0 = g_get_monotonic_time();
         err = fv_render_clip(renderer, &o->settings, index, clip);
+        if (err == -ECANCELED) { /* by the writer, whose failure is reported */
+            ok = FALSE;
+            break;
+        }
         if (err != 0) {
             /* the renderer's own words: for memory, what the clip needs and the limit */
             const char *why = fv_renderer_error(renderer);
             g_printerr("fractalvid-render: rendering clip %" PRIu64 " failed: %s\n", index,
                        *why ? why : g_strerror(-err));
-            goto done;
+            ok = FALSE;
+            break;
         }
         const double ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
         const FvClipInfo *info = fv_clip_info(clip);
         if (!info) {
             g_printerr("fractalvid-render: clip %" PRIu64 " has no info\n", index);
-            goto done;
+            ok = FALSE;
+            break;
         }
         if (!o->quiet)
             print_clip_summary(info, ms);
-        if (!output_write_clip(out, clip, frame, md5))
-            goto done;
-        /* Hand each finished clip to the reader now (a pipe to ffplay or a training job),
-         * not when the stdio buffer happens to fill. */
-        if (fflush(out->file) != 0) {
-            output_write_failed(out);
-            goto done;
+        if (!writer) {
+            if (!(ok = write_one(&w, clip)))
+                break;
+            frames_total += info->frames;
+            continue;
         }
+        if (!writer_wait(&w, NULL, TRUE)) {
+            ok = FALSE;
+            break;
+        }
+        g_mutex_lock(&w.lock);
+        w.pending = clip;
+        g_cond_broadcast(&w.changed);
+        g_mutex_unlock(&w.lock);
         frames_total += info->frames;
     }
+    if (writer) {
+        /* the clips handed over are written before the run ends, as they were rendered */
+        g_mutex_lock(&w.lock);
+        w.done = TRUE;
+        g_cond_broadcast(&w.changed);
+        g_mutex_unlock(&w.lock);
+        g_thread_join(writer);
+    }
+    if (!ok || w.failed)
+        goto done;
     if (!o->quiet && k > 1)
         g_printerr("%" PRIu64 " clips, %" PRIu64 " frames, %.2f s, %u threads\n", k, frames_total,
                    (double)(g_get_monotonic_time() - start) / 1e6, fv_renderer_threads(renderer));
     status = EXIT_SUCCESS;
 
 done:
-    g_free(frame);
-    fv_clip_free(&clip);
+    g_free(w.frame);
+    for (unsigned t = 0; t < 2; t++)
+        fv_clip_free(&clips[t]);
     fv_renderer_close(&renderer);
-    g_checksum_free(md5);
+    g_checksum_free(w.md5);
+    g_cond_clear(&w.changed);
+    g_mutex_clear(&w.lock);
     return status;
 }
 
