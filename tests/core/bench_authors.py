@@ -9,7 +9,9 @@ DIR is a checkout of github.com/davidsvy/fractal_video (MIT; Debian's python3-nu
 python3-scipy, python3-opencv run it). Both render only (no encoding, no files): theirs
 in this process through tests/fidelity/fidelity_report.py's render_authors (their
 build_single, after Numba's compile, NUMBA_NUM_THREADS = --threads); ours with
-`fractalvid-render --class -1 --threads T -o X.md5`, the whole process timed. One clip of
+`fractalvid-render --class -1 --threads T -o X.md5`, the whole process timed (with --threads 1
+on one CPU: fractalvid-render writes each clip from a second thread while the next renders,
+which would otherwise take a second core). One clip of
 each first, not counted (their Numba compiles some functions on first call). Rounds alternate
 the two, so both see the same load; the medians per clip and their ratio are printed, with
 the load average."""
@@ -31,11 +33,17 @@ def load():
     return "load average %.2f %.2f %.2f" % os.getloadavg()
 
 
+def one_cpu():
+    """The first CPU this process may run on, as a set."""
+    return {min(os.sched_getaffinity(0))}
+
+
 def ours_per_clip(render, clips, threads, seed, tmp):
     cmd = [render, "--size", "256x256", "--class", "-1", "--seed", str(seed), "--clips",
            str(clips), "--threads", str(threads), "-q", "-o", os.path.join(tmp, "ours.md5")]
+    pin = (lambda: os.sched_setaffinity(0, one_cpu())) if threads == 1 else None
     t = time.monotonic()
-    subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL, preexec_fn=pin)
     return (time.monotonic() - t) / clips
 
 
@@ -61,6 +69,8 @@ def main():
         from fidelity_report import render_authors
     print("256x256 unlabeled clips, default policy, %d threads each; %s at the start"
           % (args.threads, load()))
+    if args.threads == 1:
+        print("fractalvid on CPU %d only (its rendering and its writing thread)" % min(one_cpu()))
     ours, theirs = [], []
     compiled = None
     if render_authors:

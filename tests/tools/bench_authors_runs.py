@@ -16,6 +16,9 @@ assert len(re.findall(r"^round \d: fractalvid +\d+\.\d ms/clip$", out, re.M)) ==
 assert re.search(r"^fractalvid: +\d+\.\d ms/clip \(median of 2 rounds of 2 clips\)$", out, re.M), out
 assert "authors' generator: not run (give --authors DIR)" in out, out
 assert "load average" in out, out
+# --threads 1 is one CPU for ours, its writing thread included
+assert re.search(r"^fractalvid on CPU \d+ only \(its rendering and its writing thread\)$", out,
+                 re.M), out
 
 with tempfile.TemporaryDirectory() as empty:
     bad = subprocess.run([sys.executable, script, "--render", render, "--authors", empty],
