@@ -598,15 +598,45 @@ static inline uint32_t add_sat32(uint32_t a, uint32_t b)
 
 /* Saturating adds of non-negative counts give min(UINT32_MAX, the sum) in any order, so the
  * column sums and then their sums along the row equal the 3x3 sum saturated once. Plain
- * loops over short arrays, for the compiler to vectorise. */
-void fv_box3_segment(const uint32_t *up, const uint32_t *mid, const uint32_t *dn, uint32_t *out,
-                     int n)
+ * loops over short arrays, for the compiler to vectorise; compiled once per instruction set
+ * below (16 counts a vector with AVX-512 against 4), the same sums on each. */
+static inline __attribute__((always_inline)) void box3_segment(const uint32_t *up,
+                                                               const uint32_t *mid,
+                                                               const uint32_t *dn, uint32_t *out,
+                                                               int n)
 {
     uint32_t col[FV_BOX_CHUNK + 2];
     for (int i = 0; i < n + 2; i++)
         col[i] = add_sat32(add_sat32(up[i], mid[i]), dn[i]);
     for (int i = 0; i < n; i++)
         out[i] = add_sat32(add_sat32(col[i], col[i + 1]), col[i + 2]);
+}
+
+#define BOX3_BUILD(isa, ATTR)                                                                      \
+    static ATTR void box3_segment_##isa(const uint32_t *up, const uint32_t *mid,                   \
+                                        const uint32_t *dn, uint32_t *out, int n)                  \
+    {                                                                                              \
+        box3_segment(up, mid, dn, out, n);                                                         \
+    }
+BOX3_BUILD(plain, )
+#if FV_SIMD && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+BOX3_BUILD(avx2, __attribute__((target("avx2"))))
+BOX3_BUILD(avx512, __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))))
+static const FvBox3SegmentFn box3_segment_isa[FV_NUM_ISAS] = {
+    box3_segment_plain, box3_segment_avx2, box3_segment_avx512};
+#else
+static const FvBox3SegmentFn box3_segment_isa[FV_NUM_ISAS] = {box3_segment_plain};
+#endif
+
+FvBox3SegmentFn fv_box3_segment_for(FvIsa isa)
+{
+    return fv_isa_runs(isa) ? box3_segment_isa[isa] : NULL;
+}
+
+void fv_box3_segment(const uint32_t *up, const uint32_t *mid, const uint32_t *dn, uint32_t *out,
+                     int n)
+{
+    box3_segment_isa[fv_isa_best()](up, mid, dn, out, n);
 }
 
 /* Columns x0 - 1 .. x0 + n of a row (NULL: outside the image) into seg, zero outside it. */

@@ -117,8 +117,7 @@ static const FvMarkPointsFn mark_points_isa[FV_NUM_ISAS] = {mark_points_plain};
 static const FvDilateFn dilate3_isa[FV_NUM_ISAS] = {dilate3_plain};
 #endif
 
-/* Whether this build and CPU run isa */
-static bool isa_runs(FvIsa isa)
+bool fv_isa_runs(FvIsa isa)
 {
     switch (isa) {
     case FV_ISA_PLAIN:
@@ -137,16 +136,14 @@ static bool isa_runs(FvIsa isa)
     }
 }
 
-/* The widest instruction set this CPU runs, found on first use (FV_NO_SIMD=1: the plain
- * build, as for the chaos game; the results are the same) */
-static FvIsa best_isa(void)
+FvIsa fv_isa_best(void)
 {
     static atomic_int best = -1;
     int isa = atomic_load_explicit(&best, memory_order_relaxed);
     if (isa < 0) {
         const char *no = getenv("FV_NO_SIMD");
         isa = no && *no && strcmp(no, "0") != 0 ? FV_ISA_PLAIN : FV_NUM_ISAS - 1;
-        while (!isa_runs((FvIsa)isa))
+        while (!fv_isa_runs((FvIsa)isa))
             isa--;
         atomic_store_explicit(&best, isa, memory_order_relaxed);
     }
@@ -155,23 +152,23 @@ static FvIsa best_isa(void)
 
 FvMarkPointsFn fv_mark_points_for(FvIsa isa)
 {
-    return isa_runs(isa) ? mark_points_isa[isa] : NULL;
+    return fv_isa_runs(isa) ? mark_points_isa[isa] : NULL;
 }
 
 FvDilateFn fv_dilate3_for(FvIsa isa)
 {
-    return isa_runs(isa) ? dilate3_isa[isa] : NULL;
+    return fv_isa_runs(isa) ? dilate3_isa[isa] : NULL;
 }
 
 void fv_mark_points(const double *xy, int n, double sx, double ox, double sy, double oy, int size,
                     uint8_t *hit)
 {
-    fv_mark_points_for(best_isa())(xy, n, sx, ox, sy, oy, size, hit);
+    fv_mark_points_for(fv_isa_best())(xy, n, sx, ox, sy, oy, size, hit);
 }
 
 int fv_dilate3(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int height)
 {
-    return fv_dilate3_for(best_isa())(in, out, tmp, width, height);
+    return fv_dilate3_for(fv_isa_best())(in, out, tmp, width, height);
 }
 
 /* Occupancy of the points on a grid over [x0, x1] x [y0, y1]; returns occupied cells. */

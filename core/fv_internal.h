@@ -391,6 +391,15 @@ int fv_chaos_measured(void);
 uint64_t fv_chaos_lanes(const FvSystem *sys, uint64_t sample_key, int lane, int nlanes,
                         uint32_t iters, uint32_t *hist, int width, int height);
 
+/* The instruction sets fv_box3_segment, fv_mark_points and fv_dilate3 are compiled for; the
+ * same results on each */
+typedef enum { FV_ISA_PLAIN, FV_ISA_AVX2, FV_ISA_AVX512, FV_NUM_ISAS } FvIsa;
+/* Whether this build and CPU run isa */
+bool fv_isa_runs(FvIsa isa);
+/* The widest instruction set this build and CPU run, found on first use (FV_NO_SIMD=1: the
+ * plain build, as for the chaos game) */
+FvIsa fv_isa_best(void);
+
 /* Sum each pixel's 3x3 neighbourhood (zero outside) of rows y0..y1-1: out may not alias in. */
 void fv_box3_rows(const uint32_t *in, uint32_t *out, int width, int height, int y0, int y1);
 /* One row of it from the rows above and below (NULL outside the image) and the row itself. */
@@ -402,6 +411,11 @@ void fv_box3_row(const uint32_t *up, const uint32_t *mid, const uint32_t *dn, ui
  * columns one before to one after them (zero outside the image). */
 void fv_box3_segment(const uint32_t *up, const uint32_t *mid, const uint32_t *dn, uint32_t *out,
                      int n);
+typedef void (*FvBox3SegmentFn)(const uint32_t *up, const uint32_t *mid, const uint32_t *dn,
+                                uint32_t *out, int n);
+/* fv_box3_segment compiled for isa, or NULL when this build or CPU has no such variant;
+ * fv_box3_segment runs the widest */
+FvBox3SegmentFn fv_box3_segment_for(FvIsa isa);
 /* Naive 3x3 splat of points, the definition the box sum must equal (tests). */
 void fv_splat3_naive(const int *px, const int *py, size_t npoints, uint32_t *out, int width,
                      int height);
@@ -487,8 +501,6 @@ int fv_dilate3(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int hei
  * the last a slot for the points outside. */
 void fv_mark_points(const double *xy, int n, double sx, double ox, double sy, double oy, int size,
                     uint8_t *hit);
-/* The instruction sets fv_mark_points and fv_dilate3 are compiled for; the same bytes on each */
-typedef enum { FV_ISA_PLAIN, FV_ISA_AVX2, FV_ISA_AVX512, FV_NUM_ISAS } FvIsa;
 typedef void (*FvMarkPointsFn)(const double *xy, int n, double sx, double ox, double sy, double oy,
                                int size, uint8_t *hit);
 typedef int (*FvDilateFn)(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int height);

@@ -692,6 +692,49 @@ static void test_dilate_bit_exact(void)
 /* fv_mark_points marks the pixels the plain loop of its definition marks: points inside,
  * on the edges (0, just below size, size itself), outside, huge, infinite and NaN, in counts
  * that end inside and at the end of its blocks; the spare slot takes the outside ones. */
+/* Every build of fv_box3_segment this CPU runs gives the 3x3 sums of its definition, counts
+ * near UINT32_MAX saturating once, for every segment width up to FV_BOX_CHUNK. */
+static void test_box3_segment_every_variant(void)
+{
+    enum { N = FV_BOX_CHUNK };
+    uint32_t up[N + 2], mid[N + 2], dn[N + 2], want[N], got[N];
+    const uint32_t *rows[3] = {up, mid, dn};
+    unsigned tried = 0;
+    FvRng rng;
+    fv_rng_init(&rng, 0x626f7833);
+    for (int n = 1; n <= N; n += n < 40 ? 1 : 13) {
+        for (int i = 0; i < n + 2; i++)
+            for (int r = 0; r < 3; r++) {
+                int kind = fv_rng_int(&rng, 0, 3);
+                ((uint32_t *)rows[r])[i] =
+                    kind == 0   ? 0
+                    : kind == 1 ? (uint32_t)fv_rng_int(&rng, 0, 1000)
+                    : kind == 2 ? UINT32_MAX / 9 + (uint32_t)fv_rng_int(&rng, 0, 3)
+                                : UINT32_MAX - (uint32_t)fv_rng_int(&rng, 0, 3);
+            }
+        for (int x = 0; x < n; x++) {
+            uint64_t sum = 0;
+            for (int r = 0; r < 3; r++)
+                sum += (uint64_t)rows[r][x] + rows[r][x + 1] + rows[r][x + 2];
+            want[x] = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+        }
+        for (int isa = 0; isa < FV_NUM_ISAS; isa++) {
+            FvBox3SegmentFn f = fv_box3_segment_for((FvIsa)isa);
+            if (!f)
+                continue;
+            memset(got, 0xa5, sizeof(got));
+            f(up, mid, dn, got, n);
+            g_assert_cmpmem(got, (size_t)n * 4, want, (size_t)n * 4);
+            tried |= 1u << isa;
+        }
+        fv_box3_segment(up, mid, dn, got, n);
+        g_assert_cmpmem(got, (size_t)n * 4, want, (size_t)n * 4);
+    }
+    g_assert_true(tried & 1u); /* the plain build always */
+    if (g_test_verbose())
+        g_print("box3-segment variants run: %#x\n", tried);
+}
+
 static void test_mark_points_equals_plain(void)
 {
     static const int sizes_[] = {1, 3, 128, 256};
@@ -761,5 +804,6 @@ int main(int argc, char **argv)
     g_test_add_func("/kernels/chosen-kernel", test_chosen_kernel);
     g_test_add_func("/kernels/measured-once-by-threads-asking-at-once", test_measured_once);
     g_test_add_func("/kernels/dilate-bit-exact", test_dilate_bit_exact);
+    g_test_add_func("/kernels/box3-segment-every-variant", test_box3_segment_every_variant);
     return g_test_run();
 }
