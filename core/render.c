@@ -733,6 +733,7 @@ static void band_task(void *ctx, int band, int thread)
     const uint16_t *lut = r->log_lut;
     uint16_t band_max = 0;
     uint32_t ring[3][FV_BOX_CHUNK + 2];
+    const FvBox3SegmentFn box3 = fv_box3_segment_for(fv_isa_best()); /* once, not per segment */
     for (int x0 = 0; x0 < w; x0 += FV_BOX_CHUNK) {
         const int n = w - x0 < FV_BOX_CHUNK ? w - x0 : FV_BOX_CHUNK;
         /* row y's segment in ring[(y + 1) % 3]: rows y - 1, y, y + 1 never share a slot */
@@ -741,7 +742,7 @@ static void band_task(void *ctx, int band, int thread)
         for (int y = y0; y < y1; y++) {
             summed_segment(job, y + 1, x0, n, ring[(y + 2) % 3]);
             uint32_t *boxed = r->boxed + (size_t)y * w + x0;
-            fv_box3_segment(ring[y % 3], ring[(y + 1) % 3], ring[(y + 2) % 3], boxed, n);
+            box3(ring[y % 3], ring[(y + 1) % 3], ring[(y + 2) % 3], boxed, n);
             if (!job->codes)
                 continue;
             uint16_t *codes = job->codes + (size_t)y * w + x0;
