@@ -612,25 +612,48 @@ static inline __attribute__((always_inline)) void box3_segment(const uint32_t *u
         out[i] = add_sat32(add_sat32(col[i], col[i + 1]), col[i + 2]);
 }
 
-#define BOX3_BUILD(isa, ATTR)                                                                      \
+/* The same for the sum of two histogram copies (the plain x86-64 build has no unsigned
+ * 32-bit min or compare to saturate with) */
+static inline __attribute__((always_inline)) void add_sat_segment(uint32_t *out,
+                                                                  const uint32_t *a,
+                                                                  const uint32_t *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = add_sat32(a[i], b[i]);
+}
+
+#define SEGMENT_BUILD(isa, ATTR)                                                                   \
     static ATTR void box3_segment_##isa(const uint32_t *up, const uint32_t *mid,                   \
                                         const uint32_t *dn, uint32_t *out, int n)                  \
     {                                                                                              \
         box3_segment(up, mid, dn, out, n);                                                         \
+    }                                                                                              \
+    static ATTR void add_sat_segment_##isa(uint32_t *out, const uint32_t *a, const uint32_t *b,    \
+                                           int n)                                                  \
+    {                                                                                              \
+        add_sat_segment(out, a, b, n);                                                             \
     }
-BOX3_BUILD(plain, )
+SEGMENT_BUILD(plain, )
 #if FV_SIMD && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-BOX3_BUILD(avx2, __attribute__((target("avx2"))))
-BOX3_BUILD(avx512, __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))))
+SEGMENT_BUILD(avx2, __attribute__((target("avx2"))))
+SEGMENT_BUILD(avx512, __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))))
 static const FvBox3SegmentFn box3_segment_isa[FV_NUM_ISAS] = {
     box3_segment_plain, box3_segment_avx2, box3_segment_avx512};
+static const FvAddSatSegmentFn add_sat_segment_isa[FV_NUM_ISAS] = {
+    add_sat_segment_plain, add_sat_segment_avx2, add_sat_segment_avx512};
 #else
 static const FvBox3SegmentFn box3_segment_isa[FV_NUM_ISAS] = {box3_segment_plain};
+static const FvAddSatSegmentFn add_sat_segment_isa[FV_NUM_ISAS] = {add_sat_segment_plain};
 #endif
 
 FvBox3SegmentFn fv_box3_segment_for(FvIsa isa)
 {
     return fv_isa_runs(isa) ? box3_segment_isa[isa] : NULL;
+}
+
+FvAddSatSegmentFn fv_add_sat_segment_for(FvIsa isa)
+{
+    return fv_isa_runs(isa) ? add_sat_segment_isa[isa] : NULL;
 }
 
 void fv_box3_segment(const uint32_t *up, const uint32_t *mid, const uint32_t *dn, uint32_t *out,

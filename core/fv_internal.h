@@ -416,6 +416,10 @@ typedef void (*FvBox3SegmentFn)(const uint32_t *up, const uint32_t *mid, const u
 /* fv_box3_segment compiled for isa, or NULL when this build or CPU has no such variant;
  * fv_box3_segment runs the widest */
 FvBox3SegmentFn fv_box3_segment_for(FvIsa isa);
+/* out[i] = min(UINT32_MAX, a[i] + b[i]) for i < n (out may be a), compiled for isa, or NULL
+ * when this build or CPU has no such variant */
+typedef void (*FvAddSatSegmentFn)(uint32_t *out, const uint32_t *a, const uint32_t *b, int n);
+FvAddSatSegmentFn fv_add_sat_segment_for(FvIsa isa);
 /* Naive 3x3 splat of points, the definition the box sum must equal (tests). */
 void fv_splat3_naive(const int *px, const int *py, size_t npoints, uint32_t *out, int width,
                      int height);

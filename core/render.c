@@ -682,8 +682,9 @@ static void band_rows(const FrameJob *job, int band, int *y0, int *y1)
 }
 
 /* Columns x0 - 1 .. x0 + n of row y of the frame's counts, summed over the histogram
- * copies saturating as one histogram counts, into seg; zero outside the image. */
-static void summed_segment(const FrameJob *job, int y, int x0, int n, uint32_t *seg)
+ * copies saturating as one histogram counts (with add), into seg; zero outside the image. */
+static void summed_segment(const FrameJob *job, int y, int x0, int n, FvAddSatSegmentFn add,
+                           uint32_t *seg)
 {
     const FvRenderer *r = job->r;
     const int w = job->width;
@@ -701,18 +702,9 @@ static void summed_segment(const FrameJob *job, int y, int x0, int n, uint32_t *
         memcpy(out, h0, (size_t)m * sizeof(*out));
         return;
     }
-    const uint32_t *h1 = h0 + r->hist_pixels;
-    for (int i = 0; i < m; i++) {
-        uint32_t v = h0[i] + h1[i];
-        out[i] = v < h0[i] ? UINT32_MAX : v;
-    }
-    for (int t = 2; t < r->hist_copies; t++) {
-        const uint32_t *h = h0 + (size_t)t * r->hist_pixels;
-        for (int i = 0; i < m; i++) {
-            uint32_t v = out[i] + h[i];
-            out[i] = v < h[i] ? UINT32_MAX : v;
-        }
-    }
+    add(out, h0, h0 + r->hist_pixels, m);
+    for (int t = 2; t < r->hist_copies; t++)
+        add(out, out, h0 + (size_t)t * r->hist_pixels, m);
 }
 
 /* Task `band`: the band's 3x3 counts of every histogram copy summed (reading a row beyond
@@ -733,14 +725,16 @@ static void band_task(void *ctx, int band, int thread)
     const uint16_t *lut = r->log_lut;
     uint16_t band_max = 0;
     uint32_t ring[3][FV_BOX_CHUNK + 2];
-    const FvBox3SegmentFn box3 = fv_box3_segment_for(fv_isa_best()); /* once, not per segment */
+    /* the loops' builds for this CPU, looked up once, not per segment */
+    const FvBox3SegmentFn box3 = fv_box3_segment_for(fv_isa_best());
+    const FvAddSatSegmentFn add = fv_add_sat_segment_for(fv_isa_best());
     for (int x0 = 0; x0 < w; x0 += FV_BOX_CHUNK) {
         const int n = w - x0 < FV_BOX_CHUNK ? w - x0 : FV_BOX_CHUNK;
         /* row y's segment in ring[(y + 1) % 3]: rows y - 1, y, y + 1 never share a slot */
-        summed_segment(job, y0 - 1, x0, n, ring[y0 % 3]);
-        summed_segment(job, y0, x0, n, ring[(y0 + 1) % 3]);
+        summed_segment(job, y0 - 1, x0, n, add, ring[y0 % 3]);
+        summed_segment(job, y0, x0, n, add, ring[(y0 + 1) % 3]);
         for (int y = y0; y < y1; y++) {
-            summed_segment(job, y + 1, x0, n, ring[(y + 2) % 3]);
+            summed_segment(job, y + 1, x0, n, add, ring[(y + 2) % 3]);
             uint32_t *boxed = r->boxed + (size_t)y * w + x0;
             box3(ring[y % 3], ring[(y + 1) % 3], ring[(y + 2) % 3], boxed, n);
             if (!job->codes)

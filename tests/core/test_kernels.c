@@ -735,6 +735,46 @@ static void test_box3_segment_every_variant(void)
         g_print("box3-segment variants run: %#x\n", tried);
 }
 
+/* Every build of the histogram copies' saturating sum this CPU runs gives min(UINT32_MAX,
+ * a + b), into a third array and in place, for every width up to FV_BOX_CHUNK + 2. */
+static void test_add_sat_segment_every_variant(void)
+{
+    enum { N = FV_BOX_CHUNK + 2 };
+    uint32_t a[N], b[N], want[N], got[N];
+    unsigned tried = 0;
+    FvRng rng;
+    fv_rng_init(&rng, 0x61646473);
+    for (int n = 1; n <= N; n += n < 40 ? 1 : 11) {
+        for (int i = 0; i < n; i++) {
+            uint32_t *v[2] = {&a[i], &b[i]};
+            for (int k = 0; k < 2; k++) {
+                int kind = fv_rng_int(&rng, 0, 3);
+                *v[k] = kind == 0   ? 0
+                        : kind == 1 ? (uint32_t)fv_rng_int(&rng, 0, 1000)
+                        : kind == 2 ? UINT32_MAX / 2 + (uint32_t)fv_rng_int(&rng, 0, 3)
+                                    : UINT32_MAX - (uint32_t)fv_rng_int(&rng, 0, 3);
+            }
+            uint64_t sum = (uint64_t)a[i] + b[i];
+            want[i] = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+        }
+        for (int isa = 0; isa < FV_NUM_ISAS; isa++) {
+            FvAddSatSegmentFn f = fv_add_sat_segment_for((FvIsa)isa);
+            if (!f)
+                continue;
+            memset(got, 0xa5, sizeof(got));
+            f(got, a, b, n);
+            g_assert_cmpmem(got, (size_t)n * 4, want, (size_t)n * 4);
+            memcpy(got, a, sizeof(a));
+            f(got, got, b, n); /* in place, as the third copy on is added */
+            g_assert_cmpmem(got, (size_t)n * 4, want, (size_t)n * 4);
+            tried |= 1u << isa;
+        }
+    }
+    g_assert_true(tried & 1u); /* the plain build always */
+    if (g_test_verbose())
+        g_print("add-sat-segment variants run: %#x\n", tried);
+}
+
 static void test_mark_points_equals_plain(void)
 {
     static const int sizes_[] = {1, 3, 128, 256};
@@ -805,5 +845,6 @@ int main(int argc, char **argv)
     g_test_add_func("/kernels/measured-once-by-threads-asking-at-once", test_measured_once);
     g_test_add_func("/kernels/dilate-bit-exact", test_dilate_bit_exact);
     g_test_add_func("/kernels/box3-segment-every-variant", test_box3_segment_every_variant);
+    g_test_add_func("/kernels/add-sat-segment-every-variant", test_add_sat_segment_every_variant);
     return g_test_run();
 }
