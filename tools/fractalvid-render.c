@@ -35,7 +35,9 @@ enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
  * handler needs to know, so it is the one global. Set and cleared with the signals blocked. */
 static char *volatile partial_output;
 
-typedef enum OutputKind { OUTPUT_Y4M, OUTPUT_MD5 } OutputKind;
+/* OUTPUT_NULL: rendered, then dropped (nothing converted or written), to time the renderer
+ * alone, as ffmpeg's -f null. */
+typedef enum OutputKind { OUTPUT_Y4M, OUTPUT_MD5, OUTPUT_NULL } OutputKind;
 
 /* Everything the command line decides; filled by the option callbacks, owned by main(). */
 typedef struct RenderOptions {
@@ -304,7 +306,8 @@ static GOptionContext *make_option_context(RenderOptions *o)
         {"fps", 0, 0, G_OPTION_ARG_CALLBACK, (void *)on_fps,
          "Frame rate written in the y4m header (default 12/1)", "N/D"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
-         "FILE.y4m (grayscale video), FILE.md5 (one MD5 per frame per line), or - (y4m on stdout)",
+         "FILE.y4m (grayscale video), FILE.md5 (one MD5 per frame per line), - (y4m on stdout), "
+         "or null (rendered, nothing written: to time the renderer)",
          "FILE"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No per-clip summary on stderr", NULL},
         {"list-variations", 0, 0, G_OPTION_ARG_NONE, &o->list_variations,
@@ -332,6 +335,7 @@ static GOptionContext *make_option_context(RenderOptions *o)
              "  fractalvid-render --variation horseshoe --motion static --frames 1 -o still.y4m\n"
              "  fractalvid-render --size 64x64 --frames 3 --threads 1 -o frames.md5\n"
              "  fractalvid-render --class -1 --clips 8 --effects paper --augment-seed 1 -o real.y4m\n"
+             "  fractalvid-render --class -1 --clips 40 -o null   # time the renderer alone\n"
              "\n"
              "Values: decimal integers (no +, spaces or hex), decimal numbers (0.5, 1e3), names;\n"
              "the same grammar as fractal:// URIs.\n"
@@ -423,6 +427,8 @@ static gboolean output_open(Output *out, const char *name)
     if (strcmp(name, "-") == 0) {
         out->kind = OUTPUT_Y4M;
         out->is_stdout = TRUE;
+    } else if (strcmp(name, "null") == 0) {
+        out->kind = OUTPUT_NULL;
     } else if (g_str_has_suffix(lower, ".y4m")) {
         out->kind = OUTPUT_Y4M;
     } else if (g_str_has_suffix(lower, ".md5")) {
@@ -433,10 +439,13 @@ static gboolean output_open(Output *out, const char *name)
     g_free(lower);
     if (!known) {
         g_printerr("fractalvid-render: --output: unknown kind of file '%s'; allowed: a name ending "
-                   "in .y4m (grayscale video) or .md5 (one MD5 per frame), or - (y4m on stdout)\n",
+                   "in .y4m (grayscale video) or .md5 (one MD5 per frame), - (y4m on stdout) "
+                   "or null (rendered, nothing written)\n",
                    name);
         return FALSE;
     }
+    if (out->kind == OUTPUT_NULL)
+        return TRUE; /* no file: output_close has nothing to do */
     if (out->is_stdout) {
         /* Binary video on a terminal is never what was meant. */
         if (isatty(STDOUT_FILENO)) {
@@ -657,7 +666,7 @@ static gboolean writer_wait(Writer *w, const FvClip *c, gboolean slot)
 /* Render and write clips first..first+count-1 (or on and on: count -1). Two clips take
  * turns, one rendering while a writing thread writes the other, when the memory left holds
  * both (fv_render_memory_need) and the thread; else one, written before the next renders, as
- * a single clip is. Clip indices end at 2^64 - 1: a run that reaches it ends there, as
+ * a single clip is (and as each clip of a null output, rendered and dropped). Clip indices end at 2^64 - 1: a run that reaches it ends there, as
  * fractalvidsrc's stream. */
 static int render_all(const RenderOptions *o, Output *out)
 {
@@ -678,7 +687,8 @@ static int render_all(const RenderOptions *o, Output *out)
     w.renderer = renderer;
     const uint64_t need2 = fv_render_memory_need(&o->settings, o->threads, 2);
     const uint64_t room = fv_memory_available();
-    if (o->clips != 1 && need2 && room > WRITER_ROOM && need2 <= room - WRITER_ROOM &&
+    const gboolean drop = out->kind == OUTPUT_NULL; /* nothing to write: one clip */
+    if (!drop && o->clips != 1 && need2 && room > WRITER_ROOM && need2 <= room - WRITER_ROOM &&
         fv_renderer_budget_clips(renderer, 2) == 0)
         turns = 2;
     for (unsigned t = 0; t < turns; t++) {
@@ -688,8 +698,8 @@ static int render_all(const RenderOptions *o, Output *out)
             goto done;
         }
     }
-    w.frame = g_try_malloc((size_t)o->settings.width * o->settings.height);
-    if (!w.frame) {
+    w.frame = drop ? NULL : g_try_malloc((size_t)o->settings.width * o->settings.height);
+    if (!drop && !w.frame) {
         g_printerr("fractalvid-render: out of memory for a %ux%u frame\n", o->settings.width,
                    o->settings.height);
         goto done;
@@ -743,7 +753,7 @@ static int render_all(const RenderOptions *o, Output *out)
         if (!o->quiet)
             print_clip_summary(info, ms);
         if (!writer) {
-            if (!(ok = write_one(&w, clip)))
+            if (!drop && !(ok = write_one(&w, clip)))
                 break;
             frames_total += info->frames;
             continue;
@@ -845,7 +855,8 @@ int main(int argc, char **argv)
     }
     if (!o.output) {
         g_printerr("fractalvid-render: --output is required: FILE.y4m (grayscale video), "
-                   "FILE.md5 (one MD5 per frame) or - (y4m on stdout) (see --help)\n");
+                   "FILE.md5 (one MD5 per frame), - (y4m on stdout) or null (nothing written) "
+                   "(see --help)\n");
         return EXIT_USAGE;
     }
 

@@ -8,10 +8,11 @@ paper's settings: 256x256, unlabeled (a new class every clip), the default varia
 DIR is a checkout of github.com/davidsvy/fractal_video (MIT; Debian's python3-numba,
 python3-scipy, python3-opencv run it). Both render only (no encoding, no files): theirs
 in this process through tests/fidelity/fidelity_report.py's render_authors (their
-build_single, after Numba's compile, NUMBA_NUM_THREADS = --threads); ours with
-`fractalvid-render --class -1 --threads T -o X.md5`, the whole process timed (with --threads 1
-on one CPU: fractalvid-render writes each clip from a second thread while the next renders,
-which would otherwise take a second core). One clip of
+build_single, after Numba's compile, NUMBA_NUM_THREADS = --threads, the clips kept in
+memory); ours with `fractalvid-render --class -1 --threads T -o null`, the whole process timed,
+start-up and the kernels' timing on first use included (rendered, nothing hashed or written;
+--output md5 times ours hashing every frame into an .md5 file, as earlier versions of this
+script did; with --threads 1, ours on one CPU). One clip of
 each first, not counted (their Numba compiles some functions on first call). Rounds alternate
 the two, so both see the same load; the medians per clip and their ratio are printed, with
 the load average."""
@@ -38,9 +39,10 @@ def one_cpu():
     return {min(os.sched_getaffinity(0))}
 
 
-def ours_per_clip(render, clips, threads, seed, tmp):
+def ours_per_clip(render, clips, threads, seed, tmp, output):
+    dest = "null" if output == "null" else os.path.join(tmp, "ours.md5")
     cmd = [render, "--size", "256x256", "--class", "-1", "--seed", str(seed), "--clips",
-           str(clips), "--threads", str(threads), "-q", "-o", os.path.join(tmp, "ours.md5")]
+           str(clips), "--threads", str(threads), "-q", "-o", dest]
     pin = (lambda: os.sched_setaffinity(0, one_cpu())) if threads == 1 else None
     t = time.monotonic()
     subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL, preexec_fn=pin)
@@ -56,6 +58,9 @@ def main():
     ap.add_argument("--authors-clips", type=int, default=4,
                     help="their clips per round (default 4)")
     ap.add_argument("--rounds", type=int, default=3, help="alternated rounds (default 3)")
+    ap.add_argument("--output", choices=("null", "md5"), default="null",
+                    help="what ours makes of its frames: null (render only, as theirs; default) "
+                         "or md5 (an MD5 per frame into a file)")
     args = ap.parse_args()
     if not os.access(args.render, os.X_OK):
         sys.exit("no %s: build first (./dev.sh setup)" % args.render)
@@ -69,8 +74,11 @@ def main():
         from fidelity_report import render_authors
     print("256x256 unlabeled clips, default policy, %d threads each; %s at the start"
           % (args.threads, load()))
+    print("fractalvid-render -o %s: %s" % (args.output, "rendered only, nothing written"
+          if args.output == "null" else "an MD5 per frame into a file, from a writing thread"))
     if args.threads == 1:
-        print("fractalvid on CPU %d only (its rendering and its writing thread)" % min(one_cpu()))
+        print("fractalvid on CPU %d only (its rendering%s)"
+              % (min(one_cpu()), " and its writing thread" if args.output == "md5" else ""))
     ours, theirs = [], []
     compiled = None
     if render_authors:
@@ -78,10 +86,11 @@ def main():
         _, _, compiled = render_authors(args.authors,
                                         types.SimpleNamespace(size=256, seed=1000, clips=1), 0)
     with tempfile.TemporaryDirectory(prefix="fv-bench-authors-") as tmp:
-        ours_per_clip(args.render, 2, args.threads, 1000, tmp)  # the same for ours
+        ours_per_clip(args.render, 2, args.threads, 1000, tmp, args.output)  # the same for ours
         for r in range(args.rounds):
             line = "round %d: fractalvid %7.1f ms/clip" % (
-                r + 1, 1e3 * ours_per_clip(args.render, args.clips, args.threads, r, tmp))
+                r + 1, 1e3 * ours_per_clip(args.render, args.clips, args.threads, r, tmp,
+                                           args.output))
             ours.append(float(line.split()[3]))
             if render_authors:
                 opts = types.SimpleNamespace(size=256, seed=r, clips=args.authors_clips)

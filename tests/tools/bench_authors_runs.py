@@ -16,9 +16,17 @@ assert len(re.findall(r"^round \d: fractalvid +\d+\.\d ms/clip$", out, re.M)) ==
 assert re.search(r"^fractalvid: +\d+\.\d ms/clip \(median of 2 rounds of 2 clips\)$", out, re.M), out
 assert "authors' generator: not run (give --authors DIR)" in out, out
 assert "load average" in out, out
-# --threads 1 is one CPU for ours, its writing thread included
-assert re.search(r"^fractalvid on CPU \d+ only \(its rendering and its writing thread\)$", out,
-                 re.M), out
+# ours renders only, as theirs, by default; --threads 1 is one CPU for ours
+assert "fractalvid-render -o null: rendered only, nothing written" in out, out
+assert re.search(r"^fractalvid on CPU \d+ only \(its rendering\)$", out, re.M), out
+# --output md5: an MD5 per frame, the writing thread on that CPU too
+md5 = subprocess.run([sys.executable, script, "--render", render, "--clips", "2", "--rounds", "1",
+                      "--threads", "1", "--output", "md5"], capture_output=True, text=True,
+                     timeout=600)
+assert md5.returncode == 0, md5.stderr[-2000:]
+assert "fractalvid-render -o md5: an MD5 per frame into a file" in md5.stdout, md5.stdout
+assert re.search(r"^fractalvid on CPU \d+ only \(its rendering and its writing thread\)$",
+                 md5.stdout, re.M), md5.stdout
 
 with tempfile.TemporaryDirectory() as empty:
     bad = subprocess.run([sys.executable, script, "--render", render, "--authors", empty],

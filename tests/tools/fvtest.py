@@ -18,7 +18,7 @@ SMALL = ["--size", "64x48", "--frames", "3", "--density", "2"]
 def exe():
     if len(sys.argv) < 2:
         sys.exit("usage: %s PATH/TO/fractalvid-render" % sys.argv[0])
-    return sys.argv[1]
+    return os.path.abspath(sys.argv[1])  # a test may run it in another folder
 
 
 def run(args, **kw):

@@ -32,6 +32,9 @@ with tempfile.TemporaryDirectory() as tmp:
     assert 4 * 18 <= real.count(b"FRAME\n") <= 4 * 20, real.count(b"FRAME\n")
     md5 = open(os.path.join(tmp, "zoom_shake.md5")).read().split()
     assert len(md5) == 8 and len(set(md5)) > 1, md5
+    # -o null: the 40 clips rendered (the run's summary line), no file made
+    assert re.search(r"^40 clips, \d+ frames, ", run.stderr, re.M), run.stderr[-2000:]
+    assert "null" not in files, files
     # --list-variations printed the names
     assert "horseshoe" in run.stdout and "cross" in run.stdout, run.stdout
     probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
