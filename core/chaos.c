@@ -433,15 +433,37 @@ static void run_way(int k, bool grouped, const FvSystem *sys, uint32_t iters, ui
         f(sys, 0, l, iters, hist, size, size);
 }
 
+int fv_chaos_ways_kept(int n, const int *kernel, const double *ns, bool *keep)
+{
+    double lead = INFINITY;
+    for (int c = 0; c < n; c++)
+        lead = ns[c] < lead ? ns[c] : lead;
+    int kept = 0;
+    for (int c = 0; c < n; c++) {
+        double fastest = ns[c]; /* of kernel[c]'s ways */
+        for (int o = 0; o < n; o++)
+            if (kernel[o] == kernel[c] && ns[o] < fastest)
+                fastest = ns[o];
+        /* the lead's kernel is always kept; so is a NaN time, timed again in full */
+        keep[c] = !(fastest > FV_WAYS_KEPT_RATIO * lead);
+        kept += keep[c];
+    }
+    return kept;
+}
+
 /* Which kernel this CPU runs fastest for the variation, and whether a group of lanes (the
  * renderer's usual task) is faster with its group kernel or lane by lane: each way this CPU
  * has, timed on a group in alternating rounds, by its least thread CPU time, so a busy
  * machine slows every candidate alike. A group kernel keeps more vectors in flight; a lane
  * alone leaves room in the core for the histogram increments, which a short walk (linear)
- * can fill. Timed at the paper's 256x256 (the histogram in L2, as a clip's). Every way gives
- * the same counts, so the choice changes the speed only. About 1-3 ms, once per variation.
- * The kernels that keep a sample's map choices (FvChoices) are timed reading them, as they
- * run in all frames of a clip but the first.
+ * can fill. A first short run of each way (a walk's discarded steps and 4 plotted ones, also
+ * the code's first use) drops the kernels far behind (fv_chaos_ways_kept: on an AVX-512 core
+ * with full-width units, AVX2 and the plain kernel), so the rounds time only the contenders.
+ * Timed at the paper's 256x256 (the histogram in L2, as a clip's). Every way gives the same
+ * counts, so the choice changes the speed only. The kernels that keep a sample's map choices
+ * (FvChoices) are timed reading them, as they run in all frames of a clip but the first.
+ * Once per variation: about 1-4 ms on a 2.5 GHz Xeon (2-9 ms when every kernel was timed in
+ * every round).
  * Returns the kernel; *grouped tells the way. */
 static int measure_kernel(int variation, bool simd, bool *grouped)
 {
@@ -475,14 +497,20 @@ static int measure_kernel(int variation, bool simd, bool *grouped)
         sys.choices = &kept;
         run_way(cand[0], group[0], &sys, ITERS, hist, SIZE);
     }
-    double best[2 * FV_NUM_KERNELS];
+    double best[2 * FV_NUM_KERNELS], brief[2 * FV_NUM_KERNELS];
+    bool keep[2 * FV_NUM_KERNELS];
     for (int c = 0; c < n; c++) {
         best[c] = INFINITY;
-        /* a short run first, untimed: the code's first use (its pages, caches) */
+        /* a short run first: the code's first use (its pages, caches), and a first timing */
+        double t0 = thread_ns();
         run_way(cand[c], group[c], &sys, 4, hist, SIZE);
+        brief[c] = thread_ns() - t0;
     }
+    fv_chaos_ways_kept(n, cand, brief, keep);
     for (int round = 0; round < ROUNDS; round++)
         for (int c = 0; c < n; c++) {
+            if (!keep[c])
+                continue;
             if (round > 0 && cand[c] == FV_KERNEL_SCALAR) {
                 /* the scalar kernel, when far behind, is not timed again (the vector
                  * kernels are: the first timings of a process can be slow) */

@@ -387,6 +387,13 @@ bool fv_chaos_best_grouped(int variation);
 /* How many variations this process has measured the kernels of: one thread measures, alone,
  * while threads asking for the same or another variation meanwhile wait for it. */
 int fv_chaos_measured(void);
+/* Of n ways to run a variation (ways of kernel[c] each), each timed once on a short walk
+ * (ns[c]), which ones the measurement times in full: every way of each kernel whose fastest
+ * way took at most FV_WAYS_KEPT_RATIO times the fastest of all (a kernel, not a way, is
+ * dropped: one way's slow run alone does not drop its kernel). keep[c] set; returns how many
+ * are kept (at least 1 when n > 0). */
+#define FV_WAYS_KEPT_RATIO 1.5
+int fv_chaos_ways_kept(int n, const int *kernel, const double *ns, bool *keep);
 /* Lanes lane..lane+nlanes-1 into one histogram: with nlanes FV_LANE_GROUP, one group. */
 uint64_t fv_chaos_lanes(const FvSystem *sys, uint64_t sample_key, int lane, int nlanes,
                         uint32_t iters, uint32_t *hist, int width, int height);

@@ -595,6 +595,45 @@ static void test_chosen_kernel(void)
     }
 }
 
+/* The short runs before the measurement's rounds drop a kernel only when its fastest way is
+ * more than FV_WAYS_KEPT_RATIO times behind the fastest way of all: a far slower kernel goes
+ * (both its ways), a close one stays, one way's slow run does not drop its kernel's other way,
+ * and a time that is not a number is timed again. */
+static void test_ways_kept(void)
+{
+    enum { S = FV_KERNEL_SCALAR, A2 = FV_KERNEL_SCALAR + 1, A5 = FV_KERNEL_SCALAR + 2 };
+    static const struct {
+        int n;
+        int kernel[5];
+        double ns[5];
+        bool want[5];
+    } cases[] = {
+        /* AVX-512 group and lane (the lane slowed once), AVX2 twice as slow, the plain kernel */
+        {5, {A5, A5, A2, A2, S}, {100, 170, 200, 210, 600}, {true, true, false, false, false}},
+        /* AVX2 within the ratio (a core with half-width 512-bit units): kept, both ways */
+        {5, {A5, A5, A2, A2, S}, {100, 110, 160, 140, 600}, {true, true, true, true, false}},
+        /* exactly the ratio is kept; just past it is not */
+        {3, {A5, A2, S}, {100, 100 * FV_WAYS_KEPT_RATIO, 100 * FV_WAYS_KEPT_RATIO + 1e-9},
+         {true, true, false}},
+        /* the lead is not the first way */
+        {3, {A5, A2, S}, {400, 140, 90}, {false, false, true}},
+        /* a time that is not a number is kept; so is every way when all took forever */
+        {3, {A5, A2, S}, {100, NAN, 900}, {true, true, false}},
+        {2, {A5, S}, {INFINITY, INFINITY}, {true, true}},
+        {1, {S}, {5}, {true}},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        bool keep[5] = {false};
+        int kept = fv_chaos_ways_kept(cases[i].n, cases[i].kernel, cases[i].ns, keep), want = 0;
+        for (int c = 0; c < cases[i].n; c++) {
+            if (keep[c] != cases[i].want[c])
+                g_error("case %zu, way %d: kept %d, want %d", i, c, keep[c], cases[i].want[c]);
+            want += cases[i].want[c];
+        }
+        g_assert_cmpint(kept, ==, want);
+    }
+}
+
 /* Threads asking at once for the kernels of variations not yet measured: each variation is
  * measured once, by one thread, and every thread gets its choice. */
 enum { ASKERS = 4 };
@@ -842,6 +881,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kernels/cancelled-walk-counts-its-points",
                     test_cancelled_walk_counts_its_points);
     g_test_add_func("/kernels/chosen-kernel", test_chosen_kernel);
+    g_test_add_func("/kernels/ways-kept-after-the-short-runs", test_ways_kept);
     g_test_add_func("/kernels/measured-once-by-threads-asking-at-once", test_measured_once);
     g_test_add_func("/kernels/dilate-bit-exact", test_dilate_bit_exact);
     g_test_add_func("/kernels/box3-segment-every-variant", test_box3_segment_every_variant);
