@@ -238,6 +238,70 @@ bool fv_chaos_simd_handles(int variation)
     }
 /* clang-format on */
 
+/* Whether a group kernel runs the variation of its vectors in phases (DEFINE_PHASED): the
+ * variations whose step is a long chain of many operations (sin of tan, sincos beside tanh, a
+ * sine). A group's vectors, each stepped in turn, do not overlap in the core: one vector's
+ * step fills the scheduler while it waits on its own chain. The same function of every
+ * vector, side by side, then the next, do (popcorn 1.3x, cosine and cylinder 4-5% on an
+ * AVX-512 Xeon; the variations of a square root and divisions, bound by the divider, gain
+ * nothing, and stay as they are). */
+#define PHASED(v) ((v) == V_POPCORN || (v) == V_COSINE || (v) == V_CYLINDER)
+
+/* The variation of n vectors (n <= GROUP_WALKERS / W), phase by phase: each function of the
+ * variation for every vector, then the next. Each vector gets the operations of
+ * DEFINE_VARIATION's name, in its order (clamp as there), so the same bits. */
+/* clang-format off */
+#define DEFINE_PHASED(INLINE, name, V, W, MIN, MAX)                                                \
+    INLINE void name(int v, int n, V *px, V *py, const V *me, const V *mf, const bool clamp)      \
+    {                                                                                              \
+        enum { NMAX = GROUP_WALKERS / W };                                                         \
+        const V zero = {0}, lim = zero + FV_RUNAWAY;                                               \
+        V x[NMAX], y[NMAX], t[2 * NMAX], u[2 * NMAX];                                              \
+        for (int g = 0; g < n; g++) {                                                              \
+            x[g] = px[g];                                                                          \
+            y[g] = py[g];                                                                          \
+            if (clamp) {                                                                           \
+                x[g] = MAX(MIN(x[g], lim), -lim);                                                  \
+                y[g] = MAX(MIN(y[g], lim), -lim);                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        switch (v) {                                                                               \
+        case V_POPCORN: /* (x + e sin(tan(3y)), y + f sin(tan(3x))) */                             \
+            for (int g = 0; g < n; g++) {                                                          \
+                t[2 * g] = 3.0 * y[g];                                                             \
+                t[2 * g + 1] = 3.0 * x[g];                                                         \
+            }                                                                                      \
+            for (int j = 0; j < 2 * n; j++)                                                        \
+                t[j] = fv##W##_tan(t[j]);                                                          \
+            for (int j = 0; j < 2 * n; j++)                                                        \
+                t[j] = fv##W##_sin(t[j]);                                                          \
+            for (int g = 0; g < n; g++) {                                                          \
+                px[g] = x[g] + me[g] * t[2 * g];                                                   \
+                py[g] = y[g] + mf[g] * t[2 * g + 1];                                               \
+            }                                                                                      \
+            break;                                                                                 \
+        case V_COSINE: /* t = tanh(y), (s, c) = sincos(pi x): (c t, -s t) */                       \
+            for (int g = 0; g < n; g++)                                                            \
+                t[g] = fv##W##_tanh(y[g]);                                                         \
+            for (int g = 0; g < n; g++)                                                            \
+                fv##W##_sincos(FV_PI * x[g], &u[2 * g], &u[2 * g + 1]);                            \
+            for (int g = 0; g < n; g++) {                                                          \
+                px[g] = u[2 * g + 1] * t[g];                                                       \
+                py[g] = -u[2 * g] * t[g];                                                          \
+            }                                                                                      \
+            break;                                                                                 \
+        case V_CYLINDER:                                                                           \
+            for (int g = 0; g < n; g++) {                                                          \
+                px[g] = fv##W##_sin(x[g]);                                                         \
+                py[g] = y[g];                                                                      \
+            }                                                                                      \
+            break;                                                                                 \
+        default:                                                                                   \
+            break;                                                                                 \
+        }                                                                                          \
+    }
+/* clang-format on */
+
 /* The rare lanes of one vector where some walker ran away: the reference's step and plot,
  * one walker at a time, from the vector's new points nx, ny. */
 static __attribute__((noinline, cold)) void fix_up(const FvSystem *sys, int lanes, const double *nx,
@@ -436,6 +500,7 @@ AVX2_INLINE __m256d nz4(__m256d v)
 
 DEFINE_VARIATION(AVX2_INLINE, variation4, __m256d, 4, _mm256_min_pd, _mm256_max_pd, _mm256_sqrt_pd,
                  abs4, nz4)
+DEFINE_PHASED(AVX2_INLINE, phased4, __m256d, 4, _mm256_min_pd, _mm256_max_pd)
 
 #define GE4(a, b) _mm256_cmp_pd(a, b, _CMP_GE_OQ)
 #define LT4(a, b) _mm256_cmp_pd(a, b, _CMP_LT_OQ)
@@ -672,32 +737,67 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         size_t pos = 0;
         int step = 0;
         uint32_t **out = ring[cur], **const back = ring[cur ^ 1];
+        const bool phased = G > 1 && PHASED(variation);
         for (uint64_t i = i0; i < i1; i++) {
+            /* a phased variation: every vector's map, then the variation of all (PHASED) */
+            __m256d pnx[GMAX], pny[GMAX];
+            if (phased) {
+                __m256d pe[GMAX], pf[GMAX];
+                int sane = 0xf;
+                for (int g = 0; g < G; g++) {
+                    const __m256i sel = choice[i - i0][g];
+                    __m256d a = lookup4(tab_lo[0], tab_hi[0], sel, wide);
+                    __m256d b = lookup4(tab_lo[1], tab_hi[1], sel, wide);
+                    __m256d c = lookup4(tab_lo[2], tab_hi[2], sel, wide);
+                    __m256d d = lookup4(tab_lo[3], tab_hi[3], sel, wide);
+                    pe[g] = lookup4(tab_lo[4], tab_hi[4], sel, wide);
+                    pf[g] = lookup4(tab_lo[5], tab_hi[5], sel, wide);
+                    pnx[g] = _mm256_add_pd(
+                        _mm256_add_pd(_mm256_mul_pd(a, x[g]), _mm256_mul_pd(b, y[g])), pe[g]);
+                    pny[g] = _mm256_add_pd(
+                        _mm256_add_pd(_mm256_mul_pd(c, x[g]), _mm256_mul_pd(d, y[g])), pf[g]);
+                    sane &= _mm256_movemask_pd(
+                        _mm256_and_pd(_mm256_cmp_pd(abs4(pnx[g]), lim, _CMP_LT_OQ),
+                                      _mm256_cmp_pd(abs4(pny[g]), lim, _CMP_LT_OQ)));
+                }
+                /* the clamp changes no lane below the limit: all of them clamped when one
+                 * is not, the same bits */
+                if (__builtin_expect(sane == 0xf, 1))
+                    phased4(variation, G, pnx, pny, pe, pf, false);
+                else
+                    phased4(variation, G, pnx, pny, pe, pf, true);
+            }
             for (int g = 0; g < G; g++, step++) {
                 if (!probe && step < back_steps)
                     for (int l = 0; l < 4; l++)
                         ring_add(back[4 * step + l]);
-                const __m256i sel = choice[i - i0][g];
-                __m256d a = lookup4(tab_lo[0], tab_hi[0], sel, wide);
-                __m256d b = lookup4(tab_lo[1], tab_hi[1], sel, wide);
-                __m256d c = lookup4(tab_lo[2], tab_hi[2], sel, wide);
-                __m256d d = lookup4(tab_lo[3], tab_hi[3], sel, wide);
-                __m256d e = lookup4(tab_lo[4], tab_hi[4], sel, wide);
-                __m256d f = lookup4(tab_lo[5], tab_hi[5], sel, wide);
-                /* the map, then the variation */
-                __m256d nx =
-                    _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(a, x[g]), _mm256_mul_pd(b, y[g])), e);
-                __m256d ny =
-                    _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(c, x[g]), _mm256_mul_pd(d, y[g])), f);
-                if (variation != V_LINEAR) {
-                    /* the first clamp of the variation is an identity but for runaways and
-                     * NaN: off the dependency chain, behind a branch */
-                    __m256d sane = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
-                                                 _mm256_cmp_pd(abs4(ny), lim, _CMP_LT_OQ));
-                    if (__builtin_expect(_mm256_movemask_pd(sane) == 0xf, 1))
-                        variation4(variation, &nx, &ny, b, d, e, f, false);
-                    else
-                        variation4(variation, &nx, &ny, b, d, e, f, true);
+                __m256d nx, ny;
+                if (phased) {
+                    nx = pnx[g];
+                    ny = pny[g];
+                } else {
+                    const __m256i sel = choice[i - i0][g];
+                    __m256d a = lookup4(tab_lo[0], tab_hi[0], sel, wide);
+                    __m256d b = lookup4(tab_lo[1], tab_hi[1], sel, wide);
+                    __m256d c = lookup4(tab_lo[2], tab_hi[2], sel, wide);
+                    __m256d d = lookup4(tab_lo[3], tab_hi[3], sel, wide);
+                    __m256d e = lookup4(tab_lo[4], tab_hi[4], sel, wide);
+                    __m256d f = lookup4(tab_lo[5], tab_hi[5], sel, wide);
+                    /* the map, then the variation */
+                    nx = _mm256_add_pd(
+                        _mm256_add_pd(_mm256_mul_pd(a, x[g]), _mm256_mul_pd(b, y[g])), e);
+                    ny = _mm256_add_pd(
+                        _mm256_add_pd(_mm256_mul_pd(c, x[g]), _mm256_mul_pd(d, y[g])), f);
+                    if (variation != V_LINEAR) {
+                        /* the first clamp of the variation is an identity but for runaways
+                         * and NaN: off the dependency chain, behind a branch */
+                        __m256d sane = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
+                                                     _mm256_cmp_pd(abs4(ny), lim, _CMP_LT_OQ));
+                        if (__builtin_expect(_mm256_movemask_pd(sane) == 0xf, 1))
+                            variation4(variation, &nx, &ny, b, d, e, f, false);
+                        else
+                            variation4(variation, &nx, &ny, b, d, e, f, true);
+                    }
                 }
                 __m256d ok = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
                                            _mm256_cmp_pd(abs4(ny), lim, _CMP_LT_OQ));
@@ -906,6 +1006,7 @@ AVX512_INLINE __m512d nz8(__m512d v)
 
 DEFINE_VARIATION(AVX512_INLINE, variation8, __m512d, 8, _mm512_min_pd, _mm512_max_pd,
                  _mm512_sqrt_pd, abs8, nz8)
+DEFINE_PHASED(AVX512_INLINE, phased8, __m512d, 8, _mm512_min_pd, _mm512_max_pd)
 
 #define GE8(a, b) _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ)
 #define LT8(a, b) _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ)
@@ -1103,32 +1204,65 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         size_t pos = 0;
         int step = 0;
         uint32_t **out = ring[cur], **const back = ring[cur ^ 1];
+        const bool phased = G > 1 && PHASED(variation);
         for (uint64_t i = i0; i < i1; i++) {
+            /* a phased variation: every vector's map, then the variation of all (phased8) */
+            __m512d pnx[GMAX], pny[GMAX];
+            if (phased) {
+                __m512d pe[GMAX], pf[GMAX];
+                __mmask8 sane = 0xff;
+                for (int g = 0; g < G; g++) {
+                    const __m512i m = mine[i - i0][g];
+                    __m512d a = _mm512_permutexvar_pd(m, tab[0]);
+                    __m512d b = _mm512_permutexvar_pd(m, tab[1]);
+                    __m512d c = _mm512_permutexvar_pd(m, tab[2]);
+                    __m512d d = _mm512_permutexvar_pd(m, tab[3]);
+                    pe[g] = _mm512_permutexvar_pd(m, tab[4]);
+                    pf[g] = _mm512_permutexvar_pd(m, tab[5]);
+                    pnx[g] = _mm512_add_pd(
+                        _mm512_add_pd(_mm512_mul_pd(a, x[g]), _mm512_mul_pd(b, y[g])), pe[g]);
+                    pny[g] = _mm512_add_pd(
+                        _mm512_add_pd(_mm512_mul_pd(c, x[g]), _mm512_mul_pd(d, y[g])), pf[g]);
+                    sane &= below8(pnx[g], pny[g], lim);
+                }
+                /* the clamp changes no lane below the limit: all of them clamped when one
+                 * is not, the same bits */
+                if (__builtin_expect(sane == 0xff, 1))
+                    phased8(variation, G, pnx, pny, pe, pf, false);
+                else
+                    phased8(variation, G, pnx, pny, pe, pf, true);
+            }
             for (int g = 0; g < G; g++, step++) {
                 if (!probe && step < back_steps)
                     for (int l = 0; l < 8; l++)
                         ring_add(back[8 * step + l]);
                 if (G == 1)
                     ahead[step][0] = next8(mode, &z[0], walk[0], words[0], i + BATCH, end, &k);
-                const __m512i m = mine[i - i0][g];
-                __m512d a = _mm512_permutexvar_pd(m, tab[0]);
-                __m512d b = _mm512_permutexvar_pd(m, tab[1]);
-                __m512d c = _mm512_permutexvar_pd(m, tab[2]);
-                __m512d d = _mm512_permutexvar_pd(m, tab[3]);
-                __m512d e = _mm512_permutexvar_pd(m, tab[4]);
-                __m512d f = _mm512_permutexvar_pd(m, tab[5]);
-                __m512d nx =
-                    _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(a, x[g]), _mm512_mul_pd(b, y[g])), e);
-                __m512d ny =
-                    _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(c, x[g]), _mm512_mul_pd(d, y[g])), f);
-                if (variation != V_LINEAR) {
-                    /* the first clamp of the variation is an identity but for runaways and
-                     * NaN: off the dependency chain, behind a branch */
-                    __mmask8 sane = below8(nx, ny, lim);
-                    if (__builtin_expect(sane == 0xff, 1))
-                        variation8(variation, &nx, &ny, b, d, e, f, false);
-                    else
-                        variation8(variation, &nx, &ny, b, d, e, f, true);
+                __m512d nx, ny;
+                if (phased) {
+                    nx = pnx[g];
+                    ny = pny[g];
+                } else {
+                    const __m512i m = mine[i - i0][g];
+                    __m512d a = _mm512_permutexvar_pd(m, tab[0]);
+                    __m512d b = _mm512_permutexvar_pd(m, tab[1]);
+                    __m512d c = _mm512_permutexvar_pd(m, tab[2]);
+                    __m512d d = _mm512_permutexvar_pd(m, tab[3]);
+                    __m512d e = _mm512_permutexvar_pd(m, tab[4]);
+                    __m512d f = _mm512_permutexvar_pd(m, tab[5]);
+                    nx = _mm512_add_pd(
+                        _mm512_add_pd(_mm512_mul_pd(a, x[g]), _mm512_mul_pd(b, y[g])), e);
+                    ny = _mm512_add_pd(
+                        _mm512_add_pd(_mm512_mul_pd(c, x[g]), _mm512_mul_pd(d, y[g])), f);
+                    if (variation != V_LINEAR) {
+                        /* the first clamp of the variation is an identity but for runaways
+                         * and NaN: off the dependency chain, behind a branch */
+                        __mmask8 sane = below8(nx, ny, lim);
+                        if (__builtin_expect(sane == 0xff, 1))
+                            variation8(variation, &nx, &ny, b, d, e, f, false);
+                        else
+                            variation8(variation, &nx, &ny, b, d, e, f, true);
+                    }
                 }
                 __mmask8 ok = below8(nx, ny, lim);
                 if (__builtin_expect(ok != 0xff, 0)) {
