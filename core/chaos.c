@@ -509,17 +509,8 @@ static int measure_kernel(int variation, bool simd, bool *grouped)
     fv_chaos_ways_kept(n, cand, brief, keep);
     for (int round = 0; round < ROUNDS; round++)
         for (int c = 0; c < n; c++) {
-            if (!keep[c])
+            if (!keep[c]) /* far behind in the short run */
                 continue;
-            if (round > 0 && cand[c] == FV_KERNEL_SCALAR) {
-                /* the scalar kernel, when far behind, is not timed again (the vector
-                 * kernels are: the first timings of a process can be slow) */
-                double lead = INFINITY;
-                for (int o = 0; o < n; o++)
-                    lead = best[o] < lead ? best[o] : lead;
-                if (best[c] > 2 * lead)
-                    continue;
-            }
             double t0 = thread_ns();
             run_way(cand[c], group[c], &sys, ITERS, hist, SIZE);
             double t = thread_ns() - t0;

@@ -539,6 +539,21 @@ AVX2_INLINE __m256d lookup4(__m256i lo, __m256i hi, __m256i sel, const bool wide
                                                   _mm256_permutevar8x32_epi32(hi, sel), 0xaa));
 }
 
+/* The maps chosen by sel applied to (x, y): *nx, *ny, and the maps' b, d, e, f in bdef (the
+ * variations read them) */
+AVX2_INLINE void map4(const __m256i *tab_lo, const __m256i *tab_hi, __m256i sel, const bool wide,
+                      __m256d x, __m256d y, __m256d *nx, __m256d *ny, __m256d bdef[4])
+{
+    __m256d a = lookup4(tab_lo[0], tab_hi[0], sel, wide);
+    __m256d c = lookup4(tab_lo[2], tab_hi[2], sel, wide);
+    bdef[0] = lookup4(tab_lo[1], tab_hi[1], sel, wide);
+    bdef[1] = lookup4(tab_lo[3], tab_hi[3], sel, wide);
+    bdef[2] = lookup4(tab_lo[4], tab_hi[4], sel, wide);
+    bdef[3] = lookup4(tab_lo[5], tab_hi[5], sel, wide);
+    *nx = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(a, x), _mm256_mul_pd(bdef[0], y)), bdef[2]);
+    *ny = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(c, x), _mm256_mul_pd(bdef[1], y)), bdef[3]);
+}
+
 /* The spare counters of step `step` of a batch, from those of step 0: a counter of its own
  * for each lane and step, so the increments of points not plotted (walkers still discarding,
  * points off the image) never wait on one another */
@@ -745,17 +760,11 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                 __m256d pe[GMAX], pf[GMAX];
                 int sane = 0xf;
                 for (int g = 0; g < G; g++) {
-                    const __m256i sel = choice[i - i0][g];
-                    __m256d a = lookup4(tab_lo[0], tab_hi[0], sel, wide);
-                    __m256d b = lookup4(tab_lo[1], tab_hi[1], sel, wide);
-                    __m256d c = lookup4(tab_lo[2], tab_hi[2], sel, wide);
-                    __m256d d = lookup4(tab_lo[3], tab_hi[3], sel, wide);
-                    pe[g] = lookup4(tab_lo[4], tab_hi[4], sel, wide);
-                    pf[g] = lookup4(tab_lo[5], tab_hi[5], sel, wide);
-                    pnx[g] = _mm256_add_pd(
-                        _mm256_add_pd(_mm256_mul_pd(a, x[g]), _mm256_mul_pd(b, y[g])), pe[g]);
-                    pny[g] = _mm256_add_pd(
-                        _mm256_add_pd(_mm256_mul_pd(c, x[g]), _mm256_mul_pd(d, y[g])), pf[g]);
+                    __m256d bdef[4];
+                    map4(tab_lo, tab_hi, choice[i - i0][g], wide, x[g], y[g], &pnx[g], &pny[g],
+                         bdef);
+                    pe[g] = bdef[2];
+                    pf[g] = bdef[3];
                     sane &= _mm256_movemask_pd(
                         _mm256_and_pd(_mm256_cmp_pd(abs4(pnx[g]), lim, _CMP_LT_OQ),
                                       _mm256_cmp_pd(abs4(pny[g]), lim, _CMP_LT_OQ)));
@@ -776,27 +785,20 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                     nx = pnx[g];
                     ny = pny[g];
                 } else {
-                    const __m256i sel = choice[i - i0][g];
-                    __m256d a = lookup4(tab_lo[0], tab_hi[0], sel, wide);
-                    __m256d b = lookup4(tab_lo[1], tab_hi[1], sel, wide);
-                    __m256d c = lookup4(tab_lo[2], tab_hi[2], sel, wide);
-                    __m256d d = lookup4(tab_lo[3], tab_hi[3], sel, wide);
-                    __m256d e = lookup4(tab_lo[4], tab_hi[4], sel, wide);
-                    __m256d f = lookup4(tab_lo[5], tab_hi[5], sel, wide);
                     /* the map, then the variation */
-                    nx = _mm256_add_pd(
-                        _mm256_add_pd(_mm256_mul_pd(a, x[g]), _mm256_mul_pd(b, y[g])), e);
-                    ny = _mm256_add_pd(
-                        _mm256_add_pd(_mm256_mul_pd(c, x[g]), _mm256_mul_pd(d, y[g])), f);
+                    __m256d bdef[4];
+                    map4(tab_lo, tab_hi, choice[i - i0][g], wide, x[g], y[g], &nx, &ny, bdef);
                     if (variation != V_LINEAR) {
                         /* the first clamp of the variation is an identity but for runaways
                          * and NaN: off the dependency chain, behind a branch */
                         __m256d sane = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
                                                      _mm256_cmp_pd(abs4(ny), lim, _CMP_LT_OQ));
                         if (__builtin_expect(_mm256_movemask_pd(sane) == 0xf, 1))
-                            variation4(variation, &nx, &ny, b, d, e, f, false);
+                            variation4(variation, &nx, &ny, bdef[0], bdef[1], bdef[2], bdef[3],
+                                       false);
                         else
-                            variation4(variation, &nx, &ny, b, d, e, f, true);
+                            variation4(variation, &nx, &ny, bdef[0], bdef[1], bdef[2], bdef[3],
+                                       true);
                     }
                 }
                 __m256d ok = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
@@ -1032,6 +1034,21 @@ AVX512_INLINE __mmask8 below8(__m512d x, __m512d y, __m512d lim)
     return _mm512_cmp_pd_mask(_mm512_range_pd(x, y, 0x0b), lim, _CMP_LT_OQ);
 }
 
+/* The maps chosen by m (all 8 maps' coefficients in tab[6], one register each) applied to
+ * (x, y): *nx, *ny, and the maps' b, d, e, f in bdef (the variations read them) */
+AVX512_INLINE void map8(const __m512d *tab, __m512i m, __m512d x, __m512d y, __m512d *nx,
+                        __m512d *ny, __m512d bdef[4])
+{
+    __m512d a = _mm512_permutexvar_pd(m, tab[0]);
+    __m512d c = _mm512_permutexvar_pd(m, tab[2]);
+    bdef[0] = _mm512_permutexvar_pd(m, tab[1]);
+    bdef[1] = _mm512_permutexvar_pd(m, tab[3]);
+    bdef[2] = _mm512_permutexvar_pd(m, tab[4]);
+    bdef[3] = _mm512_permutexvar_pd(m, tab[5]);
+    *nx = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(a, x), _mm512_mul_pd(bdef[0], y)), bdef[2]);
+    *ny = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(c, x), _mm512_mul_pd(bdef[1], y)), bdef[3]);
+}
+
 /* spares4 for lane8 */
 AVX512_INLINE __m512i spares8(__m512i spare, int step)
 {
@@ -1212,17 +1229,10 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 __m512d pe[GMAX], pf[GMAX];
                 __mmask8 sane = 0xff;
                 for (int g = 0; g < G; g++) {
-                    const __m512i m = mine[i - i0][g];
-                    __m512d a = _mm512_permutexvar_pd(m, tab[0]);
-                    __m512d b = _mm512_permutexvar_pd(m, tab[1]);
-                    __m512d c = _mm512_permutexvar_pd(m, tab[2]);
-                    __m512d d = _mm512_permutexvar_pd(m, tab[3]);
-                    pe[g] = _mm512_permutexvar_pd(m, tab[4]);
-                    pf[g] = _mm512_permutexvar_pd(m, tab[5]);
-                    pnx[g] = _mm512_add_pd(
-                        _mm512_add_pd(_mm512_mul_pd(a, x[g]), _mm512_mul_pd(b, y[g])), pe[g]);
-                    pny[g] = _mm512_add_pd(
-                        _mm512_add_pd(_mm512_mul_pd(c, x[g]), _mm512_mul_pd(d, y[g])), pf[g]);
+                    __m512d bdef[4];
+                    map8(tab, mine[i - i0][g], x[g], y[g], &pnx[g], &pny[g], bdef);
+                    pe[g] = bdef[2];
+                    pf[g] = bdef[3];
                     sane &= below8(pnx[g], pny[g], lim);
                 }
                 /* the clamp changes no lane below the limit: all of them clamped when one
@@ -1243,25 +1253,18 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     nx = pnx[g];
                     ny = pny[g];
                 } else {
-                    const __m512i m = mine[i - i0][g];
-                    __m512d a = _mm512_permutexvar_pd(m, tab[0]);
-                    __m512d b = _mm512_permutexvar_pd(m, tab[1]);
-                    __m512d c = _mm512_permutexvar_pd(m, tab[2]);
-                    __m512d d = _mm512_permutexvar_pd(m, tab[3]);
-                    __m512d e = _mm512_permutexvar_pd(m, tab[4]);
-                    __m512d f = _mm512_permutexvar_pd(m, tab[5]);
-                    nx = _mm512_add_pd(
-                        _mm512_add_pd(_mm512_mul_pd(a, x[g]), _mm512_mul_pd(b, y[g])), e);
-                    ny = _mm512_add_pd(
-                        _mm512_add_pd(_mm512_mul_pd(c, x[g]), _mm512_mul_pd(d, y[g])), f);
+                    __m512d bdef[4];
+                    map8(tab, mine[i - i0][g], x[g], y[g], &nx, &ny, bdef);
                     if (variation != V_LINEAR) {
                         /* the first clamp of the variation is an identity but for runaways
                          * and NaN: off the dependency chain, behind a branch */
                         __mmask8 sane = below8(nx, ny, lim);
                         if (__builtin_expect(sane == 0xff, 1))
-                            variation8(variation, &nx, &ny, b, d, e, f, false);
+                            variation8(variation, &nx, &ny, bdef[0], bdef[1], bdef[2], bdef[3],
+                                       false);
                         else
-                            variation8(variation, &nx, &ny, b, d, e, f, true);
+                            variation8(variation, &nx, &ny, bdef[0], bdef[1], bdef[2], bdef[3],
+                                       true);
                     }
                 }
                 __mmask8 ok = below8(nx, ny, lim);
