@@ -548,6 +548,8 @@ void fv_pool_free(FvPool **p);
 int fv_pool_threads(const FvPool *p);
 /* Run fn(ctx, task, thread) for task in 0..ntasks-1 on all threads; returns when all ran. */
 void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx);
+/* Jobs fv_pool_run ran on p so far: each one ends when its last task does (a barrier). */
+uint64_t fv_pool_jobs(const FvPool *p);
 
 /* ---- memory (memory.c) ---- */
 
@@ -675,6 +677,8 @@ uint32_t fv_render_iters(double points);
 const uint16_t *fv_render_log_table(const FvRenderer *r);
 /* fv_pool_run on the renderer's threads. */
 void fv_render_run(FvRenderer *r, int ntasks, FvTaskFunc fn, void *ctx);
+/* fv_pool_jobs of the renderer's threads */
+uint64_t fv_render_jobs(const FvRenderer *r);
 bool fv_render_cancelled(FvRenderer *r);
 /* Where the renderer keeps composite.c's scratch (freed with the renderer). */
 FvComposite **fv_render_composite(FvRenderer *r);

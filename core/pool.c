@@ -26,6 +26,7 @@ struct FvPool {
     void *ctx;
     int ntasks;
     atomic_int next;
+    uint64_t jobs; /* fv_pool_run calls (the caller's thread only) */
 };
 
 enum { SPINS = 2000 };
@@ -140,8 +141,14 @@ int fv_pool_threads(const FvPool *p)
     return p->threads;
 }
 
+uint64_t fv_pool_jobs(const FvPool *p)
+{
+    return p->jobs;
+}
+
 void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx)
 {
+    p->jobs++;
     if (p->threads == 1 || ntasks == 1) {
         for (int t = 0; t < ntasks; t++)
             fn(ctx, t, 0);

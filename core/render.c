@@ -681,14 +681,22 @@ static void band_rows(const FrameJob *job, int band, int *y0, int *y1)
     *y1 = (int)((int64_t)job->height * (band + 1) / job->bands);
 }
 
+/* Histogram copies a box pass reads: copies of stride counts each from hist, of frames of
+ * width x height (row y at y * width). */
+typedef struct HistView {
+    uint32_t *hist;
+    size_t stride;
+    int copies;
+    int width, height;
+} HistView;
+
 /* Columns x0 - 1 .. x0 + n of row y of the frame's counts, summed over the histogram
  * copies saturating as one histogram counts (with add), into seg; zero outside the image. */
-static void summed_segment(const FrameJob *job, int y, int x0, int n, FvAddSatSegmentFn add,
+static void summed_segment(const HistView *v, int y, int x0, int n, FvAddSatSegmentFn add,
                            uint32_t *seg)
 {
-    const FvRenderer *r = job->r;
-    const int w = job->width;
-    if (y < 0 || y >= job->height) {
+    const int w = v->width;
+    if (y < 0 || y >= v->height) {
         memset(seg, 0, (size_t)(n + 2) * sizeof(*seg));
         return;
     }
@@ -697,21 +705,56 @@ static void summed_segment(const FrameJob *job, int y, int x0, int n, FvAddSatSe
     seg[0] = seg[n + 1] = 0;
     uint32_t *out = seg + lo;
     const int m = hi - lo;
-    const uint32_t *h0 = r->hist + (size_t)y * w + (size_t)(x0 - 1 + lo);
-    if (r->hist_copies == 1) {
+    const uint32_t *h0 = v->hist + (size_t)y * w + (size_t)(x0 - 1 + lo);
+    if (v->copies == 1) {
         memcpy(out, h0, (size_t)m * sizeof(*out));
         return;
     }
-    add(out, h0, h0 + r->hist_pixels, m);
-    for (int t = 2; t < r->hist_copies; t++)
-        add(out, out, h0 + (size_t)t * r->hist_pixels, m);
+    add(out, h0, h0 + v->stride, m);
+    for (int t = 2; t < v->copies; t++)
+        add(out, out, h0 + (size_t)t * v->stride, m);
 }
 
-/* Task `band`: the band's 3x3 counts of every histogram copy summed (reading a row beyond
- * each edge), in strips of FV_BOX_CHUNK columns, and when wanted their log codes and the
- * largest code, while they are in cache; then the copies' rows no other band reads are
- * zeroed for the next frame (the first and last rows of inner bands are zeroed once every
- * band is done). */
+/* Rows y0 .. y1 - 1 of the 3x3 counts of v's copies summed (reading a row beyond each edge),
+ * in strips of FV_BOX_CHUNK columns, into boxed when it is not NULL, and when codes is not
+ * NULL their log codes (lut below 65536) into codes, while they are in cache. Returns the
+ * largest code (0 without codes). */
+static uint16_t box_pass(const HistView *v, const uint16_t *lut, int y0, int y1, uint32_t *boxed,
+                         uint16_t *codes)
+{
+    const int w = v->width;
+    uint16_t most = 0;
+    uint32_t ring[3][FV_BOX_CHUNK + 2], strip[FV_BOX_CHUNK];
+    /* the loops' builds for this CPU, looked up once, not per segment */
+    const FvBox3SegmentFn box3 = fv_box3_segment_for(fv_isa_best());
+    const FvAddSatSegmentFn add = fv_add_sat_segment_for(fv_isa_best());
+    for (int x0 = 0; x0 < w; x0 += FV_BOX_CHUNK) {
+        const int n = w - x0 < FV_BOX_CHUNK ? w - x0 : FV_BOX_CHUNK;
+        /* row y's segment in ring[(y + 1) % 3]: rows y - 1, y, y + 1 never share a slot */
+        summed_segment(v, y0 - 1, x0, n, add, ring[y0 % 3]);
+        summed_segment(v, y0, x0, n, add, ring[(y0 + 1) % 3]);
+        for (int y = y0; y < y1; y++) {
+            summed_segment(v, y + 1, x0, n, add, ring[(y + 2) % 3]);
+            uint32_t *out = boxed ? boxed + (size_t)y * w + x0 : strip;
+            box3(ring[y % 3], ring[(y + 1) % 3], ring[(y + 2) % 3], out, n);
+            if (!codes)
+                continue;
+            uint16_t *code = codes + (size_t)y * w + x0;
+            for (int i = 0; i < n; i++) {
+                uint32_t c = out[i];
+                uint16_t k = c < 65536 ? lut[c] : fv_log_code(c);
+                code[i] = k;
+                most = k > most ? k : most;
+            }
+        }
+    }
+    return most;
+}
+
+/* Task `band`: the band's 3x3 counts of every histogram copy summed, into r->boxed, or into
+ * their log codes and the band's largest code when codes are wanted; then the copies' rows
+ * no other band reads are zeroed for the next frame (the first and last rows of inner bands
+ * are zeroed once every band is done). */
 static void band_task(void *ctx, int band, int thread)
 {
     (void)thread;
@@ -722,33 +765,9 @@ static void band_task(void *ctx, int band, int thread)
         return;
     band_rows(job, band, &y0, &y1);
     const int w = job->width;
-    const uint16_t *lut = r->log_lut;
-    uint16_t band_max = 0;
-    uint32_t ring[3][FV_BOX_CHUNK + 2];
-    /* the loops' builds for this CPU, looked up once, not per segment */
-    const FvBox3SegmentFn box3 = fv_box3_segment_for(fv_isa_best());
-    const FvAddSatSegmentFn add = fv_add_sat_segment_for(fv_isa_best());
-    for (int x0 = 0; x0 < w; x0 += FV_BOX_CHUNK) {
-        const int n = w - x0 < FV_BOX_CHUNK ? w - x0 : FV_BOX_CHUNK;
-        /* row y's segment in ring[(y + 1) % 3]: rows y - 1, y, y + 1 never share a slot */
-        summed_segment(job, y0 - 1, x0, n, add, ring[y0 % 3]);
-        summed_segment(job, y0, x0, n, add, ring[(y0 + 1) % 3]);
-        for (int y = y0; y < y1; y++) {
-            summed_segment(job, y + 1, x0, n, add, ring[(y + 2) % 3]);
-            uint32_t *boxed = r->boxed + (size_t)y * w + x0;
-            box3(ring[y % 3], ring[(y + 1) % 3], ring[(y + 2) % 3], boxed, n);
-            if (!job->codes)
-                continue;
-            uint16_t *codes = job->codes + (size_t)y * w + x0;
-            for (int i = 0; i < n; i++) {
-                uint32_t c = boxed[i];
-                uint16_t code = c < 65536 ? lut[c] : fv_log_code(c);
-                codes[i] = code;
-                band_max = code > band_max ? code : band_max;
-            }
-        }
-    }
-    job->band_max[band] = band_max;
+    const HistView v = {r->hist, r->hist_pixels, r->hist_copies, w, job->height};
+    job->band_max[band] =
+        box_pass(&v, r->log_lut, y0, y1, job->codes ? NULL : r->boxed, job->codes);
     const int z0 = band > 0 ? y0 + 1 : y0, z1 = band + 1 < job->bands ? y1 - 1 : y1;
     for (int t = 0; z1 > z0 && t < r->hist_copies; t++)
         memset(r->hist + (size_t)t * r->hist_pixels + (size_t)z0 * w, 0,
@@ -825,6 +844,87 @@ static uint64_t render_counts(FvRenderer *r, const FvSystem *frame, uint64_t sam
     for (int l = 0; l < FV_LANES; l++)
         inside += job.inside[l];
     return inside;
+}
+
+/* Frames side by side: each of a job's tasks is a whole frame, run by one thread with every
+ * lane into that thread's own histogram copy and boxed from it alone, so frames need no
+ * barrier between them (one job for many frames instead of two a frame) and no copies are
+ * summed. One copy's counts are the copies' saturated sum (as one thread renders), so the
+ * bits are those of any thread count (E5). Tasks only read the sample's map choices: the
+ * frame that writes them runs alone before, its lanes across threads. */
+#define FRAMES_CHUNK 64 /* frames a job takes at most */
+typedef struct FramesJob {
+    FvRenderer *r;
+    const FvSystem *systems; /* the job's frames */
+    FvChoices *choices;      /* the words every lane has, or NULL: drawn */
+    uint64_t sample_key;
+    uint32_t iters;
+    int width, height;
+    uint16_t *codes; /* frame k's log codes at codes + k * width * height */
+    uint16_t frame_max[FRAMES_CHUNK];
+    uint64_t inside[FRAMES_CHUNK];
+} FramesJob;
+
+static void frames_task(void *ctx, int k, int thread)
+{
+    FramesJob *job = ctx;
+    FvRenderer *r = job->r;
+    const size_t pixels = (size_t)job->width * job->height;
+    uint32_t *hist = r->hist + (size_t)thread * r->hist_pixels;
+    FvSystem sys = job->systems[k];
+    sys.choices = job->choices;
+    const int group = lane_group(1, sys.variation);
+    uint64_t inside = 0;
+    job->inside[k] = 0;
+    job->frame_max[k] = 0;
+    for (int lane = 0; lane < FV_LANES && !cancelled(r); lane += group)
+        inside += fv_chaos_lanes(&sys, job->sample_key, lane, group, job->iters, hist, job->width,
+                                 job->height);
+    if (cancelled(r)) /* the copy is left dirty: zeroed before the next render */
+        return;
+    const HistView v = {hist, r->hist_pixels, 1, job->width, job->height};
+    job->frame_max[k] =
+        box_pass(&v, r->log_lut, 0, job->height, NULL, job->codes + (size_t)k * pixels);
+    memset(hist, 0, pixels * sizeof(uint32_t));
+    job->inside[k] = inside;
+}
+
+/* Frames systems[0 .. ] of count left, side by side (FramesJob) into codes: whole rounds of
+ * one frame a thread, when every thread has a histogram copy of its own and the sample's map
+ * choices are written (or cannot be kept). Their largest codes into frame_max, their points
+ * inside added to *inside. Returns the frames rendered (0: none, the next one is to run
+ * alone) or -ECANCELED when cancelled (r->hist then dirty). */
+static int render_side_by_side(FvRenderer *r, const FvSystem *systems, int count,
+                               uint64_t sample_key, uint32_t iters, int width, int height,
+                               uint16_t *codes, uint16_t *frame_max, uint64_t *inside)
+{
+    const int threads = r->threads;
+    if (threads < 2 || r->hist_copies < threads || threads > FRAMES_CHUNK || count < threads)
+        return 0;
+    int m = count / threads * threads;
+    m = m < FRAMES_CHUNK ? m : FRAMES_CHUNK / threads * threads;
+    FramesJob job = {.r = r,
+                     .systems = systems,
+                     .sample_key = sample_key,
+                     .iters = iters,
+                     .width = width,
+                     .height = height,
+                     .codes = codes};
+    FvChoices *c = choices_for(r, sample_key, systems[0].alias.n, (uint64_t)FV_DISCARD + iters);
+    for (int l = 0; c && l < FV_LANES; l++)
+        if (c->filled[l] == 0)
+            return 0; /* this frame writes them, alone */
+    job.choices = c;
+    fv_pool_run(r->pool, m, frames_task, &job);
+    if (cancelled(r)) {
+        r->hist_dirty = true;
+        return -ECANCELED;
+    }
+    for (int k = 0; k < m; k++) {
+        frame_max[k] = job.frame_max[k];
+        *inside += job.inside[k];
+    }
+    return m;
 }
 
 static uint32_t iters_per_walker(double density, int width, int height)
@@ -1109,16 +1209,26 @@ static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index
     const uint32_t iters = iters_per_walker(s->density, width, height);
     uint64_t kept = 0;
     uint16_t max_code = 0;
-    for (int k = 0; k < count; k++) {
+    for (int k = 0; k < count; k++)
         r->systems[first + k].cancel = &r->cancel; /* lanes look at it every FV_CANCEL_ITERS */
-        uint16_t frame_max = 0;
-        kept += render_counts(r, &r->systems[first + k], sample_key, iters, width, height,
-                              out->codes + (size_t)k * pixels, &frame_max);
-        if (cancelled(r))
-            return fail(r, -ECANCELED, "cancelled");
-        if (per_frame)
-            out->frame_max[k] = frame_max;
-        max_code = frame_max > max_code ? frame_max : max_code;
+    for (int k = 0; k < count;) {
+        uint16_t frame_max[FRAMES_CHUNK];
+        int m = render_side_by_side(r, &r->systems[first + k], count - k, sample_key, iters, width,
+                                    height, out->codes + (size_t)k * pixels, frame_max, &kept);
+        if (m < 0)
+            return fail(r, m, "cancelled");
+        if (m == 0) {
+            m = 1;
+            kept += render_counts(r, &r->systems[first + k], sample_key, iters, width, height,
+                                  out->codes + (size_t)k * pixels, &frame_max[0]);
+            if (cancelled(r))
+                return fail(r, -ECANCELED, "cancelled");
+        }
+        for (int j = 0; j < m; j++, k++) {
+            if (per_frame)
+                out->frame_max[k] = frame_max[j];
+            max_code = frame_max[j] > max_code ? frame_max[j] : max_code;
+        }
     }
 
     /* Tone map (G8): pixel = code / max(FV_LOG_SCALE, max code) * 255, rounded, the maximum
@@ -1301,6 +1411,11 @@ const uint16_t *fv_render_log_table(const FvRenderer *r)
 void fv_render_run(FvRenderer *r, int ntasks, FvTaskFunc fn, void *ctx)
 {
     fv_pool_run(r->pool, ntasks, fn, ctx);
+}
+
+uint64_t fv_render_jobs(const FvRenderer *r)
+{
+    return fv_pool_jobs(r->pool);
 }
 
 bool fv_render_cancelled(FvRenderer *r)

@@ -587,6 +587,57 @@ static void test_threads_give_identical_bits(void)
     }
 }
 
+/* With more than one thread, a clip's frames run side by side, one a thread: a job (one
+ * barrier) for many frames, not two jobs a frame, and the bits of one thread under both
+ * normalizations, for frame counts that are and are not whole rounds. */
+static void test_frames_run_side_by_side(void)
+{
+    static const unsigned frames[] = {20, 19, 7, 2};
+    for (size_t f = 0; f < G_N_ELEMENTS(frames); f++)
+        for (int norm = 0; norm < 2; norm++) {
+            FvSettings s;
+            fv_default_settings(&s);
+            s.width = s.height = 64;
+            s.class_id = -1;
+            s.clip_frames = frames[f];
+            s.normalization = norm ? FV_NORMALIZATION_FRAME : FV_NORMALIZATION_CLIP;
+            Rendered want = {0};
+            for (unsigned threads = 1; threads <= 3; threads++) {
+                FvRenderer *r;
+                FvClip *c;
+                g_assert_cmpint(fv_renderer_open(&r, threads), ==, 0);
+                g_assert_cmpint(fv_clip_new(&c), ==, 0);
+                /* the clip selected and framed first, so only its frames' jobs are counted */
+                FvSystem sys[1];
+                g_assert_cmpint(fv_render_systems(r, &s, 5, sys, 1, NULL), ==, (int)frames[f]);
+                const uint64_t jobs0 = fv_render_jobs(r);
+                Rendered got = render(r, c, &s, 5);
+                const uint64_t jobs = fv_render_jobs(r) - jobs0;
+                /* the first frame alone (it writes the sample's map choices: its lanes and its
+                 * box pass, two jobs), then whole rounds of one frame a thread in one job, then
+                 * the frames left over alone */
+                const unsigned n = frames[f];
+                const uint64_t expect = threads > 1 && n - 1 >= threads
+                                            ? 2 + 1 + 2 * (uint64_t)((n - 1) % threads)
+                                            : 2 * (uint64_t)n;
+                g_assert_cmpuint(jobs, ==, expect);
+                const size_t bytes = (size_t)64 * 64 * frames[f];
+                g_assert_cmpuint(got.info.frames, ==, frames[f]);
+                if (!want.pixels) {
+                    want = got;
+                } else {
+                    g_assert_cmpmem(got.pixels, bytes, want.pixels, bytes);
+                    g_assert_cmpuint(got.info.points_kept, ==, want.info.points_kept);
+                    g_assert_cmpuint(got.info.max_count, ==, want.info.max_count);
+                    g_free(got.pixels);
+                }
+                fv_clip_free(&c);
+                fv_renderer_close(&r);
+            }
+            g_free(want.pixels);
+        }
+}
+
 static void test_same_inputs_same_bits_any_order(void)
 {
     FvRenderer *r;
@@ -1289,6 +1340,7 @@ int main(int argc, char **argv)
     g_test_add_func("/names/round-trip", test_names_round_trip);
     g_test_add_func("/settings/validation", test_settings_validation);
     g_test_add_func("/render/threads-give-identical-bits", test_threads_give_identical_bits);
+    g_test_add_func("/render/frames-run-side-by-side", test_frames_run_side_by_side);
     g_test_add_func("/render/same-inputs-same-bits", test_same_inputs_same_bits_any_order);
     g_test_add_func("/render/clip-frame-count", test_clip_frame_count);
     g_test_add_func("/render/static-motion-is-a-still", test_static_motion_is_a_still);
