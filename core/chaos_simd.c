@@ -377,6 +377,20 @@ typedef struct ProbeOut {
     int max, count;
 } ProbeOut;
 
+/* A batch's points bx, by (pos of them) after po's, as many as it has room for: a loop
+ * with one bound, which the compiler vectorises (inlined in each kernel, for its target). */
+static inline __attribute__((always_inline)) void probe_out(ProbeOut *po, const double *bx,
+                                                            const double *by, size_t pos)
+{
+    const size_t room = (size_t)(po->max - po->count), n = pos < room ? pos : room;
+    double *xy = po->xy + 2 * (size_t)po->count;
+    for (size_t j = 0; j < n; j++) {
+        xy[2 * j] = bx[j];
+        xy[2 * j + 1] = by[j];
+    }
+    po->count += (int)n;
+}
+
 /* Iterations per batch: a batch's map choices are drawn before its walks, and its plotted
  * pixels are counted during the next batch's walks (lane4, lane8). */
 #define BATCH 16
@@ -880,10 +894,7 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
             }
         }
         if (probe) {
-            for (size_t j = 0; j < pos && po->count < po->max; j++, po->count++) {
-                po->xy[2 * po->count] = bx[j];
-                po->xy[2 * po->count + 1] = by[j];
-            }
+            probe_out(po, bx, by, pos);
             continue;
         }
         ring_drain(back, step, back_steps, 4); /* a last batch, shorter */
@@ -1327,10 +1338,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
             }
         }
         if (probe) {
-            for (size_t j = 0; j < pos && po->count < po->max; j++, po->count++) {
-                po->xy[2 * po->count] = bx[j];
-                po->xy[2 * po->count + 1] = by[j];
-            }
+            probe_out(po, bx, by, pos);
             continue;
         }
         ring_drain(back, step, back_steps, 8); /* a last batch, shorter */

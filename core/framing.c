@@ -89,6 +89,46 @@ static inline __attribute__((always_inline)) int dilate3(const uint8_t *in, uint
     return count;
 }
 
+/* fv_dilate3's count without its image: each row dilated along once, as it is first needed,
+ * into ring (three rows of width, then a row of width + 2 with a zero at each end, which
+ * makes the row's loop one without ends: whole vectors), and the three rows about a row ORed
+ * down the columns and counted; everything but the input stays in the first-level cache. */
+static inline __attribute__((always_inline)) void dilate_row(const uint8_t *r, uint8_t *t,
+                                                             uint8_t *pad, size_t w)
+{
+    memcpy(pad + 1, r, w);
+    for (size_t x = 0; x < w; x++)
+        t[x] = pad[x] | pad[x + 1] | pad[x + 2];
+}
+
+static inline __attribute__((always_inline)) int dilate3_count(const uint8_t *in, uint8_t *ring,
+                                                               int width, int height)
+{
+    const size_t w = (size_t)width;
+    uint8_t *pad = ring + 3 * w;
+    pad[0] = pad[w + 1] = 0;
+    int count = 0;
+    dilate_row(in, ring, pad, w);
+    if (height > 1)
+        dilate_row(in + w, ring + w, pad, w);
+    for (int y = 0; y < height; y++) {
+        if (y >= 1 && y + 1 < height)
+            dilate_row(in + (size_t)(y + 1) * w, ring + (size_t)((y + 1) % 3) * w, pad, w);
+        const uint8_t *mid = ring + (size_t)(y % 3) * w,
+                      *up = y > 0 ? ring + (size_t)((y + 2) % 3) * w : mid,
+                      *dn = y + 1 < height ? ring + (size_t)((y + 1) % 3) * w : mid;
+        /* 16-bit sums (of at most 65535 ones), which vectorise twice as wide as ints */
+        for (size_t x0 = 0; x0 < w; x0 += 65535) {
+            const size_t x1 = w - x0 < 65535 ? w : x0 + 65535;
+            uint16_t part = 0;
+            for (size_t x = x0; x < x1; x++)
+                part += (uint8_t)(up[x] | mid[x] | dn[x]);
+            count += part;
+        }
+    }
+    return count;
+}
+
 /* The loops above compiled per instruction set (FvIsa): ATTR the target */
 #define ISA_BUILD(isa, ATTR)                                                                       \
     static ATTR void mark_points_##isa(const double *xy, int n, double sx, double ox, double sy,  \
@@ -100,6 +140,10 @@ static inline __attribute__((always_inline)) int dilate3(const uint8_t *in, uint
                                   int height)                                                      \
     {                                                                                              \
         return dilate3(in, out, tmp, width, height);                                               \
+    }                                                                                              \
+    static ATTR int dilate3_count_##isa(const uint8_t *in, uint8_t *ring, int width, int height)   \
+    {                                                                                              \
+        return dilate3_count(in, ring, width, height);                                             \
     }
 ISA_BUILD(plain, )
 
@@ -112,9 +156,12 @@ ISA_BUILD(avx512, __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))))
 static const FvMarkPointsFn mark_points_isa[FV_NUM_ISAS] = {mark_points_plain, mark_points_avx2,
                                                             mark_points_avx512};
 static const FvDilateFn dilate3_isa[FV_NUM_ISAS] = {dilate3_plain, dilate3_avx2, dilate3_avx512};
+static const FvDilateCountFn dilate3_count_isa[FV_NUM_ISAS] = {
+    dilate3_count_plain, dilate3_count_avx2, dilate3_count_avx512};
 #else
 static const FvMarkPointsFn mark_points_isa[FV_NUM_ISAS] = {mark_points_plain};
 static const FvDilateFn dilate3_isa[FV_NUM_ISAS] = {dilate3_plain};
+static const FvDilateCountFn dilate3_count_isa[FV_NUM_ISAS] = {dilate3_count_plain};
 #endif
 
 bool fv_isa_runs(FvIsa isa)
@@ -169,6 +216,16 @@ void fv_mark_points(const double *xy, int n, double sx, double ox, double sy, do
 int fv_dilate3(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int height)
 {
     return fv_dilate3_for(fv_isa_best())(in, out, tmp, width, height);
+}
+
+FvDilateCountFn fv_dilate3_count_for(FvIsa isa)
+{
+    return fv_isa_runs(isa) ? dilate3_count_isa[isa] : NULL;
+}
+
+int fv_dilate3_count(const uint8_t *in, uint8_t *ring, int width, int height)
+{
+    return fv_dilate3_count_for(fv_isa_best())(in, ring, width, height);
 }
 
 /* Occupancy of the points on a grid over [x0, x1] x [y0, y1]; returns occupied cells. */

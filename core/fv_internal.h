@@ -507,6 +507,9 @@ int fv_probe_points_ref(const FvSystem *sys, uint64_t sample_key, double *xy, in
  * width x height scratch; out may be in), equal on every image (tests/core/test_kernels.c). */
 int fv_dilate3_ref(const uint8_t *in, uint8_t *out, int width, int height);
 int fv_dilate3(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int height);
+/* fv_dilate3's count alone, without writing the image (ring: 4 x width + 2 bytes of
+ * scratch). */
+int fv_dilate3_count(const uint8_t *in, uint8_t *ring, int width, int height);
 /* Set hit[(int)py * size + (int)px] to 1 for each of the n points (x, y) of xy whose
  * (px, py) = (x * sx + ox, y * sy + oy) lies in [0, size)^2; hit has size * size + 1 bytes,
  * the last a slot for the points outside. */
@@ -515,10 +518,13 @@ void fv_mark_points(const double *xy, int n, double sx, double ox, double sy, do
 typedef void (*FvMarkPointsFn)(const double *xy, int n, double sx, double ox, double sy, double oy,
                                int size, uint8_t *hit);
 typedef int (*FvDilateFn)(const uint8_t *in, uint8_t *out, uint8_t *tmp, int width, int height);
-/* fv_mark_points and fv_dilate3 compiled for isa, or NULL when this build or CPU has no such
- * variant; fv_mark_points and fv_dilate3 run the widest (FV_NO_SIMD=1: the plain one) */
+typedef int (*FvDilateCountFn)(const uint8_t *in, uint8_t *ring, int width, int height);
+/* fv_mark_points, fv_dilate3 and fv_dilate3_count compiled for isa, or NULL when this build or
+ * CPU has no such variant; the functions themselves run the widest (FV_NO_SIMD=1: the plain
+ * one) */
 FvMarkPointsFn fv_mark_points_for(FvIsa isa);
 FvDilateFn fv_dilate3_for(FvIsa isa);
+FvDilateCountFn fv_dilate3_count_for(FvIsa isa);
 /* Box holding keep (0.9) of the occupied cells of the points, seed-style peeling. */
 int fv_probe_box(const double *xy, int npoints, double keep, FvBox *box);
 /* World -> pixel transform of sys from a box, padding pad (0.1) on each side. */

@@ -532,7 +532,8 @@ static void test_kept_choices_bit_exact(void)
 }
 
 /* Every probe kernel gives fv_probe_points_ref's array: the same points, bits and order, and
- * the same prefix when cut short; fv_probe_points is one of them. */
+ * the same prefix when cut short, with nothing written past it; fv_probe_points is one of
+ * them. */
 static void test_probe_bit_exact(void)
 {
     enum { MAX = FV_PROBE_WALKERS * FV_PROBE_ITERS };
@@ -562,6 +563,11 @@ static void test_probe_bit_exact(void)
                             "kind %d, max %d: %d points against %d",
                             k < 0 ? "fv_probe_points" : fv_chaos_kernel_name(k), v, c % 4, max,
                             m, n);
+                /* nothing written past max points */
+                for (size_t i = 2 * (size_t)max; i < 2 * (size_t)MAX; i++)
+                    if (memcmp(&got[i], &(uint64_t){0xa5a5a5a5a5a5a5a5}, sizeof(double)) != 0)
+                        g_error("probe kernel %s wrote past its %d points",
+                                k < 0 ? "fv_probe_points" : fv_chaos_kernel_name(k), max);
                 if (k >= 0)
                     runs[k]++;
             }
@@ -681,7 +687,8 @@ static void test_measured_once(void)
 }
 
 /* The framing's two-pass dilation, each instruction set's build of it, equals the plain 3x3
- * one on 0/1 images of every shape, sparse and dense, and in place. */
+ * one on 0/1 images of every shape, sparse and dense, and in place; the count alone
+ * (fv_dilate3_count, each build) is the reference's, and leaves its input as it was. */
 static void test_dilate_bit_exact(void)
 {
     static const int shapes[][2] = {{1, 1}, {1, 7}, {7, 1}, {2, 2}, {3, 5}, {17, 16}, {128, 128},
@@ -700,6 +707,16 @@ static void test_dilate_bit_exact(void)
             for (size_t p = 0; p < n; p++)
                 in[p] = fv_rng_uniform(&rng, 0, 1) < density;
             int count = fv_dilate3_ref(in, want, w, h);
+            uint8_t *ring = g_new(uint8_t, 4 * (size_t)w + 2), *copy = g_memdup2(in, n);
+            g_assert_cmpint(fv_dilate3_count(in, ring, w, h), ==, count);
+            for (int isa = 0; isa < FV_NUM_ISAS; isa++) {
+                FvDilateCountFn f = fv_dilate3_count_for((FvIsa)isa);
+                if (f)
+                    g_assert_cmpint(f(in, ring, w, h), ==, count);
+            }
+            g_assert_true(memcmp(in, copy, n) == 0);
+            g_free(ring);
+            g_free(copy);
             g_assert_cmpint(fv_dilate3(in, got, tmp, w, h), ==, count);
             g_assert_true(memcmp(got, want, n) == 0);
             memcpy(got, in, n); /* in place */
