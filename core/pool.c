@@ -2,8 +2,8 @@
  * up to scheduling, so callers give every thread its own integer accumulators and sum
  * them afterwards: the result does not depend on the schedule (E5).
  *
- * A clip runs dozens of jobs back to back (two a frame), with little serial work between
- * them. Waking a sleeping thread costs tens of microseconds (more in a virtual machine,
+ * A clip runs jobs back to back (a few for its framing, a few for its frames; a frame
+ * rendered alone or with effects, two), with little serial work between them. Waking a sleeping thread costs tens of microseconds (more in a virtual machine,
  * where it is an interrupt between processors), so a worker done with a job, and the
  * caller waiting for the workers, first spin a little (SPINS polls, some tens of
  * microseconds) on the job counter before they sleep on the condition variable. */

@@ -59,7 +59,8 @@ struct FvRenderer {
     FvPool *pool;
     int threads;
     atomic_int cancel; /* set from another thread to stop a render early */
-    uint32_t *hist;    /* hist_copies histograms of hist_pixels: one per lane running at once */
+    uint32_t *hist;    /* hist_copies histograms of hist_pixels: one per lane (or frame, side by
+                        * side) running at once */
     size_t hist_pixels;
     int hist_copies;
     bool hist_dirty; /* a cancelled frame left counts in them */
