@@ -234,10 +234,13 @@ static gboolean next_speculation_locked(GstFractalVidWorker *worker, Unit *unit)
     if (!worker->have_follow || worker->flushing ||
         g_queue_get_length(&worker->done) >= worker->ahead || follow->until == index)
         return FALSE;
-    index = follow->until > index ? index + 1 : index - 1;
-    /* already there (asked for on its own): the element asks for what comes next */
-    if (find_done_locked(worker, &follow->key.settings, index, follow->key.frame))
-        return FALSE;
+    /* past the clips already there (rendered ahead before the way was followed from an
+     * earlier one, or asked for on their own) */
+    do {
+        if (index == follow->until)
+            return FALSE;
+        index = follow->until > index ? index + 1 : index - 1;
+    } while (find_done_locked(worker, &follow->key.settings, index, follow->key.frame));
     *unit = *follow;
     unit->key.clip_index = index;
     unit->prefetch = FALSE;
@@ -426,6 +429,13 @@ static void request_locked(GstFractalVidWorker *worker, const FvSettings *settin
                 worker->follow.until = until;
             else if (d && d->result == 0 && frame == GST_FRACTAL_VID_WHOLE_CLIP)
                 follow_locked(worker, &d->unit);
+            /* The clip being rendered on the way (after the one followed) is followed when it
+             * is done, with its own until: it goes as far now. */
+            if (worker->busy && worker->busy_unit.speculative &&
+                on_the_way(clip_index, until, worker->busy_unit.key.clip_index) &&
+                clip_key_equal(&worker->busy_unit.key, settings, worker->busy_unit.key.clip_index,
+                               frame))
+                worker->busy_unit.until = until;
         }
         g_cond_broadcast(&worker->cond);
         return;

@@ -255,6 +255,70 @@ GST_START_TEST(test_depth_one_keeps_one_clip_waiting)
 
 GST_END_TEST;
 
+/* The element asks for the next clip (rendered ahead already) with a further until while the
+ * clip after it is being rendered on the worker's own: when that one is done, the way goes on
+ * to the new until (it once stopped at the old one, so the queue ran shallower than its depth
+ * whenever a clip was taken during a render ahead: most of the time in a live stream). */
+GST_START_TEST(test_a_further_until_reaches_the_clip_being_rendered_ahead)
+{
+    gboolean seen = FALSE;
+
+    /* the window: clip 1 done, clip 2 being rendered; a few tries (a fresh worker each) in
+     * case a render is over before the test looks: bigger clips than the other tests', so
+     * each takes a while */
+    for (guint64 seed = 20; seed < 30 && !seen; seed++) {
+        GstFractalVidWorker *worker = new_worker(3);
+        FvSettings s = fv_test_settings(3, seed, 384, 384, FV_DEFAULT_DENSITY);
+
+        s.clip_frames = 6;
+        gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 2);
+        wait_ready(worker, &s, 0);
+        take_and_check(worker, &s, 0);
+        wait_ready(worker, &s, 1);
+        if (state_of(worker, &s, 2) == GST_FRACTAL_VID_UNIT_RENDERING) {
+            /* clip 1 is taken next: clips up to 3 may be rendered ahead now */
+            gst_fractal_vid_worker_prefetch(worker, &s, 1, WHOLE, TRUE, 3);
+            seen = state_of(worker, &s, 2) == GST_FRACTAL_VID_UNIT_RENDERING;
+            wait_ready(worker, &s, 2);
+            if (seen)
+                wait_ready(worker, &s, 3);
+        }
+        gst_fractal_vid_worker_free(worker);
+    }
+    fail_unless(seen, "never caught clip 2 being rendered");
+}
+
+GST_END_TEST;
+
+/* The way followed anew from a clip with clips after it already rendered (the element asks
+ * for the next clip with a further until once the worker has reached the old one) goes on
+ * past them: the worker once stopped at the first one there, idle with room in its queue
+ * until the element had taken up to it. */
+GST_START_TEST(test_the_way_goes_on_past_the_clips_already_there)
+{
+    GstFractalVidWorker *worker = new_worker(4);
+    const FvSettings s = small_settings(5);
+
+    gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 2);
+    wait_ready(worker, &s, 0);
+    wait_ready(worker, &s, 1);
+    wait_ready(worker, &s, 2);
+    let_it_run();
+    fail_unless_equals_int(state_of(worker, &s, 3), GST_FRACTAL_VID_UNIT_ABSENT);
+    take_and_check(worker, &s, 0);
+    /* clip 0 plays: clip 1 asked for next, clips up to 4 may be rendered ahead */
+    gst_fractal_vid_worker_prefetch(worker, &s, 1, WHOLE, TRUE, 4);
+    wait_ready(worker, &s, 3);
+    wait_ready(worker, &s, 4);
+    let_it_run();
+    fail_unless_equals_int(state_of(worker, &s, 5), GST_FRACTAL_VID_UNIT_ABSENT);
+    for (guint64 k = 1; k <= 4; k++)
+        take_and_check(worker, &s, k);
+    gst_fractal_vid_worker_free(worker);
+}
+
+GST_END_TEST;
+
 /* Frames rendered alone (normalization=frame) and units the element waits for are never
  * followed by renders of its own. */
 GST_START_TEST(test_frames_and_units_waited_for_are_not_followed)
@@ -323,6 +387,8 @@ static Suite *worker_suite(void)
     tcase_add_test(tc, test_taking_a_later_clip_passes_over_older_ones);
     tcase_add_test(tc, test_backwards_renders_the_clips_before);
     tcase_add_test(tc, test_depth_one_keeps_one_clip_waiting);
+    tcase_add_test(tc, test_the_way_goes_on_past_the_clips_already_there);
+    tcase_add_test(tc, test_a_further_until_reaches_the_clip_being_rendered_ahead);
     tcase_add_test(tc, test_frames_and_units_waited_for_are_not_followed);
     tcase_add_test(tc, test_flushing_stops_rendering_ahead);
     return s;
