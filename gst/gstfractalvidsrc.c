@@ -73,7 +73,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_fractal_vid_src_debug);
 #define DEFAULT_TIMESTAMP_OFFSET 0
 #define DEFAULT_NORMALIZATION FV_NORMALIZATION_CLIP
 #define DEFAULT_ADAPTIVE_DENSITY FALSE
-#define DEFAULT_RENDER_AHEAD 2
+#define DEFAULT_RENDER_AHEAD 0 /* automatic: see gst_fractal_vid_auto_ahead */
 
 /* Seeking and the duration sum per-clip frame counts; beyond this many clips (about 80
  * million frames, 77 days at 12 fps) a seek fails and the duration is unknown rather than
@@ -125,6 +125,7 @@ enum {
     PROP_NORMALIZATION,
     PROP_ADAPTIVE_DENSITY,
     PROP_RENDER_AHEAD,
+    PROP_CURRENT_RENDER_AHEAD,
 };
 
 /* The properties a fractal:// URI may set, in the order the URI lists them. */
@@ -173,6 +174,7 @@ struct _GstFractalVidSrc {
     FvNormalization normalization;
     gboolean adaptive_density;
     guint render_ahead;
+    guint auto_ahead; /* render-ahead=0: the clips rendered ahead now (object lock) */
 
     /* Negotiated format; written by set_caps and read by queries, under the object lock. */
     GstVideoInfo info;
@@ -429,6 +431,13 @@ static guint gst_fractal_vid_src_unit_frame(const FvSettings *s, guint frame_in_
     return s->normalization == FV_NORMALIZATION_FRAME ? frame_in_clip : GST_FRACTAL_VID_WHOLE_CLIP;
 }
 
+/* The most clips rendered ahead now: render-ahead, or what render-ahead=0 chose. Called with
+ * the object lock. */
+static guint gst_fractal_vid_src_ahead_locked(GstFractalVidSrc *src)
+{
+    return src->render_ahead ? src->render_ahead : src->auto_ahead;
+}
+
 /* The last clip the worker may render ahead to, from clip_index (a whole clip of s asked for
  * next) on in the direction of play: render-ahead clips in all, fewer when the stream ends
  * first (num-clips, num-buffers), so no clip nobody plays is rendered. frames: the frames
@@ -444,7 +453,7 @@ static guint64 gst_fractal_vid_src_ahead_until(GstFractalVidSrc *src, const FvSe
     if (s->normalization == FV_NORMALIZATION_FRAME)
         return clip_index;
     GST_OBJECT_LOCK(src);
-    ahead = src->render_ahead;
+    ahead = gst_fractal_vid_src_ahead_locked(src);
     GST_OBJECT_UNLOCK(src);
     for (guint i = 1; i < ahead; i++) {
         if (num_buffers_left >= 0 && frames >= (guint64)num_buffers_left)
@@ -717,7 +726,7 @@ static void gst_fractal_vid_src_set_property(GObject *object, guint prop_id, con
     case PROP_RENDER_AHEAD:
         src->render_ahead = g_value_get_uint(value);
         if (src->worker)
-            gst_fractal_vid_worker_set_ahead(src->worker, src->render_ahead);
+            gst_fractal_vid_worker_set_ahead(src->worker, gst_fractal_vid_src_ahead_locked(src));
         break;
     case PROP_IS_LIVE:
         /* Takes the object lock itself. */
@@ -803,6 +812,9 @@ static void gst_fractal_vid_src_get_property(GObject *object, guint prop_id, GVa
         break;
     case PROP_RENDER_AHEAD:
         g_value_set_uint(value, src->render_ahead);
+        break;
+    case PROP_CURRENT_RENDER_AHEAD:
+        g_value_set_uint(value, gst_fractal_vid_src_ahead_locked(src));
         break;
     case PROP_TIMESTAMP_OFFSET:
         g_value_set_int64(value, src->timestamp_offset);
@@ -1737,7 +1749,9 @@ static gboolean gst_fractal_vid_src_is_late(GstFractalVidSrc *src)
 }
 
 /* Live: a unit took seconds to render, and the element waited for it waited seconds. Learn
- * how long units take; trade density for time (adaptive-density); and when a unit rendered
+ * how long units take; under render-ahead=0, render more clips ahead while they take long
+ * for their play time (gst_fractal_vid_auto_ahead); trade density for time
+ * (adaptive-density); and when a unit rendered
  * ahead took longer than a unit plays and was still not ready when its turn came (a clip
  * rendered further ahead had the time of the clips before it), raise the latency by the
  * overrun (the lesser of the two excesses), in whole frame periods, at least doubling, at
@@ -1751,6 +1765,7 @@ static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipI
     const GstClockTime render = (GstClockTime)(seconds * GST_SECOND);
     const GstClockTime wait = (GstClockTime)(waited * GST_SECOND);
     gboolean grew = FALSE;
+    guint auto_ahead;
 
     /* Mostly the last render: under adaptive-density the one before had another density. */
     src->render_seconds =
@@ -1760,6 +1775,14 @@ static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipI
         return;
 
     GST_OBJECT_LOCK(src);
+    auto_ahead = gst_fractal_vid_auto_ahead(TRUE, src->render_mean, (gdouble)play / GST_SECOND);
+    if (auto_ahead != src->auto_ahead && src->render_ahead == 0) {
+        GST_INFO_OBJECT(src, "units take %.3f s to render, %.3f s to play: %u clips ahead",
+                        src->render_mean, (gdouble)play / GST_SECOND, auto_ahead);
+        if (src->worker)
+            gst_fractal_vid_worker_set_ahead(src->worker, auto_ahead);
+    }
+    src->auto_ahead = auto_ahead;
     if (src->adaptive_density) {
         const gdouble step =
             CLAMP(ADAPT_BUDGET * play / GST_SECOND / seconds, ADAPT_MIN_STEP, ADAPT_MAX_STEP);
@@ -2204,7 +2227,8 @@ static gboolean gst_fractal_vid_src_start(GstBaseSrc *bsrc)
 
     GST_OBJECT_LOCK(src);
     threads = src->threads;
-    ahead = src->render_ahead;
+    src->auto_ahead = GST_FRACTAL_VID_AUTO_AHEAD;
+    ahead = gst_fractal_vid_src_ahead_locked(src);
     GST_OBJECT_UNLOCK(src);
 
     worker = gst_fractal_vid_worker_new(threads, ahead, &err);
@@ -2535,9 +2559,17 @@ static void gst_fractal_vid_src_class_init(GstFractalVidSrcClass *klass)
                           "Most whole clips rendered ahead of the one playing, while rendering "
                           "has time: a clip slower to render than to play is then on time "
                           "(live). Each holds a clip's frames in memory; 1: only the next "
-                          "clip. Pixels do not depend on it",
-                          1, GST_FRACTAL_VID_MAX_AHEAD, DEFAULT_RENDER_AHEAD,
+                          "clip; 0: automatic, 2, or 4 when live and a clip takes more than a "
+                          "quarter of its play time to render. Pixels do not depend on it",
+                          0, GST_FRACTAL_VID_MAX_AHEAD, DEFAULT_RENDER_AHEAD,
                           flags | GST_PARAM_MUTABLE_PLAYING));
+    g_object_class_install_property(
+        gobject_class, PROP_CURRENT_RENDER_AHEAD,
+        g_param_spec_uint("current-render-ahead", "Current render ahead",
+                          "Most whole clips rendered ahead now: render-ahead, or the number "
+                          "render-ahead=0 chose for the stream",
+                          1, GST_FRACTAL_VID_MAX_AHEAD, GST_FRACTAL_VID_AUTO_AHEAD,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
     g_object_class_install_property(
         gobject_class, PROP_IS_LIVE,
         g_param_spec_boolean("is-live", "Is live",
@@ -2612,6 +2644,7 @@ static void gst_fractal_vid_src_init(GstFractalVidSrc *src)
     src->normalization = DEFAULT_NORMALIZATION;
     src->adaptive_density = DEFAULT_ADAPTIVE_DENSITY;
     src->render_ahead = DEFAULT_RENDER_AHEAD;
+    src->auto_ahead = GST_FRACTAL_VID_AUTO_AHEAD;
     gst_video_info_init(&src->info);
 
     g_mutex_init(&src->map_lock);

@@ -394,6 +394,14 @@ void gst_fractal_vid_worker_set_threads(GstFractalVidWorker *worker, guint threa
     g_mutex_unlock(&worker->lock);
 }
 
+guint gst_fractal_vid_auto_ahead(gboolean live, gdouble render_seconds, gdouble play_seconds)
+{
+    return live && play_seconds > 0 &&
+                   render_seconds * GST_FRACTAL_VID_AUTO_DEEP_SHARE > play_seconds
+               ? GST_FRACTAL_VID_AUTO_AHEAD_LIVE
+               : GST_FRACTAL_VID_AUTO_AHEAD;
+}
+
 void gst_fractal_vid_worker_set_ahead(GstFractalVidWorker *worker, guint ahead)
 {
     g_mutex_lock(&worker->lock);

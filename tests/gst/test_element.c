@@ -1835,12 +1835,12 @@ GST_START_TEST(test_clips_rendered_ahead_follow_property_changes_and_seeks)
 
 GST_END_TEST;
 
-/* render-ahead: from 1 (the next clip only) to 15, set by a fractal:// URI too; pixels do
- * not depend on it. */
+/* render-ahead: 0 (automatic, the default) or from 1 (the next clip only) to 15, set by a
+ * fractal:// URI too; pixels do not depend on it. */
 GST_START_TEST(test_render_ahead_does_not_change_pixels)
 {
-    gchar *digests[2] = {NULL, NULL};
-    const guint values[2] = {1, 3};
+    gchar *digests[3] = {NULL, NULL, NULL};
+    const guint values[3] = {1, 3, 0};
     GError *err = NULL;
     GstElement *src;
     guint ahead = 0;
@@ -1851,7 +1851,15 @@ GST_START_TEST(test_render_ahead_does_not_change_pixels)
     fail_unless_equals_int(ahead, 7);
     gst_object_unref(src);
 
-    for (guint i = 0; i < 2; i++) {
+    src = gst_element_factory_make("fractalvidsrc", NULL);
+    g_object_get(src, "render-ahead", &ahead, NULL);
+    fail_unless_equals_int(ahead, 0);
+    gst_object_unref(src);
+    src = gst_element_make_from_uri(GST_URI_SRC, "fractal://render-ahead=0", NULL, &err);
+    fail_unless(src != NULL, "%s", err ? err->message : "?");
+    gst_object_unref(src);
+
+    for (guint i = 0; i < 3; i++) {
         gchar *launch = g_strdup_printf(
             "fractalvidsrc name=src class=-1 seed=3 density=1 num-clips=5 render-ahead=%u ! "
             "video/x-raw,format=GRAY8,width=32,height=24 ! appsink name=sink sync=false",
@@ -1881,8 +1889,77 @@ GST_START_TEST(test_render_ahead_does_not_change_pixels)
         g_free(launch);
     }
     fail_unless_equals_string(digests[0], digests[1]);
-    g_free(digests[0]);
-    g_free(digests[1]);
+    fail_unless_equals_string(digests[0], digests[2]);
+    for (guint i = 0; i < 3; i++)
+        g_free(digests[i]);
+}
+
+GST_END_TEST;
+
+/* current-render-ahead of a pipeline once its first frame is out (PLAYING when live, else
+ * PAUSED), then NULL. */
+static guint render_ahead_after_the_first_frame(const gchar *launch, gboolean live)
+{
+    GstElement *pipeline = gst_parse_launch(launch, NULL);
+    GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    GstSample *sample;
+    guint ahead = 0;
+
+    g_object_get(src, "current-render-ahead", &ahead, NULL);
+    fail_unless_equals_int(ahead, 2);
+    gst_element_set_state(pipeline, live ? GST_STATE_PLAYING : GST_STATE_PAUSED);
+    sample = live ? gst_app_sink_pull_sample(GST_APP_SINK(sink))
+                  : gst_app_sink_pull_preroll(GST_APP_SINK(sink));
+    fail_unless(sample != NULL);
+    gst_sample_unref(sample);
+    g_object_get(src, "current-render-ahead", &ahead, NULL);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(src);
+    gst_object_unref(sink);
+    gst_object_unref(pipeline);
+    return ahead;
+}
+
+/* render-ahead=0 renders four clips ahead for a live stream whose clips take more than a
+ * quarter of their play time to render (a clip of 6 frames at 1000 fps plays 6 ms and takes
+ * tens to render), two for a quick one (6 frames at 3 fps play 2 s; a 32x32 clip takes a few
+ * milliseconds, its first under half a second even with the renderer's first measures) and
+ * for a stream that is not live. */
+GST_START_TEST(test_automatic_render_ahead_is_deeper_for_slow_live_clips)
+{
+    fail_unless_equals_int(
+        render_ahead_after_the_first_frame(
+            "fractalvidsrc name=src is-live=true class=1 clip-frames=6 ! video/x-raw,"
+            "format=GRAY8,width=256,height=256,framerate=1000/1 ! appsink name=sink sync=false",
+            TRUE),
+        4);
+    fail_unless_equals_int(
+        render_ahead_after_the_first_frame(
+            "fractalvidsrc name=src is-live=true class=1 clip-frames=6 ! video/x-raw,"
+            "format=GRAY8,width=32,height=32,framerate=3/1 ! appsink name=sink sync=false",
+            TRUE),
+        2);
+    fail_unless_equals_int(
+        render_ahead_after_the_first_frame(
+            "fractalvidsrc name=src class=1 clip-frames=6 ! video/x-raw,format=GRAY8,"
+            "width=256,height=256,framerate=1000/1 ! appsink name=sink sync=false",
+            FALSE),
+        2);
+}
+
+GST_END_TEST;
+
+/* A render-ahead set is what current-render-ahead says. */
+GST_START_TEST(test_render_ahead_set_is_kept)
+{
+    GstElement *src = gst_element_factory_make("fractalvidsrc", NULL);
+    guint ahead = 0;
+
+    g_object_set(src, "render-ahead", 3, NULL);
+    g_object_get(src, "current-render-ahead", &ahead, NULL);
+    gst_object_unref(src);
+    fail_unless_equals_int(ahead, 3);
 }
 
 GST_END_TEST;
@@ -2230,6 +2307,8 @@ static Suite *fractalvidsrc_suite(void)
     tcase_add_test(tc, test_seek_cancels_the_render_ahead);
     tcase_add_test(tc, test_clips_rendered_ahead_follow_property_changes_and_seeks);
     tcase_add_test(tc, test_render_ahead_does_not_change_pixels);
+    tcase_add_test(tc, test_automatic_render_ahead_is_deeper_for_slow_live_clips);
+    tcase_add_test(tc, test_render_ahead_set_is_kept);
     return s;
 }
 

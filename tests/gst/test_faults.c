@@ -46,7 +46,7 @@ GST_START_TEST(test_uri_values_follow_the_one_grammar)
         {"fractal://clip-frames=-1", "not a valid clip-frames"},
         {"fractal://num-clips=-2", "from -1 to 2147483647"},
         {"fractal://threads=257", "not a valid threads (expected an integer from 0 to 256"},
-        {"fractal://render-ahead=0", "not a valid render-ahead (expected an integer from 1 to 15"},
+        {"fractal://render-ahead=-1", "not a valid render-ahead (expected an integer from 0 to 15"},
         {"fractal://render-ahead=16", "not a valid render-ahead"},
         {"fractal://render-ahead=+2", "not a valid render-ahead"},
         {"fractal://motion=3", "not a valid motion (expected one of static, naive, linear, "

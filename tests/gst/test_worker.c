@@ -319,6 +319,24 @@ GST_START_TEST(test_the_way_goes_on_past_the_clips_already_there)
 
 GST_END_TEST;
 
+/* render-ahead=0: two clips ahead, four for a live stream whose clips take more than a
+ * quarter of their play time to render (strictly), two while that is not known. */
+GST_START_TEST(test_auto_depth_is_four_for_slow_live_clips_only)
+{
+    fail_unless_equals_int(gst_fractal_vid_auto_ahead(TRUE, 0.55, 0.667), 4);
+    fail_unless_equals_int(gst_fractal_vid_auto_ahead(TRUE, 1.4, 0.6), 4);
+    fail_unless_equals_int(gst_fractal_vid_auto_ahead(TRUE, 0.251, 1.0), 4);
+    fail_unless_equals_int(gst_fractal_vid_auto_ahead(TRUE, 0.25, 1.0), 2);
+    fail_unless_equals_int(gst_fractal_vid_auto_ahead(TRUE, 0.03, 1.667), 2);
+    /* not live: no play time to keep up with */
+    fail_unless_equals_int(gst_fractal_vid_auto_ahead(FALSE, 1.4, 0.6), 2);
+    /* nothing measured yet */
+    fail_unless_equals_int(gst_fractal_vid_auto_ahead(TRUE, 0, 0.667), 2);
+    fail_unless_equals_int(gst_fractal_vid_auto_ahead(TRUE, 0.5, 0), 2);
+}
+
+GST_END_TEST;
+
 /* Frames rendered alone (normalization=frame) and units the element waits for are never
  * followed by renders of its own. */
 GST_START_TEST(test_frames_and_units_waited_for_are_not_followed)
@@ -387,6 +405,7 @@ static Suite *worker_suite(void)
     tcase_add_test(tc, test_taking_a_later_clip_passes_over_older_ones);
     tcase_add_test(tc, test_backwards_renders_the_clips_before);
     tcase_add_test(tc, test_depth_one_keeps_one_clip_waiting);
+    tcase_add_test(tc, test_auto_depth_is_four_for_slow_live_clips_only);
     tcase_add_test(tc, test_the_way_goes_on_past_the_clips_already_there);
     tcase_add_test(tc, test_a_further_until_reaches_the_clip_being_rendered_ahead);
     tcase_add_test(tc, test_frames_and_units_waited_for_are_not_followed);
