@@ -224,6 +224,8 @@ struct _GstFractalVidSrc {
     gboolean behind;              /* rendering falls behind: see prepare_unit */
     gdouble render_seconds;       /* how long a unit takes to render, recent average */
     gdouble render_mean;          /* the same over about eight units */
+    guint renders_noted;          /* live units rendered since start */
+    gdouble later_mean;           /* render_mean of the units after the first */
     gdouble live_density;         /* adaptive-density's density; 0 until it has traded */
     guint64 processed, dropped;   /* frames pushed and skipped, for QoS messages */
 
@@ -1750,7 +1752,7 @@ static gboolean gst_fractal_vid_src_is_late(GstFractalVidSrc *src)
 
 /* Live: a unit took seconds to render, and the element waited for it waited seconds. Learn
  * how long units take; under render-ahead=0, render more clips ahead while they take long
- * for their play time (gst_fractal_vid_auto_ahead); trade density for time
+ * for their play time (gst_fractal_vid_auto_ahead, from the second unit on); trade density for time
  * (adaptive-density); and when a unit rendered
  * ahead took longer than a unit plays and was still not ready when its turn came (a clip
  * rendered further ahead had the time of the clips before it), raise the latency by the
@@ -1774,11 +1776,15 @@ static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipI
     if (play == 0 || seconds <= 0)
         return;
 
+    /* The first unit of a new renderer also measures the kernels and checks its class: it
+     * says little of the next ones. */
+    if (++src->renders_noted >= 2)
+        src->later_mean = src->later_mean > 0 ? (7 * src->later_mean + seconds) / 8 : seconds;
     GST_OBJECT_LOCK(src);
-    auto_ahead = gst_fractal_vid_auto_ahead(TRUE, src->render_mean, (gdouble)play / GST_SECOND);
+    auto_ahead = gst_fractal_vid_auto_ahead(TRUE, src->later_mean, (gdouble)play / GST_SECOND);
     if (auto_ahead != src->auto_ahead && src->render_ahead == 0) {
         GST_INFO_OBJECT(src, "units take %.3f s to render, %.3f s to play: %u clips ahead",
-                        src->render_mean, (gdouble)play / GST_SECOND, auto_ahead);
+                        src->later_mean, (gdouble)play / GST_SECOND, auto_ahead);
         if (src->worker)
             gst_fractal_vid_worker_set_ahead(src->worker, auto_ahead);
     }
@@ -2270,6 +2276,8 @@ static gboolean gst_fractal_vid_src_start(GstBaseSrc *bsrc)
     src->behind = FALSE;
     src->render_seconds = 0;
     src->render_mean = 0;
+    src->renders_noted = 0;
+    src->later_mean = 0;
     src->processed = src->dropped = 0;
     return TRUE;
 }

@@ -35,16 +35,16 @@ GstFractalVidWorker *gst_fractal_vid_worker_new(guint threads, guint ahead, gint
 void gst_fractal_vid_worker_set_ahead(GstFractalVidWorker *worker, guint ahead);
 #define GST_FRACTAL_VID_MAX_AHEAD (FV_MAX_BUDGET_CLIPS - 1)
 
-/* render-ahead=0 (automatic): the clips rendered ahead, GST_FRACTAL_VID_AUTO_AHEAD, or, for a
- * live stream whose clips take more than 1 / GST_FRACTAL_VID_AUTO_DEEP_SHARE of their play
- * time to render (render_seconds, a mean, against play_seconds, a clip's play time; 0 when
- * not known yet), GST_FRACTAL_VID_AUTO_AHEAD_LIVE: there a clip of a slow variation takes
- * longer to render than to play (class=-1 at 1280x720: popcorn 1.1-1.5 s a clip against 0.6
- * s of play, linear 0.25-0.35 s), and the clips rendered ahead are the slack that absorbs a
- * run of them: in the live benchmark's minute on a 2-core Xeon, alternated runs skipped 1, 58
- * and 0 frames with 4 ahead (the worker mended), 84, 59 and 273 with 2 (a model of its 90 clips
- * gave no fewer with more than 4). A stream whose clips render quickly needs no such slack and
- * keeps its memory. */
+/* render-ahead=0 (automatic): the clips rendered ahead, GST_FRACTAL_VID_AUTO_AHEAD, or
+ * GST_FRACTAL_VID_AUTO_AHEAD_LIVE for a live stream whose clips take more than
+ * 1 / GST_FRACTAL_VID_AUTO_DEEP_SHARE of their play time to render (render_seconds, a mean of
+ * the renders after a stream's first, against play_seconds, a clip's play time; 0 when not
+ * known yet). There a clip of a slow variation takes longer to render than to play (class=-1
+ * at 1280x720: popcorn 1.1-1.5 s a clip against 0.6 s of play, linear 0.25-0.35 s), and the
+ * clips rendered ahead are the slack that absorbs a run of them: in the live benchmark's
+ * minute on a 2-core Xeon, alternated runs skipped 1, 58 and 0 frames with 4 ahead (the
+ * worker mended), 84, 59 and 273 with 2 (a model of its 90 clips gave no fewer with more than
+ * 4). A stream whose clips render quickly needs no such slack and keeps its memory. */
 #define GST_FRACTAL_VID_AUTO_AHEAD 2
 #define GST_FRACTAL_VID_AUTO_AHEAD_LIVE 4
 #define GST_FRACTAL_VID_AUTO_DEEP_SHARE 4
