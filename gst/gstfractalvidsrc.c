@@ -1752,13 +1752,12 @@ static gboolean gst_fractal_vid_src_is_late(GstFractalVidSrc *src)
 
 /* Live: a unit took seconds to render, and the element waited for it waited seconds. Learn
  * how long units take; under render-ahead=0, render more clips ahead while they take long
- * for their play time (gst_fractal_vid_auto_ahead, from the second unit on); trade density for time
- * (adaptive-density); and when a unit rendered
- * ahead took longer than a unit plays and was still not ready when its turn came (a clip
- * rendered further ahead had the time of the clips before it), raise the latency by the
- * overrun (the lesser of the two excesses), in whole frame periods, at least doubling, at
- * most MAX_OVERRUN_PERIODS (beyond, frames are skipped): re-posted only when it really
- * grows. */
+ * for their play time (gst_fractal_vid_auto_ahead, from the second unit on); trade density
+ * for time (adaptive-density); and when a unit rendered ahead took longer than a unit plays
+ * and was still not ready when its turn came (a clip rendered further ahead had the time of
+ * the clips before it), raise the latency by the overrun (the lesser of the two excesses), in
+ * whole frame periods, at least doubling, at most MAX_OVERRUN_PERIODS (beyond, frames are
+ * skipped): re-posted only when it really grows. */
 static void gst_fractal_vid_src_note_render(GstFractalVidSrc *src, const FvClipInfo *ci,
                                             gdouble seconds, gdouble waited, gboolean ahead)
 {
