@@ -4,6 +4,7 @@
 #   ./dev.sh setup            install missing packages, configure and build
 #   ./dev.sh test [ARGS...]   setup, run meson test (ARGS go to meson test, e.g. --suite core),
 #                             and end with the line "N passed, N failed"
+#   ./dev.sh summary          the last test run's failed tests and "N passed, N failed" again
 #   ./dev.sh bench            setup, run the benchmarks verbosely
 #   ./dev.sh render [ARGS...] setup, run the built fractalvid-render with ARGS
 #   ./dev.sh env              print the exports that let gst-launch-1.0 find the built plugin
@@ -86,7 +87,8 @@ setup() {
     configure_and_build
 }
 
-# Print "N passed, N failed[, N skipped]" from meson's test log; return 1 if any failed.
+# Print "N passed, N failed[, N skipped]" from meson's test log, after a line "FAILED: name
+# (result, duration)" for each test that failed; return 1 if any failed.
 # $1 is meson test's exit status: a failure the log does not show (a test target that did not
 # build) still counts as one failed, so the line never says all passed when meson did not.
 summarize() {
@@ -104,13 +106,17 @@ with open(sys.argv[1]) as log:
     for line in log:
         if not line.strip():
             continue
-        result = json.loads(line).get("result", "")
+        test = json.loads(line)
+        result = test.get("result", "")
         if result in ("OK", "EXPECTEDFAIL"):
             passed += 1
         elif result == "SKIP":
             skipped += 1
         else:
             failed += 1
+            # Named again here, next to the totals, so the tail of a long log says which.
+            print("FAILED: %s (%s, %.1f s)" % (test.get("name", "?"), result,
+                                              test.get("duration") or 0))
 if failed == 0 and sys.argv[2] != "0":
     failed = 1
 line = "%d passed, %d failed" % (passed, failed)
@@ -137,7 +143,7 @@ run_tests() {
 }
 
 usage() {
-    sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+    sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 }
 
 cmd=${1:-}
@@ -145,6 +151,7 @@ cmd=${1:-}
 case "$cmd" in
     setup) setup ;;
     test) run_tests "$@" ;;
+    summary) summarize 0 ;;
     bench)
         setup
         meson test -C "$BUILD_DIR" --benchmark --verbose "$@"
