@@ -10,6 +10,7 @@ import math
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -86,10 +87,12 @@ def run(cmd, timeout=60, timed_out=None, **kw):
 class Server:
     """fractalvid-server on a free port, its log read as it comes."""
 
-    def __init__(self, *args, srt=False, expect_start=True):
-        cmd = [exe(), "--port", "0"] + (["--srt-port", "0"] if srt else []) + list(args)
+    def __init__(self, *args, srt=False, expect_start=True, program=None, env=None):
+        cmd = ([program or exe(), "--port", "0"] + (["--srt-port", "0"] if srt else []) +
+               list(args))
         self.cmd = cmd
-        self.proc = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=env)
         self.lines = []
         self.errors = []
         self._cond = threading.Condition()
@@ -171,10 +174,12 @@ class Server:
         try:
             return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            stacks = backtraces(self.proc.pid)
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
-            fail("server did not exit within %ds of signal %d; log:\n%s"
-                 % (timeout, sig, "\n".join(self.lines[-30:])))
+            fail("server did not exit within %ds of signal %d; log:\n%s\nstderr:\n%s\n%s"
+                 % (timeout, sig, "\n".join(self.lines[-30:]), "\n".join(self.errors[-20:]),
+                    stacks))
 
     def rss_kib(self):
         return _status_field(self.proc.pid, "VmRSS")
@@ -201,6 +206,20 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def backtraces(pid):
+    """Every thread's stack of a process that hangs, by gdb if there is one: what a failure
+    needs to be understood from its log alone."""
+    gdb = shutil.which("gdb")
+    if not gdb:
+        return "(no gdb for the stacks of the hung process)"
+    try:
+        p = subprocess.run([gdb, "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        return "(gdb did not attach within 60 s)"
+    return "stacks of the hung process:\n" + p.stdout[-12000:]
 
 
 def _status_field(pid, name):

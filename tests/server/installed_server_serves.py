@@ -6,13 +6,11 @@ Usage: installed_server_serves.py BUILD_DIR"""
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 
 sys.argv.insert(1, "unused")  # fvserver takes the server's path as its first argument
-from fvserver import SMALL, check, ffprobe, log, run, spawn  # noqa: E402
+from fvserver import SMALL, Server, check, ffprobe, log, run  # noqa: E402
 
 build = sys.argv[2]
 meson = shutil.which("meson")
@@ -37,14 +35,9 @@ with tempfile.TemporaryDirectory(prefix="fv-server-install-") as dest:
     env["GST_PLUGIN_SYSTEM_PATH_1_0"] = staged(plugin_dir) + os.pathsep + system_plugins
     env["GST_REGISTRY_1_0"] = os.path.join(dest, "registry.bin")
     env["LD_LIBRARY_PATH"] = staged(os.path.join(options["prefix"], options["libdir"]))
-    proc = spawn([server, "--port", "0"], env=env, stdout=subprocess.PIPE,
-                 stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    check("serving rtsp://127.0.0.1:" in line, "installed server: %r %s"
-          % (line, proc.stderr.read() if proc.poll() is not None else ""))
-    port = int(line.split("127.0.0.1:")[1].split("/")[0])
-    info = ffprobe("rtsp://127.0.0.1:%d/fractal?class=2&%s" % (port, SMALL), seconds=1)
+    srv = Server(program=server, env=env)
+    info = ffprobe(srv.url("class=2&" + SMALL), seconds=1)
     check(info["width"] == "160" and info["codec_name"] == "h264", "ffprobe: %s" % info)
-    proc.send_signal(signal.SIGTERM)
-    check(proc.wait(timeout=15) == 0, "the installed server did not exit 0")
+    check(srv.stop() == 0, "the installed server did not exit 0; log:\n%s"
+          % "\n".join(srv.lines[-30:]))
 log("ok: the installed server serves from the installed plugin")
