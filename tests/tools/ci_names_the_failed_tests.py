@@ -1,7 +1,9 @@
 """The end of a test log names what failed: `./dev.sh summary` prints a line "FAILED: name
 (result, duration)" for each failed test of the last run before its totals, and `.ci/run`
 gathers those lines from every configuration, each with the configuration's title, just
-before its final "N passed, N failed" (the part of a long CI log most often kept).
+before its final "N passed, N failed" (the part of a long CI log most often kept). Each
+configuration builds in its own directory whatever BUILD_DIR the caller has (the tests of the
+sanitizer configurations run with theirs).
 
 Usage: ci_names_the_failed_tests.py SOURCE_ROOT"""
 import json
