@@ -6,6 +6,8 @@
  *
  * Usage: bench-big-frames [largest width] (default 7680). Needs GST_PLUGIN_PATH. */
 
+#include "bench_plugin.h"
+
 #include <gst/gst.h>
 
 #include <stdio.h>
@@ -40,6 +42,10 @@ static int first_frame(gint width, gint height, const gchar *normalization, int 
     gdouble seconds = -1;
 
     gst_init(NULL, NULL);
+    if (!fv_bench_have_element("bench-big-frames")) {
+        g_free(launch);
+        return 2;
+    }
     pipeline = gst_parse_launch(launch, NULL);
     if (!pipeline)
         return 1;
@@ -64,6 +70,13 @@ int main(int argc, char **argv)
     const gint largest = argc > 1 ? atoi(argv[1]) : 7680;
     const gchar *normalizations[] = {"clip", "frame"};
 
+    if (largest < sizes[0].width) {
+        fprintf(stderr, "usage: %s [largest width >= %d] (the sizes: 1920x1080, 3840x2160, "
+                        "7680x4320)\n",
+                argv[0], sizes[0].width);
+        return 2;
+    }
+
     printf("%-11s %-14s %12s %12s\n", "size", "normalization", "first frame", "peak memory");
     for (guint i = 0; i < G_N_ELEMENTS(sizes) && sizes[i].width <= largest; i++) {
         for (guint n = 0; n < G_N_ELEMENTS(normalizations); n++) {
@@ -85,7 +98,11 @@ int main(int argc, char **argv)
             if (read(fds[0], &seconds, sizeof(seconds)) != sizeof(seconds))
                 seconds = -1;
             close(fds[0]);
-            if (wait4(child, &status, 0, &usage) < 0 || !WIFEXITED(status) ||
+            if (wait4(child, &status, 0, &usage) < 0)
+                return 1;
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 2) /* no plugin: it said so */
+                return 2;
+            if (!WIFEXITED(status) ||
                 WEXITSTATUS(status) != 0 || seconds < 0) {
                 printf("%4dx%-6d %-14s failed\n", sizes[i].width, sizes[i].height,
                        normalizations[n]);

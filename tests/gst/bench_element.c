@@ -15,6 +15,7 @@
  * Usage: bench-element [clips] (default 20). Needs GST_PLUGIN_PATH to find the plugin. */
 
 #include "../core/bench_first_frame.h"
+#include "bench_plugin.h"
 #include "fractalvid.h"
 
 #include <gst/gst.h>
@@ -212,6 +213,8 @@ int main(int argc, char **argv)
         g_printerr("usage: %s [clips >= 1]\n", argv[0]);
         return 2;
     }
+    if (!fv_bench_have_element(argv[0]))
+        return 2;
     if (!first_frame_table()) {
         g_printerr("first-frame benchmark failed\n");
         return 1;

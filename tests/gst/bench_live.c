@@ -9,6 +9,8 @@
  * holding 30 fps for class=-1 and for a linear class, a third of it per size. Needs
  * GST_PLUGIN_PATH to find the plugin. Prints figures; asserts nothing (timings depend on the machine and its load). */
 
+#include "bench_plugin.h"
+
 #include <gst/gst.h>
 
 #include <stdlib.h>
@@ -348,6 +350,8 @@ int main(int argc, char **argv)
         g_printerr("usage: %s [targets] [seconds per size >= 1]\n", argv[0]);
         return 2;
     }
+    if (!fv_bench_have_element(argv[0]))
+        return 2;
     if (targets) {
         live_targets(seconds);
         return 0;
