@@ -4,8 +4,10 @@
  * integer mix, + - * / sqrt, min, max), and nothing may be fused: no FMA (the build passes
  * -ffp-contract=off, and the targets below do not enable FMA). The transcendental
  * variations use fvmath_simd.h, the vector twins of fvmath.h's functions, bit-exact with
- * them (tests/core/test_fvmath_simd.c); the random ones (julia, noise, rays, blade) and
- * those needing pow or fmod (power, rings, fan) stay on the scalar kernel.
+ * them (tests/core/test_fvmath_simd.c); the random ones (julia, noise, rays, blade), which
+ * read each step's draw, have AVX-512 kernels only (the draw recomputed from the walk stream,
+ * the kept map choices not used), and those needing pow or fmod (power, rings, fan) stay on
+ * the scalar kernel.
  *
  * Compiled for any x86-64 with per-function targets; chaos.c runs a kernel only when the
  * CPU reports its instruction set. Runaway walkers (rare) are fixed up one lane at a time by
@@ -53,6 +55,11 @@ static inline __attribute__((always_inline)) void ring_drain(uint32_t *const *ri
     X(V_HANDKERCHIEF) X(V_HEART) X(V_DISC) X(V_SPIRAL) X(V_HYPERBOLIC) X(V_DIAMOND) X(V_EX)        \
     X(V_BENT) X(V_WAVES) X(V_FISHEYE) X(V_POPCORN) X(V_EXPONENTIAL) X(V_COSINE) X(V_EYEFISH)       \
     X(V_BUBBLE) X(V_CYLINDER) X(V_TANGENT) X(V_CROSS)
+/* The random variations (julia, noise, rays, blade: they read the step's draw, G5): AVX-512
+ * kernels only, whose 64-bit multiply and conversions give the draw's functions in a few
+ * instructions */
+#define RANDOM_VARIATIONS(X) X(V_JULIA) X(V_NOISE) X(V_RAYS) X(V_BLADE)
+#define RANDOM(v) ((v) == V_JULIA || (v) == V_NOISE || (v) == V_RAYS || (v) == V_BLADE)
 /* clang-format on */
 #define CASE(v) case v:
 
@@ -60,6 +67,17 @@ bool fv_chaos_simd_handles(int variation)
 {
     switch (variation) {
         SIMD_VARIATIONS(CASE)
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool fv_chaos_avx512_handles(int variation)
+{
+    switch (variation) {
+        SIMD_VARIATIONS(CASE)
+        RANDOM_VARIATIONS(CASE)
         return true;
     default:
         return false;
@@ -1021,6 +1039,7 @@ DEFINE_VARIATION(AVX512_INLINE, variation8, __m512d, 8, _mm512_min_pd, _mm512_ma
                  _mm512_sqrt_pd, abs8, nz8)
 DEFINE_PHASED(AVX512_INLINE, phased8, __m512d, 8, _mm512_min_pd, _mm512_max_pd)
 
+
 #define GE8(a, b) _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ)
 #define LT8(a, b) _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ)
 #define AND8(a, b) ((__mmask8)((a) & (b)))
@@ -1133,7 +1152,75 @@ AVX512_INLINE __m512i next8(int mode, __m512i *z, __m512i walk, uint16_t *words,
     return m;
 }
 
-/* lanes and probe as lane4's */
+/* fv_unit(fv_mix64(rnd + (which + 1) GOLDEN)): the 53 bits convert exactly */
+AVX512_INLINE __m512d rnd_unit8(__m512i rnd, int which)
+{
+    __m512i z = mix8(_mm512_add_epi64(rnd, _mm512_set1_epi64((int64_t)((which + 1) * GOLDEN))));
+    return _mm512_mul_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(z, 11)),
+                         _mm512_set1_pd(1.0 / 9007199254740992.0));
+}
+
+/* The random variations of variations.h (fv_variation_eval with the step's draws rnd), as
+ * variation8 does the others: per lane the reference's operations in its order, the first
+ * clamp only when clamp, the final one left out. */
+AVX512_INLINE void random8(int v, __m512d *px, __m512d *py, __m512i rnd, const bool clamp)
+{
+    const __m512d lim = _mm512_set1_pd(FV_RUNAWAY), eps = _mm512_set1_pd(FV_EPS);
+    __m512d x = *px, y = *py;
+    if (clamp) {
+        x = _mm512_max_pd(_mm512_min_pd(x, lim), -lim);
+        y = _mm512_max_pd(_mm512_min_pd(y, lim), -lim);
+    }
+    __m512d ox = x, oy = y, r2 = x * x + y * y, s, c;
+    switch (v) {
+    case V_JULIA: {
+        __m512d r = _mm512_sqrt_pd(r2), th = fv8_atan2(y, x);
+        /* omega: pi where the draw's top bit is set, else 0 (added either way) */
+        __m512d omega = _mm512_maskz_mov_pd(_mm512_movepi64_mask(rnd), _mm512_set1_pd(FV_PI));
+        __m512d sr = _mm512_sqrt_pd(r);
+        fv8_sincos(th / 2.0 + omega, &s, &c);
+        ox = sr * c;
+        oy = sr * s;
+        break;
+    }
+    case V_NOISE: {
+        __m512d p1 = rnd_unit8(rnd, 0), p2 = rnd_unit8(rnd, 1);
+        fv8_sincos(2 * FV_PI * p2, &s, &c);
+        ox = p1 * x * c;
+        oy = p1 * y * s;
+        break;
+    }
+    case V_RAYS: {
+        __m512d p = rnd_unit8(rnd, 0);
+        __m512d k = fv8_tan(p * FV_PI) / (r2 + eps);
+        fv8_sincos(x, &s, &c);
+        ox = k * c;
+        oy = k * s;
+        break;
+    }
+    case V_BLADE: {
+        __m512d r = _mm512_sqrt_pd(r2), p = rnd_unit8(rnd, 0);
+        fv8_sincos(p * r, &s, &c);
+        ox = x * (c + s);
+        oy = x * (c - s);
+        break;
+    }
+    default:
+        break;
+    }
+    *px = ox;
+    *py = oy;
+}
+
+/* choose8, the draws themselves also in *r (the random variations read them) */
+AVX512_INLINE __m512i draw8(__m512i *z, const Choice8 *k, __m512i *r)
+{
+    *z = _mm512_add_epi64(*z, k->golden);
+    *r = mix8(*z);
+    return pick8(*r, k, NULL);
+}
+
+/* lanes and probe as lane4's; a random variation draws every choice (it reads the draws) */
 AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                              uint32_t *hist, int width, int height, const int variation,
                              const int warped, const int lanes, const bool probe, ProbeOut *po)
@@ -1160,7 +1247,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         .eight = _mm512_set1_epi64(8),
     };
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
-    FvChoices *const kept = probe ? NULL : sys->choices;
+    FvChoices *const kept = probe || RANDOM(variation) ? NULL : sys->choices;
     uint64_t end; /* draws below it are read or written */
     const int mode = choice_mode(kept, sys, sample_key, lane, lanes, total, &end);
     __m512i walk[GMAX];
@@ -1195,6 +1282,8 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
      * loop, and the last draws a batch it does not use): the draws fill the core beside the
      * walk's one dependency chain. */
     __m512i choice[2][BATCH][GMAX];
+    /* and their draws, for a random variation */
+    __m512i drawn[2][BATCH][GMAX];
     /* The counters a batch's steps increment, 8 per step (a lane not plotted points at a spare
      * counter, spares8): a batch's increments run during the next batch's walks, 8 per step,
      * so the scalar increments and the vector work overlap in the core (the sum is the same
@@ -1210,7 +1299,9 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     bool whole = true; /* every draw made (not cancelled) */
     if (G == 1)
         for (int i = 0; i < BATCH; i++)
-            choice[0][i][0] = next8(mode, &z[0], walk[0], words[0], (uint64_t)i, end, &k);
+            choice[0][i][0] = RANDOM(variation)
+                                  ? draw8(&z[0], &k, &drawn[0][i][0])
+                                  : next8(mode, &z[0], walk[0], words[0], (uint64_t)i, end, &k);
     int cb = 0; /* the batch's choices, choice[cb] */
     for (uint64_t i0 = 0; i0 < total; i0 += BATCH) {
         if (!probe && i0 % FV_CANCEL_ITERS == 0 && fv_system_cancelled(sys)) {
@@ -1224,11 +1315,14 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     _mm_prefetch((const char *)(words[g] + (i0 + PREFETCH_DRAWS) * 8) + b,
                                  _MM_HINT_T0);
         __m512i(*const mine)[GMAX] = choice[cb], (*const ahead)[GMAX] = choice[cb ^ 1];
+        __m512i(*const rmine)[GMAX] = drawn[cb], (*const rahead)[GMAX] = drawn[cb ^ 1];
         cb ^= 1;
         if (G > 1)
             for (uint64_t i = i0; i < i1; i++)
                 for (int g = 0; g < G; g++)
-                    mine[i - i0][g] = next8(mode, &z[g], walk[g], words[g], i, end, &k);
+                    mine[i - i0][g] = RANDOM(variation)
+                                          ? draw8(&z[g], &k, &rmine[i - i0][g])
+                                          : next8(mode, &z[g], walk[g], words[g], i, end, &k);
         size_t pos = 0;
         int step = 0;
         uint32_t **out = ring[cur], **const back = ring[cur ^ 1];
@@ -1258,7 +1352,10 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     for (int l = 0; l < 8; l++)
                         ring_add(back[8 * step + l]);
                 if (G == 1)
-                    ahead[step][0] = next8(mode, &z[0], walk[0], words[0], i + BATCH, end, &k);
+                    ahead[step][0] =
+                        RANDOM(variation)
+                            ? draw8(&z[0], &k, &rahead[step][0])
+                            : next8(mode, &z[0], walk[0], words[0], i + BATCH, end, &k);
                 __m512d nx, ny;
                 if (phased) {
                     nx = pnx[g];
@@ -1266,7 +1363,14 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 } else {
                     __m512d bdef[4];
                     map8(tab, mine[i - i0][g], x[g], y[g], &nx, &ny, bdef);
-                    if (variation != V_LINEAR) {
+                    if (RANDOM(variation)) {
+                        /* as below, with the step's draws */
+                        __mmask8 sane = below8(nx, ny, lim);
+                        if (__builtin_expect(sane == 0xff, 1))
+                            random8(variation, &nx, &ny, rmine[i - i0][g], false);
+                        else
+                            random8(variation, &nx, &ny, rmine[i - i0][g], true);
+                    } else if (variation != V_LINEAR) {
                         /* the first clamp of the variation is an identity but for runaways
                          * and NaN: off the dependency chain, behind a branch */
                         __mmask8 sane = below8(nx, ny, lim);
@@ -1389,6 +1493,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         return po.count;                                                                           \
     }
 SIMD_VARIATIONS(AVX512_KERNEL)
+RANDOM_VARIATIONS(AVX512_KERNEL)
 
 #define AVX512_CASE(v)                                                                             \
     case v:                                                                                        \
@@ -1399,6 +1504,7 @@ AVX512 uint64_t fv_chaos_lane_avx512(const FvSystem *sys, uint64_t sample_key, i
 {
     switch (sys->variation) {
         SIMD_VARIATIONS(AVX512_CASE)
+        RANDOM_VARIATIONS(AVX512_CASE)
     default:
         return 0;
     }
@@ -1413,6 +1519,7 @@ AVX512 uint64_t fv_chaos_group_avx512(const FvSystem *sys, uint64_t sample_key, 
 {
     switch (sys->variation) {
         SIMD_VARIATIONS(AVX512_GROUP_CASE)
+        RANDOM_VARIATIONS(AVX512_GROUP_CASE)
     default:
         return 0;
     }
@@ -1427,6 +1534,7 @@ AVX512 int fv_chaos_probe_avx512(const FvSystem *sys, uint64_t sample_key, doubl
 {
     switch (sys->variation) {
         SIMD_VARIATIONS(AVX512_PROBE_CASE)
+        RANDOM_VARIATIONS(AVX512_PROBE_CASE)
     default:
         return 0;
     }
@@ -1435,6 +1543,12 @@ AVX512 int fv_chaos_probe_avx512(const FvSystem *sys, uint64_t sample_key, doubl
 #else /* no SIMD kernels in this build */
 
 bool fv_chaos_simd_handles(int variation)
+{
+    (void)variation;
+    return false;
+}
+
+bool fv_chaos_avx512_handles(int variation)
 {
     (void)variation;
     return false;
