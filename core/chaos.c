@@ -214,8 +214,7 @@ lane_kernel(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters, 
     const double cx0 = rect ? sys->warp.clip[0] : 0, cx1 = rect ? sys->warp.clip[1] : 0,
                  cy0 = rect ? sys->warp.clip[2] : 0, cy1 = rect ? sys->warp.clip[3] : 0;
     /* the random variations read the draw itself */
-    const bool keep_draws =
-        variation == V_JULIA || variation == V_NOISE || variation == V_RAYS || variation == V_BLADE;
+    const bool keep_draws = FV_READS_DRAWS(variation);
 
     for (int j = 0; j < K; j++) {
         fv_walker_init(sample_key, lane * K + j, &walk[j], &reset[j], &x[j], &y[j]);

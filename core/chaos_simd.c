@@ -59,7 +59,6 @@ static inline __attribute__((always_inline)) void ring_drain(uint32_t *const *ri
  * kernels only, whose 64-bit multiply and conversions give the draw's functions in a few
  * instructions */
 #define RANDOM_VARIATIONS(X) X(V_JULIA) X(V_NOISE) X(V_RAYS) X(V_BLADE)
-#define RANDOM(v) ((v) == V_JULIA || (v) == V_NOISE || (v) == V_RAYS || (v) == V_BLADE)
 /* clang-format on */
 #define CASE(v) case v:
 
@@ -1247,7 +1246,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         .eight = _mm512_set1_epi64(8),
     };
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
-    FvChoices *const kept = probe || RANDOM(variation) ? NULL : sys->choices;
+    FvChoices *const kept = probe || FV_READS_DRAWS(variation) ? NULL : sys->choices;
     uint64_t end; /* draws below it are read or written */
     const int mode = choice_mode(kept, sys, sample_key, lane, lanes, total, &end);
     __m512i walk[GMAX];
@@ -1299,7 +1298,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     bool whole = true; /* every draw made (not cancelled) */
     if (G == 1)
         for (int i = 0; i < BATCH; i++)
-            choice[0][i][0] = RANDOM(variation)
+            choice[0][i][0] = FV_READS_DRAWS(variation)
                                   ? draw8(&z[0], &k, &drawn[0][i][0])
                                   : next8(mode, &z[0], walk[0], words[0], (uint64_t)i, end, &k);
     int cb = 0; /* the batch's choices, choice[cb] */
@@ -1320,7 +1319,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
         if (G > 1)
             for (uint64_t i = i0; i < i1; i++)
                 for (int g = 0; g < G; g++)
-                    mine[i - i0][g] = RANDOM(variation)
+                    mine[i - i0][g] = FV_READS_DRAWS(variation)
                                           ? draw8(&z[g], &k, &rmine[i - i0][g])
                                           : next8(mode, &z[g], walk[g], words[g], i, end, &k);
         size_t pos = 0;
@@ -1353,7 +1352,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                         ring_add(back[8 * step + l]);
                 if (G == 1)
                     ahead[step][0] =
-                        RANDOM(variation)
+                        FV_READS_DRAWS(variation)
                             ? draw8(&z[0], &k, &rahead[step][0])
                             : next8(mode, &z[0], walk[0], words[0], i + BATCH, end, &k);
                 __m512d nx, ny;
@@ -1363,7 +1362,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 } else {
                     __m512d bdef[4];
                     map8(tab, mine[i - i0][g], x[g], y[g], &nx, &ny, bdef);
-                    if (RANDOM(variation)) {
+                    if (FV_READS_DRAWS(variation)) {
                         /* as below, with the step's draws */
                         __mmask8 sane = below8(nx, ny, lim);
                         if (__builtin_expect(sane == 0xff, 1))

@@ -45,6 +45,9 @@ enum FvVariationIndex {
     V_CROSS
 };
 
+/* The random variations: they read the step's draw (fv_variation_eval's rnd). */
+#define FV_READS_DRAWS(v) ((v) == V_JULIA || (v) == V_NOISE || (v) == V_RAYS || (v) == V_BLADE)
+
 /* X(V) for every variation index, for code that compiles one copy per variation. */
 #define FV_FOR_EACH_VARIATION(X)                                                                   \
     X(V_LINEAR)                                                                                    \

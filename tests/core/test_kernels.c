@@ -7,6 +7,7 @@
  * map with its division. Like dav1d's checkasm: a kernel the CPU lacks is reported, not failed. */
 #include "fv_internal.h"
 #include "kernel_systems.h"
+#include "variations.h"
 
 #include <glib.h>
 #include <math.h>
@@ -450,6 +451,9 @@ static void test_kept_choices_bit_exact(void)
                 FvLaneKernel f = grouped ? fv_chaos_group_kernel(k, v) : fv_chaos_kernel(k, v);
                 if (!f)
                     continue;
+                /* the SIMD kernels keep them, but for the random variations (they draw every
+                 * step, whose draw they read) */
+                const bool keeps = k != FV_KERNEL_SCALAR && !FV_READS_DRAWS(v);
                 memset(kept.filled, 0, sizeof(kept.filled));
                 /* frames 0, 1, 0, 1: the first writes (the kernels that keep), the rest read */
                 for (int t = 0; t < 4; t++) {
@@ -460,7 +464,7 @@ static void test_kept_choices_bit_exact(void)
                     for (int l = 0; l < nlanes; l++)
                         inside +=
                             fv_chaos_lane_ref(sys, key, lane + l, iters, want, size[0], size[1]);
-                    if (t > 0 && k != FV_KERNEL_SCALAR)
+                    if (t > 0 && keeps)
                         ties += kept_ties(&kept, &sys->alias, lane, nlanes);
                     uint64_t n = f(sys, key, lane, iters, got, size[0], size[1]);
                     if (n != inside || memcmp(got, want, pixels * sizeof(*got)) != 0)
@@ -471,12 +475,11 @@ static void test_kept_choices_bit_exact(void)
                                 lane, iters, kept.steps);
                     const uint32_t room = draws < kept.steps ? (uint32_t)draws : kept.steps;
                     for (int l = 0; l < nlanes; l++)
-                        g_assert_cmpuint(kept.filled[lane + l], ==,
-                                         k != FV_KERNEL_SCALAR ? room : 0);
-                    reads += t > 0 && k != FV_KERNEL_SCALAR;
+                        g_assert_cmpuint(kept.filled[lane + l], ==, keeps ? room : 0);
+                    reads += t > 0 && keeps;
                     runs++;
                 }
-                if (k == FV_KERNEL_SCALAR) /* the SIMD kernels keep them */
+                if (!keeps)
                     continue;
                 /* another sample's key, another map count: the words are not read */
                 uint64_t other = key ^ 1;
@@ -599,6 +602,28 @@ static void test_chosen_kernel(void)
         g_test_message("%s: %s%s", fv_variation_name(v), fv_chaos_kernel_name(k),
                        grouped ? " (group kernel)" : " (lane by lane)");
     }
+}
+
+/* The random variations (julia, noise, rays, blade) have AVX-512 kernels (lane, group, probe)
+ * on a CPU with AVX-512, and no AVX2 ones; kernels-bit-exact and the others hold them to the
+ * reference. */
+static void test_random_variations_avx512(void)
+{
+    if (!fv_chaos_kernel(FV_KERNEL_AVX512, FV_VARIATION_LINEAR)) {
+        g_test_skip("no AVX-512 kernels in this build or on this CPU");
+        return;
+    }
+    int random = 0;
+    for (int v = 0; v < FV_NUM_VARIATIONS; v++) {
+        if (!FV_READS_DRAWS(v))
+            continue;
+        random++;
+        g_assert_nonnull(fv_chaos_kernel(FV_KERNEL_AVX512, v));
+        g_assert_nonnull(fv_chaos_group_kernel(FV_KERNEL_AVX512, v));
+        g_assert_nonnull(fv_chaos_probe_kernel(FV_KERNEL_AVX512, v));
+        g_assert_null(fv_chaos_kernel(FV_KERNEL_AVX2, v));
+    }
+    g_assert_cmpint(random, ==, 4);
 }
 
 /* The short runs before the measurement's rounds drop a kernel only when its fastest way is
@@ -898,6 +923,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kernels/cancelled-walk-counts-its-points",
                     test_cancelled_walk_counts_its_points);
     g_test_add_func("/kernels/chosen-kernel", test_chosen_kernel);
+    g_test_add_func("/kernels/random-variations-avx512", test_random_variations_avx512);
     g_test_add_func("/kernels/ways-kept-after-the-short-runs", test_ways_kept);
     g_test_add_func("/kernels/measured-once-by-threads-asking-at-once", test_measured_once);
     g_test_add_func("/kernels/dilate-bit-exact", test_dilate_bit_exact);
