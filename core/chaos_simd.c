@@ -1038,7 +1038,6 @@ DEFINE_VARIATION(AVX512_INLINE, variation8, __m512d, 8, _mm512_min_pd, _mm512_ma
                  _mm512_sqrt_pd, abs8, nz8)
 DEFINE_PHASED(AVX512_INLINE, phased8, __m512d, 8, _mm512_min_pd, _mm512_max_pd)
 
-
 #define GE8(a, b) _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ)
 #define LT8(a, b) _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ)
 #define AND8(a, b) ((__mmask8)((a) & (b)))
