@@ -343,7 +343,7 @@ FvLaneKernel fv_chaos_kernel(int k, int variation)
     case FV_KERNEL_AVX512:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                       __builtin_cpu_supports("popcnt") && fv_chaos_avx512_handles(variation)
+                       __builtin_cpu_supports("popcnt") && fv_chaos_simd_handles(variation)
                    ? fv_chaos_lane_avx512
                    : NULL;
 #endif

@@ -4,10 +4,9 @@
  * integer mix, + - * / sqrt, min, max), and nothing may be fused: no FMA (the build passes
  * -ffp-contract=off, and the targets below do not enable FMA). The transcendental
  * variations use fvmath_simd.h, the vector twins of fvmath.h's functions, bit-exact with
- * them (tests/core/test_fvmath_simd.c); the random ones (julia, noise, rays, blade), which
- * read each step's draw, have AVX-512 kernels only (the draw recomputed from the walk stream,
- * the kept map choices not used), and those needing pow or fmod (power, rings, fan) stay on
- * the scalar kernel.
+ * them (tests/core/test_fvmath_simd.c); the random ones (julia, noise, rays, blade) read
+ * each step's draw (recomputed from the walk stream, the kept map choices not used), and
+ * those needing pow or fmod (power, rings, fan) stay on the scalar kernel.
  *
  * Compiled for any x86-64 with per-function targets; chaos.c runs a kernel only when the
  * CPU reports its instruction set. Runaway walkers (rare) are fixed up one lane at a time by
@@ -55,24 +54,12 @@ static inline __attribute__((always_inline)) void ring_drain(uint32_t *const *ri
     X(V_HANDKERCHIEF) X(V_HEART) X(V_DISC) X(V_SPIRAL) X(V_HYPERBOLIC) X(V_DIAMOND) X(V_EX)        \
     X(V_BENT) X(V_WAVES) X(V_FISHEYE) X(V_POPCORN) X(V_EXPONENTIAL) X(V_COSINE) X(V_EYEFISH)       \
     X(V_BUBBLE) X(V_CYLINDER) X(V_TANGENT) X(V_CROSS)
-/* The random variations (julia, noise, rays, blade: they read the step's draw, G5): AVX-512
- * kernels only, whose 64-bit multiply and conversions give the draw's functions in a few
- * instructions */
+/* The random variations (julia, noise, rays, blade: they read the step's draw, G5) */
 #define RANDOM_VARIATIONS(X) X(V_JULIA) X(V_NOISE) X(V_RAYS) X(V_BLADE)
 /* clang-format on */
 #define CASE(v) case v:
 
 bool fv_chaos_simd_handles(int variation)
-{
-    switch (variation) {
-        SIMD_VARIATIONS(CASE)
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool fv_chaos_avx512_handles(int variation)
 {
     switch (variation) {
         SIMD_VARIATIONS(CASE)
@@ -671,8 +658,87 @@ AVX2_INLINE __m256i next4(int mode, __m256i *z, __m256i walk, uint16_t *words, u
     return m;
 }
 
+/* choose4, the draws themselves also in *r (the random variations read them) */
+AVX2_INLINE __m256i draw4(__m256i *z, const Choice4 *k, __m256i *r)
+{
+    *z = _mm256_add_epi64(*z, k->golden);
+    *r = mix4(*z);
+    return pick4(*r, k, NULL);
+}
+
+/* u < 2^52 as a double, exactly: its bits as the mantissa of 2^52, less 2^52 */
+AVX2_INLINE __m256d small_u64_to_pd(__m256i u)
+{
+    const __m256d two52 = _mm256_set1_pd(0x1p52);
+    return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(u, _mm256_castpd_si256(two52))),
+                         two52);
+}
+
+/* fv_unit(fv_mix64(rnd + (which + 1) GOLDEN)): the 53 bits as a double in two exact halves
+ * (AVX2 converts no 64-bit integers), their sum exact too */
+AVX2_INLINE __m256d rnd_unit4(__m256i rnd, int which)
+{
+    __m256i z = mix4(_mm256_add_epi64(rnd, _mm256_set1_epi64x((int64_t)((which + 1) * GOLDEN))));
+    __m256i u = _mm256_srli_epi64(z, 11);
+    __m256d hi = small_u64_to_pd(_mm256_srli_epi64(u, 32));
+    __m256d lo = small_u64_to_pd(_mm256_and_si256(u, _mm256_set1_epi64x(0xffffffff)));
+    return (hi * 0x1p32 + lo) * (1.0 / 9007199254740992.0);
+}
+
+/* random8's, for lane4 */
+AVX2_INLINE void random4(int v, __m256d *px, __m256d *py, __m256i rnd, const bool clamp)
+{
+    const __m256d lim = _mm256_set1_pd(FV_RUNAWAY), eps = _mm256_set1_pd(FV_EPS);
+    __m256d x = *px, y = *py;
+    if (clamp) {
+        x = _mm256_max_pd(_mm256_min_pd(x, lim), -lim);
+        y = _mm256_max_pd(_mm256_min_pd(y, lim), -lim);
+    }
+    __m256d ox = x, oy = y, r2 = x * x + y * y, s, c;
+    switch (v) {
+    case V_JULIA: {
+        __m256d r = _mm256_sqrt_pd(r2), th = fv4_atan2(y, x);
+        /* omega: pi where the draw's top bit is set, else 0 (added either way) */
+        __m256d omega = _mm256_blendv_pd(_mm256_setzero_pd(), _mm256_set1_pd(FV_PI),
+                                         _mm256_castsi256_pd(rnd));
+        __m256d sr = _mm256_sqrt_pd(r);
+        fv4_sincos(th / 2.0 + omega, &s, &c);
+        ox = sr * c;
+        oy = sr * s;
+        break;
+    }
+    case V_NOISE: {
+        __m256d p1 = rnd_unit4(rnd, 0), p2 = rnd_unit4(rnd, 1);
+        fv4_sincos(2 * FV_PI * p2, &s, &c);
+        ox = p1 * x * c;
+        oy = p1 * y * s;
+        break;
+    }
+    case V_RAYS: {
+        __m256d p = rnd_unit4(rnd, 0);
+        __m256d k = fv4_tan(p * FV_PI) / (r2 + eps);
+        fv4_sincos(x, &s, &c);
+        ox = k * c;
+        oy = k * s;
+        break;
+    }
+    case V_BLADE: {
+        __m256d r = _mm256_sqrt_pd(r2), p = rnd_unit4(rnd, 0);
+        fv4_sincos(p * r, &s, &c);
+        ox = x * (c + s);
+        oy = x * (c - s);
+        break;
+    }
+    default:
+        break;
+    }
+    *px = ox;
+    *py = oy;
+}
+
 /* lanes lanes from lane (1 or FV_LANE_GROUP); with probe true, no histogram: the plotted
- * points themselves go to po, in the order of iterations, then walkers (fv_probe_points_ref) */
+ * points themselves go to po, in the order of iterations, then walkers (fv_probe_points_ref);
+ * a random variation draws every choice (it reads the draws) */
 AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                            uint32_t *hist, int width, int height, const int variation,
                            const bool wide, const int warped, const int lanes, const bool probe,
@@ -718,7 +784,7 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         .seven = _mm256_set1_epi64x(7),
     };
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
-    FvChoices *const kept = probe ? NULL : sys->choices;
+    FvChoices *const kept = probe || FV_READS_DRAWS(variation) ? NULL : sys->choices;
     uint64_t end; /* draws below it are read or written */
     const int mode = choice_mode(kept, sys, sample_key, lane, lanes, total, &end);
     __m256i walk[GMAX];
@@ -751,6 +817,7 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         skipping[g] = true;
     }
     __m256i choice[BATCH][GMAX];
+    __m256i drawn[BATCH][GMAX]; /* and their draws, for a random variation */
     /* the counters to increment, as lane8's ring */
     uint32_t *ring[2][BATCH * GROUP_WALKERS];
     uint32_t spare[BATCH * GROUP_WALKERS] = {0};
@@ -778,7 +845,9 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
          * draws a lane's a batch ahead) */
         for (uint64_t i = i0; i < i1; i++)
             for (int g = 0; g < G; g++)
-                choice[i - i0][g] = next4(mode, &z[g], walk[g], words[g], i, end, &k);
+                choice[i - i0][g] = FV_READS_DRAWS(variation)
+                                        ? draw4(&z[g], &k, &drawn[i - i0][g])
+                                        : next4(mode, &z[g], walk[g], words[g], i, end, &k);
         /* then the walks */
         size_t pos = 0;
         int step = 0;
@@ -819,7 +888,15 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                     /* the map, then the variation */
                     __m256d bdef[4];
                     map4(tab_lo, tab_hi, choice[i - i0][g], wide, x[g], y[g], &nx, &ny, bdef);
-                    if (variation != V_LINEAR) {
+                    if (FV_READS_DRAWS(variation)) {
+                        /* as below, with the step's draws */
+                        __m256d sane = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
+                                                     _mm256_cmp_pd(abs4(ny), lim, _CMP_LT_OQ));
+                        if (__builtin_expect(_mm256_movemask_pd(sane) == 0xf, 1))
+                            random4(variation, &nx, &ny, drawn[i - i0][g], false);
+                        else
+                            random4(variation, &nx, &ny, drawn[i - i0][g], true);
+                    } else if (variation != V_LINEAR) {
                         /* the first clamp of the variation is an identity but for runaways
                          * and NaN: off the dependency chain, behind a branch */
                         __m256d sane = _mm256_and_pd(_mm256_cmp_pd(abs4(nx), lim, _CMP_LT_OQ),
@@ -973,6 +1050,7 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
         return po.count;                                                                           \
     }
 SIMD_VARIATIONS(AVX2_KERNEL)
+RANDOM_VARIATIONS(AVX2_KERNEL)
 
 #define AVX2_CASE(v)                                                                               \
     case v:                                                                                        \
@@ -983,6 +1061,7 @@ AVX2 uint64_t fv_chaos_lane_avx2(const FvSystem *sys, uint64_t sample_key, int l
 {
     switch (sys->variation) {
         SIMD_VARIATIONS(AVX2_CASE)
+        RANDOM_VARIATIONS(AVX2_CASE)
     default:
         return 0;
     }
@@ -997,6 +1076,7 @@ AVX2 uint64_t fv_chaos_group_avx2(const FvSystem *sys, uint64_t sample_key, int 
 {
     switch (sys->variation) {
         SIMD_VARIATIONS(AVX2_GROUP_CASE)
+        RANDOM_VARIATIONS(AVX2_GROUP_CASE)
     default:
         return 0;
     }
@@ -1010,6 +1090,7 @@ AVX2 int fv_chaos_probe_avx2(const FvSystem *sys, uint64_t sample_key, double *x
 {
     switch (sys->variation) {
         SIMD_VARIATIONS(AVX2_PROBE_CASE)
+        RANDOM_VARIATIONS(AVX2_PROBE_CASE)
     default:
         return 0;
     }
@@ -1541,12 +1622,6 @@ AVX512 int fv_chaos_probe_avx512(const FvSystem *sys, uint64_t sample_key, doubl
 #else /* no SIMD kernels in this build */
 
 bool fv_chaos_simd_handles(int variation)
-{
-    (void)variation;
-    return false;
-}
-
-bool fv_chaos_avx512_handles(int variation)
 {
     (void)variation;
     return false;
