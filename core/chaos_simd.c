@@ -306,6 +306,59 @@ bool fv_chaos_simd_handles(int variation)
     }
 /* clang-format on */
 
+/* The random variations of variations.h (fv_variation_eval with the step's draws rnd), written
+ * once for any width as DEFINE_VARIATION is: I the integer vector of the draws, UNIT(rnd, which)
+ * fv_rnd_unit, OMEGA(rnd) julia's omega (pi where the draw's top bit is set, else 0, added
+ * either way). Per lane the reference's operations in its order, the first clamp only when
+ * clamp, the final one left out. */
+/* clang-format off */
+#define DEFINE_RANDOM(INLINE, name, V, I, W, MIN, MAX, SQRT, UNIT, OMEGA)                           \
+    INLINE void name(int v, V *px, V *py, I rnd, const bool clamp)                                 \
+    {                                                                                              \
+        const V zero = {0}, lim = zero + FV_RUNAWAY, eps = zero + FV_EPS;                          \
+        V x = *px, y = *py;                                                                        \
+        if (clamp) {                                                                               \
+            x = MAX(MIN(x, lim), -lim);                                                            \
+            y = MAX(MIN(y, lim), -lim);                                                            \
+        }                                                                                          \
+        V ox = x, oy = y, r2 = x * x + y * y, s, c;                                                \
+        switch (v) {                                                                               \
+        case V_JULIA: {                                                                            \
+            V r = SQRT(r2), th = fv##W##_atan2(y, x), omega = OMEGA(rnd), sr = SQRT(r);            \
+            fv##W##_sincos(th / 2.0 + omega, &s, &c);                                              \
+            ox = sr * c;                                                                           \
+            oy = sr * s;                                                                           \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_NOISE: {                                                                            \
+            V p1 = UNIT(rnd, 0), p2 = UNIT(rnd, 1);                                                \
+            fv##W##_sincos(2 * FV_PI * p2, &s, &c);                                                \
+            ox = p1 * x * c;                                                                       \
+            oy = p1 * y * s;                                                                       \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_RAYS: {                                                                             \
+            V p = UNIT(rnd, 0), k = fv##W##_tan(p * FV_PI) / (r2 + eps);                           \
+            fv##W##_sincos(x, &s, &c);                                                             \
+            ox = k * c;                                                                            \
+            oy = k * s;                                                                            \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_BLADE: {                                                                            \
+            V r = SQRT(r2), p = UNIT(rnd, 0);                                                      \
+            fv##W##_sincos(p * r, &s, &c);                                                         \
+            ox = x * (c + s);                                                                      \
+            oy = x * (c - s);                                                                      \
+            break;                                                                                 \
+        }                                                                                          \
+        default:                                                                                   \
+            break;                                                                                 \
+        }                                                                                          \
+        *px = ox;                                                                                  \
+        *py = oy;                                                                                  \
+    }
+/* clang-format on */
+
 /* The rare lanes of one vector where some walker ran away: the reference's step and plot,
  * one walker at a time, from the vector's new points nx, ny. */
 static __attribute__((noinline, cold)) void fix_up(const FvSystem *sys, int lanes, const double *nx,
@@ -685,56 +738,14 @@ AVX2_INLINE __m256d rnd_unit4(__m256i rnd, int which)
     return (hi * 0x1p32 + lo) * (1.0 / 9007199254740992.0);
 }
 
-/* random8's, for lane4 */
-AVX2_INLINE void random4(int v, __m256d *px, __m256d *py, __m256i rnd, const bool clamp)
+/* pi where a draw's top bit is set, else 0 (julia's omega) */
+AVX2_INLINE __m256d omega4(__m256i rnd)
 {
-    const __m256d lim = _mm256_set1_pd(FV_RUNAWAY), eps = _mm256_set1_pd(FV_EPS);
-    __m256d x = *px, y = *py;
-    if (clamp) {
-        x = _mm256_max_pd(_mm256_min_pd(x, lim), -lim);
-        y = _mm256_max_pd(_mm256_min_pd(y, lim), -lim);
-    }
-    __m256d ox = x, oy = y, r2 = x * x + y * y, s, c;
-    switch (v) {
-    case V_JULIA: {
-        __m256d r = _mm256_sqrt_pd(r2), th = fv4_atan2(y, x);
-        /* omega: pi where the draw's top bit is set, else 0 (added either way) */
-        __m256d omega = _mm256_blendv_pd(_mm256_setzero_pd(), _mm256_set1_pd(FV_PI),
-                                         _mm256_castsi256_pd(rnd));
-        __m256d sr = _mm256_sqrt_pd(r);
-        fv4_sincos(th / 2.0 + omega, &s, &c);
-        ox = sr * c;
-        oy = sr * s;
-        break;
-    }
-    case V_NOISE: {
-        __m256d p1 = rnd_unit4(rnd, 0), p2 = rnd_unit4(rnd, 1);
-        fv4_sincos(2 * FV_PI * p2, &s, &c);
-        ox = p1 * x * c;
-        oy = p1 * y * s;
-        break;
-    }
-    case V_RAYS: {
-        __m256d p = rnd_unit4(rnd, 0);
-        __m256d k = fv4_tan(p * FV_PI) / (r2 + eps);
-        fv4_sincos(x, &s, &c);
-        ox = k * c;
-        oy = k * s;
-        break;
-    }
-    case V_BLADE: {
-        __m256d r = _mm256_sqrt_pd(r2), p = rnd_unit4(rnd, 0);
-        fv4_sincos(p * r, &s, &c);
-        ox = x * (c + s);
-        oy = x * (c - s);
-        break;
-    }
-    default:
-        break;
-    }
-    *px = ox;
-    *py = oy;
+    return _mm256_blendv_pd(_mm256_setzero_pd(), _mm256_set1_pd(FV_PI), _mm256_castsi256_pd(rnd));
 }
+
+DEFINE_RANDOM(AVX2_INLINE, random4, __m256d, __m256i, 4, _mm256_min_pd, _mm256_max_pd,
+              _mm256_sqrt_pd, rnd_unit4, omega4)
 
 /* lanes lanes from lane (1 or FV_LANE_GROUP); with probe true, no histogram: the plotted
  * points themselves go to po, in the order of iterations, then walkers (fv_probe_points_ref);
@@ -1239,57 +1250,13 @@ AVX512_INLINE __m512d rnd_unit8(__m512i rnd, int which)
                          _mm512_set1_pd(1.0 / 9007199254740992.0));
 }
 
-/* The random variations of variations.h (fv_variation_eval with the step's draws rnd), as
- * variation8 does the others: per lane the reference's operations in its order, the first
- * clamp only when clamp, the final one left out. */
-AVX512_INLINE void random8(int v, __m512d *px, __m512d *py, __m512i rnd, const bool clamp)
+AVX512_INLINE __m512d omega8(__m512i rnd)
 {
-    const __m512d lim = _mm512_set1_pd(FV_RUNAWAY), eps = _mm512_set1_pd(FV_EPS);
-    __m512d x = *px, y = *py;
-    if (clamp) {
-        x = _mm512_max_pd(_mm512_min_pd(x, lim), -lim);
-        y = _mm512_max_pd(_mm512_min_pd(y, lim), -lim);
-    }
-    __m512d ox = x, oy = y, r2 = x * x + y * y, s, c;
-    switch (v) {
-    case V_JULIA: {
-        __m512d r = _mm512_sqrt_pd(r2), th = fv8_atan2(y, x);
-        /* omega: pi where the draw's top bit is set, else 0 (added either way) */
-        __m512d omega = _mm512_maskz_mov_pd(_mm512_movepi64_mask(rnd), _mm512_set1_pd(FV_PI));
-        __m512d sr = _mm512_sqrt_pd(r);
-        fv8_sincos(th / 2.0 + omega, &s, &c);
-        ox = sr * c;
-        oy = sr * s;
-        break;
-    }
-    case V_NOISE: {
-        __m512d p1 = rnd_unit8(rnd, 0), p2 = rnd_unit8(rnd, 1);
-        fv8_sincos(2 * FV_PI * p2, &s, &c);
-        ox = p1 * x * c;
-        oy = p1 * y * s;
-        break;
-    }
-    case V_RAYS: {
-        __m512d p = rnd_unit8(rnd, 0);
-        __m512d k = fv8_tan(p * FV_PI) / (r2 + eps);
-        fv8_sincos(x, &s, &c);
-        ox = k * c;
-        oy = k * s;
-        break;
-    }
-    case V_BLADE: {
-        __m512d r = _mm512_sqrt_pd(r2), p = rnd_unit8(rnd, 0);
-        fv8_sincos(p * r, &s, &c);
-        ox = x * (c + s);
-        oy = x * (c - s);
-        break;
-    }
-    default:
-        break;
-    }
-    *px = ox;
-    *py = oy;
+    return _mm512_maskz_mov_pd(_mm512_movepi64_mask(rnd), _mm512_set1_pd(FV_PI));
 }
+
+DEFINE_RANDOM(AVX512_INLINE, random8, __m512d, __m512i, 8, _mm512_min_pd, _mm512_max_pd,
+              _mm512_sqrt_pd, rnd_unit8, omega8)
 
 /* choose8, the draws themselves also in *r (the random variations read them) */
 AVX512_INLINE __m512i draw8(__m512i *z, const Choice8 *k, __m512i *r)
