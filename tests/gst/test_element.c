@@ -950,6 +950,35 @@ GST_START_TEST(test_live_first_clip_a_fifth_of_its_play_time_waits_for_the_clips
 
 GST_END_TEST;
 
+/* The latencies the element answered, each asked the moment it posted a latency message:
+ * in the posting thread (a bus sync handler), since by the time the application pops the
+ * message the latency may have grown again (two growths would then read as one, twice). */
+typedef struct {
+    GMutex lock;
+    GstElement *src;
+    GArray *latencies; /* GstClockTime */
+} LatenciesPosted;
+
+static GstBusSyncReply record_latency_posted(GstBus *bus, GstMessage *msg, gpointer data)
+{
+    LatenciesPosted *posted = data;
+
+    (void)bus;
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_LATENCY &&
+        GST_MESSAGE_SRC(msg) == GST_OBJECT(posted->src)) {
+        GstQuery *query = gst_query_new_latency();
+        GstClockTime min = GST_CLOCK_TIME_NONE;
+
+        if (gst_element_query(posted->src, query))
+            gst_query_parse_latency(query, NULL, &min, NULL);
+        gst_query_unref(query);
+        g_mutex_lock(&posted->lock);
+        g_array_append_val(posted->latencies, min);
+        g_mutex_unlock(&posted->lock);
+    }
+    return GST_BUS_PASS;
+}
+
 /* Live, rendering slower than real time: the latency grows only by measured render overrun,
  * at least doubling each time and to a few frame periods at most, so it is re-posted a few
  * times, not for every slow unit; beyond, frames are skipped. */
@@ -959,43 +988,42 @@ GST_START_TEST(test_live_latency_grows_rarely_and_stays_bounded)
         "fractalvidsrc name=src is-live=true normalization=frame num-buffers=60 ! "
         "video/x-raw,format=GRAY8,width=128,height=128,framerate=1000/1 ! fakesink",
         NULL);
-    GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
     GstBus *bus = gst_element_get_bus(pipeline);
     const GstClockTime period = GST_MSECOND;
-    GstClockTime last = period;
+    LatenciesPosted posted = {.src = gst_bin_get_by_name(GST_BIN(pipeline), "src"),
+                              .latencies = g_array_new(FALSE, FALSE, sizeof(GstClockTime))};
     GstMessage *msg;
-    guint posted = 0;
 
+    g_mutex_init(&posted.lock);
+    gst_bus_set_sync_handler(bus, record_latency_posted, &posted, NULL);
     gst_element_set_state(pipeline, GST_STATE_PLAYING);
-    while ((msg = gst_bus_timed_pop_filtered(
-                bus, FV_TEST_TIMEOUT, GST_MESSAGE_LATENCY | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
-        GstQuery *query;
-        GstClockTime min;
-        gboolean done = GST_MESSAGE_TYPE(msg) != GST_MESSAGE_LATENCY;
-
-        fail_if(GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR);
-        if (!done && GST_MESSAGE_SRC(msg) == GST_OBJECT(src)) {
-            query = gst_query_new_latency();
-            fail_unless(gst_element_query(src, query));
-            gst_query_parse_latency(query, NULL, &min, NULL);
-            gst_query_unref(query);
-            /* The first message is the frame period (caps); each one after it grew. */
-            fail_unless(posted == 0 ? min == period : min > last,
-                        "latency %" GST_TIME_FORMAT " after %" GST_TIME_FORMAT, GST_TIME_ARGS(min),
-                        GST_TIME_ARGS(last));
-            fail_unless(min <= 5 * period, "latency %" GST_TIME_FORMAT, GST_TIME_ARGS(min));
-            last = min;
-            posted++;
-        }
-        gst_message_unref(msg);
-        if (done)
-            break;
-    }
-    /* 1, then at most 2, 3 or 4, then 4, 5 periods: four messages at most. */
-    fail_unless(posted >= 1 && posted <= 4, "%u latency messages", posted);
+    msg = gst_bus_timed_pop_filtered(bus, FV_TEST_TIMEOUT, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    fail_unless(msg != NULL && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS);
+    gst_message_unref(msg);
     gst_element_set_state(pipeline, GST_STATE_NULL);
+
+    g_mutex_lock(&posted.lock);
+    /* 1, then at most 2, 3 or 4, then 4, 5 periods: four messages at most. */
+    fail_unless(posted.latencies->len >= 1 && posted.latencies->len <= 4, "%u latency messages",
+                posted.latencies->len);
+    for (guint i = 0; i < posted.latencies->len; i++) {
+        const GstClockTime min = g_array_index(posted.latencies, GstClockTime, i);
+        const GstClockTime last = i > 0 ? g_array_index(posted.latencies, GstClockTime, i - 1) : 0;
+
+        g_print("latency message %u: %" GST_TIME_FORMAT "\n", i, GST_TIME_ARGS(min));
+
+        /* The first message is the frame period (caps); each one after it grew. */
+        fail_unless(i == 0 ? min == period : min > last,
+                    "latency %" GST_TIME_FORMAT " after %" GST_TIME_FORMAT, GST_TIME_ARGS(min),
+                    GST_TIME_ARGS(last));
+        fail_unless(min <= 5 * period, "latency %" GST_TIME_FORMAT, GST_TIME_ARGS(min));
+    }
+    g_mutex_unlock(&posted.lock);
+    gst_bus_set_sync_handler(bus, NULL, NULL, NULL);
+    g_mutex_clear(&posted.lock);
+    g_array_unref(posted.latencies);
     gst_object_unref(bus);
-    gst_object_unref(src);
+    gst_object_unref(posted.src);
     gst_object_unref(pipeline);
 }
 
