@@ -11,10 +11,10 @@
  * a < b ? a : b, maxpd(a, b) is a > b ? a : b).
  *
  * Where the scalar code branches on a rare input (sin, cos, tan: |x| >= 2^20, inf or NaN;
- * exp: |x| >= 704, inf or NaN), the vector computes the common path for all lanes, and the
- * lanes of the rare inputs are then recomputed by the scalar function itself, one at a time
- * (a cold branch: once in millions of calls in the chaos game). tanh and atan2 have no
- * branch.
+ * exp: |x| >= 704, inf or NaN; fmod: |a/b| >= 2^52, |b| >= 2^995, b = 0, inf or NaN), the
+ * vector computes the common path for all lanes, and the lanes of the rare inputs are then
+ * recomputed by the scalar function itself, one at a time (a cold branch: once in millions
+ * of calls in the chaos game). tanh and atan2 have no branch.
  *
  * tests/core/test_fvmath_simd.c compares every function, bit for bit, with the scalar one
  * over millions of inputs and the edge cases.
@@ -47,6 +47,15 @@ FV__FIX(cos)
 FV__FIX(tan)
 FV__FIX(exp)
 #undef FV__FIX
+
+/* fmod's: out[l] = fv_fmod(a[l], b[l]) for the lanes l in mask */
+static __attribute__((noinline, cold, unused)) void fv__fix_fmod(const double *a, const double *b,
+                                                                 double *out, unsigned mask)
+{
+    for (int l = 0; mask; l++, mask >>= 1)
+        if (mask & 1)
+            out[l] = fv_fmod(a[l], b[l]);
+}
 
 static __attribute__((noinline, cold, unused)) void fv__fix_sincos(const double *x, double *s,
                                                                    double *c, unsigned mask)
@@ -315,6 +324,45 @@ FVS_ATTR FVS_V FVS_FN(exp)(FVS_V x)
     unsigned rare = FVS_MBITS(FVS_CMP(FVS_ABS(x), FVS_SET(704.0), _CMP_NLT_UQ));
     if (FV__UNLIKELY(rare))
         v = FVS_FN(fix)(fv__fix_exp, x, v, rare);
+    return v;
+}
+
+/* fv__mul_err */
+FVS_ATTR FVS_V FVS_FN(mul_err)(FVS_V a, FVS_V b, FVS_V p)
+{
+    FVS_V ca = 134217729.0 * a, cb = 134217729.0 * b;
+    FVS_V ah = ca - (ca - a), al = a - ah;
+    FVS_V bh = cb - (cb - b), bl = b - bh;
+    return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+
+/* fv_fmod; the rare lanes (!(|a/b| < 2^52 && |b| < 2^995): huge quotients, b = 0, inf and
+ * NaN) by the scalar function. fv__odd[c] becomes a select of 1.0 or 0.0, multiplied as the
+ * scalar code multiplies it. */
+FVS_ATTR FVS_V FVS_FN(fmod)(FVS_V a, FVS_V b)
+{
+    const FVS_V one = FVS_SET(1.0), nil = FVS_SET(0.0);
+    FVS_I ia = FVS_BITS(a);
+    FVS_V aa = FVS_ABS(a), bb = FVS_ABS(b);
+    FVS_V t = aa / bb;
+    /* fv__fmod_pos */
+    FVS_V q = (t + 0x1p52) - 0x1p52;
+    q = q - FVS_SEL(FVS_CMP(q, t, _CMP_GT_OQ), one, nil);
+    FVS_V ph = q * bb;
+    FVS_V r = (aa - ph) - FVS_FN(mul_err)(q, bb, ph);
+    r = r + bb * FVS_SEL(FVS_CMP(r, nil, _CMP_LT_OQ), one, nil);
+    r = r - bb * FVS_SEL(FVS_CMP(r, bb, _CMP_GE_OQ), one, nil);
+    FVS_V v = FVS_DBL(FVS_ORI(FVS_BITS(r), FVS_ANDI(ia, FVS_SETI(FV__SIGN_MASK))));
+    unsigned rare = FVS_MBITS(FVS_CMP(t, FVS_SET(0x1p52), _CMP_NLT_UQ)) |
+                    FVS_MBITS(FVS_CMP(bb, FVS_SET(0x1p995), _CMP_NLT_UQ));
+    if (FV__UNLIKELY(rare)) {
+        double xa[FVS_W], xb[FVS_W], xv[FVS_W];
+        FVS_STORE(xa, a);
+        FVS_STORE(xb, b);
+        FVS_STORE(xv, v);
+        fv__fix_fmod(xa, xb, xv, rare);
+        v = FVS_LOAD(xv);
+    }
     return v;
 }
 

@@ -184,11 +184,27 @@ static double input(uint64_t i)
 
 /* ---- the vector functions over arrays (n a multiple of 8) ---- */
 
-enum { F_SIN, F_COS, F_SINCOS_S, F_SINCOS_C, F_TAN, F_TANH, F_EXP, F_ATAN2, F_NUM };
-static const char *const fname[F_NUM] = {"sin", "cos",  "sincos (sin)", "sincos (cos)",
-                                         "tan", "tanh", "exp",          "atan2"};
+enum {
+    F_SIN,
+    F_COS,
+    F_SINCOS_S,
+    F_SINCOS_C,
+    F_TAN,
+    F_TANH,
+    F_EXP,
+    F_ATAN2,
+    F_FMOD,
+    F_FMOD_NEAR,
+    F_NUM
+};
+static const char *const fname[F_NUM] = {
+    "sin", "cos", "sincos (sin)", "sincos (cos)", "tan", "tanh", "exp", "atan2", "fmod",
+    "fmod (near a multiple)"};
 
-static void scalar_all(const double *x, const double *y, double (*out)[F_NUM], size_t n)
+/* fmod(z, y) with z next to a whole multiple of y: the quotient rounds across an integer,
+ * and the remainder takes the scalar code's steps back into [0, |y|) */
+static void scalar_all(const double *x, const double *y, const double *z, double (*out)[F_NUM],
+                       size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         out[i][F_SIN] = fv_sin(x[i]);
@@ -198,17 +214,20 @@ static void scalar_all(const double *x, const double *y, double (*out)[F_NUM], s
         out[i][F_TANH] = fv_tanh(x[i]);
         out[i][F_EXP] = fv_exp(x[i]);
         out[i][F_ATAN2] = fv_atan2(y[i], x[i]);
+        out[i][F_FMOD] = fv_fmod(x[i], y[i]);
+        out[i][F_FMOD_NEAR] = fv_fmod(z[i], y[i]);
     }
 }
 
 #if FV_HAVE_FVMATH_SIMD
 #define DEFINE_ALL(name, W, TARGET, V, LOAD, STORE)                                                \
     static __attribute__((target(TARGET))) void name(const double *x, const double *y,             \
-                                                     double(*out)[F_NUM], size_t n)                \
+                                                     const double *z, double(*out)[F_NUM],         \
+                                                     size_t n)                                     \
     {                                                                                              \
         double tmp[F_NUM][W];                                                                      \
         for (size_t i = 0; i < n; i += W) {                                                        \
-            V vx = LOAD(&x[i]), vy = LOAD(&y[i]), s, c;                                            \
+            V vx = LOAD(&x[i]), vy = LOAD(&y[i]), vz = LOAD(&z[i]), s, c;                          \
             STORE(tmp[F_SIN], fv##W##_sin(vx));                                                    \
             STORE(tmp[F_COS], fv##W##_cos(vx));                                                    \
             fv##W##_sincos(vx, &s, &c);                                                            \
@@ -218,6 +237,8 @@ static void scalar_all(const double *x, const double *y, double (*out)[F_NUM], s
             STORE(tmp[F_TANH], fv##W##_tanh(vx));                                                  \
             STORE(tmp[F_EXP], fv##W##_exp(vx));                                                    \
             STORE(tmp[F_ATAN2], fv##W##_atan2(vy, vx));                                            \
+            STORE(tmp[F_FMOD], fv##W##_fmod(vx, vy));                                              \
+            STORE(tmp[F_FMOD_NEAR], fv##W##_fmod(vz, vy));                                         \
             for (int l = 0; l < W; l++)                                                            \
                 for (int f = 0; f < F_NUM; f++)                                                    \
                     out[i + l][f] = tmp[f][l];                                                     \
@@ -227,7 +248,8 @@ DEFINE_ALL(avx2_all, 4, "avx2", __m256d, _mm256_loadu_pd, _mm256_storeu_pd)
 DEFINE_ALL(avx512_all, 8, "avx512f,avx512dq", __m512d, _mm512_loadu_pd, _mm512_storeu_pd)
 #endif
 
-typedef void (*AllFunc)(const double *x, const double *y, double (*out)[F_NUM], size_t n);
+typedef void (*AllFunc)(const double *x, const double *y, const double *z, double (*out)[F_NUM],
+                        size_t n);
 
 int main(int argc, char **argv)
 {
@@ -236,9 +258,10 @@ int main(int argc, char **argv)
 #if FV_HAVE_FVMATH_SIMD
     const size_t chunk = 1 << 16;
     double *x = malloc(chunk * sizeof(*x)), *y = malloc(chunk * sizeof(*y));
+    double *z = malloc(chunk * sizeof(*z));
     double(*want)[F_NUM] = malloc(chunk * sizeof(*want));
     double(*got)[F_NUM] = malloc(chunk * sizeof(*got));
-    if (!x || !y || !want || !got)
+    if (!x || !y || !z || !want || !got)
         return 2;
     __builtin_cpu_init();
     const struct {
@@ -268,20 +291,27 @@ int main(int argc, char **argv)
                     y[chunk / 2 + k] = specials[b];
                 }
         }
+        /* a whole multiple of y (up to 2^40 of it, often small), nudged by -2..2 ulps */
+        for (size_t k = 0; k < chunk; k++) {
+            uint64_t r = rnd64();
+            double n = (double)(r >> (r & 1 ? 54 : 24));
+            z[k] = with_sign(ulps(n * y[k], (int)((r >> 1) % 5) - 2));
+        }
         for (size_t k = 0; k < chunk; k++)
             rare += !(fabs(x[k]) < 0x1p20);
-        scalar_all(x, y, want, chunk);
+        scalar_all(x, y, z, want, chunk);
         for (size_t s = 0; s < sizeof(isa) / sizeof(isa[0]); s++) {
             if (!isa[s].have)
                 continue;
-            isa[s].f(x, y, got, chunk);
+            isa[s].f(x, y, z, got, chunk);
             for (size_t k = 0; k < chunk; k++)
                 for (int f = 0; f < F_NUM; f++)
                     if (fv__bits(got[k][f]) != fv__bits(want[k][f])) {
                         if (mismatches[s][f]++ < 5)
-                            printf("%s %s(%a%s%a): %a (%016llx), scalar %a (%016llx)\n",
-                                   isa[s].name, fname[f], f == F_ATAN2 ? y[k] : x[k],
-                                   f == F_ATAN2 ? ", " : "", f == F_ATAN2 ? x[k] : 0.0, got[k][f],
+                            printf("%s %s(%a, %a): %a (%016llx), scalar %a (%016llx)\n",
+                                   isa[s].name, fname[f],
+                                   f == F_ATAN2 ? y[k] : f == F_FMOD_NEAR ? z[k] : x[k],
+                                   f == F_ATAN2 ? x[k] : f >= F_FMOD ? y[k] : 0.0, got[k][f],
                                    (unsigned long long)fv__bits(got[k][f]), want[k][f],
                                    (unsigned long long)fv__bits(want[k][f]));
                     }
@@ -302,6 +332,7 @@ int main(int argc, char **argv)
     }
     free(x);
     free(y);
+    free(z);
     free(want);
     free(got);
 #else
