@@ -53,7 +53,7 @@ static inline __attribute__((always_inline)) void ring_drain(uint32_t *const *ri
     X(V_LINEAR) X(V_SINUSOIDAL) X(V_SPHERICAL) X(V_SWIRL) X(V_HORSESHOE) X(V_POLAR)                \
     X(V_HANDKERCHIEF) X(V_HEART) X(V_DISC) X(V_SPIRAL) X(V_HYPERBOLIC) X(V_DIAMOND) X(V_EX)        \
     X(V_BENT) X(V_WAVES) X(V_FISHEYE) X(V_POPCORN) X(V_EXPONENTIAL) X(V_COSINE) X(V_EYEFISH)       \
-    X(V_BUBBLE) X(V_CYLINDER) X(V_TANGENT) X(V_CROSS)
+    X(V_BUBBLE) X(V_CYLINDER) X(V_TANGENT) X(V_CROSS) X(V_RINGS) X(V_FAN)
 /* The random variations (julia, noise, rays, blade: they read the step's draw, G5) */
 #define RANDOM_VARIATIONS(X) X(V_JULIA) X(V_NOISE) X(V_RAYS) X(V_BLADE)
 /* clang-format on */
@@ -79,6 +79,9 @@ bool fv_chaos_simd_handles(int variation)
  * coefficients b, d, e, f of each walker's map (waves and popcorn read them). clamp false skips
  * the first fv_sane, for callers that know every lane below FV_RUNAWAY in magnitude (and so
  * unchanged by it). The result is the reference's before its final clamp (see the end). */
+/* c ? a : b lane by lane, for c a comparison of GCC vectors (every bit set where true) */
+#define VSEL(c, a, b) ((__typeof__(a))(((c) & (__typeof__(c))(a)) | (~(c) & (__typeof__(c))(b))))
+
 /* clang-format off */
 #define DEFINE_VARIATION(INLINE, name, V, W, MIN, MAX, SQRT, ABS, NZ)                              \
     INLINE void name(int v, V *px, V *py, V mb, V md, V me, V mf, const bool clamp)                \
@@ -203,6 +206,26 @@ bool fv_chaos_simd_handles(int variation)
             fv##W##_sincos(FV_PI * x, &s, &c);                                                     \
             ox = c * t;                                                                            \
             oy = -s * t;                                                                           \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_RINGS: {                                                                            \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x), st, ct;                  \
+            V c2 = me * me + eps;                                                                  \
+            V k = fv##W##_fmod(r + c2, 2.0 * c2) - c2 + r * (1.0 - c2);                            \
+            fv##W##_sincos(th, &st, &ct);                                                          \
+            ox = k * ct;                                                                           \
+            oy = k * st;                                                                           \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_FAN: {                                                                              \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x), s, c;                    \
+            V t = FV_PI * me * me + eps;                                                           \
+            /* the divisor's sign: t added where the remainder is below 0 */                       \
+            V phase = fv##W##_fmod(th + mf, t);                                                    \
+            phase = VSEL(phase < zero, phase + t, phase);                                          \
+            fv##W##_sincos(VSEL(phase > t / 2.0, th - t / 2.0, th + t / 2.0), &s, &c);             \
+            ox = r * c;                                                                            \
+            oy = r * s;                                                                            \
             break;                                                                                 \
         }                                                                                          \
         case V_EYEFISH: {                                                                          \
