@@ -10,11 +10,12 @@
  * the packed min, max and compare-and-blend with the same NaN rules (minpd(a, b) is
  * a < b ? a : b, maxpd(a, b) is a > b ? a : b).
  *
- * Where the scalar code branches on a rare input (sin, cos, tan: |x| >= 2^20, inf or NaN;
- * exp: |x| >= 704, inf or NaN; fmod: |a/b| >= 2^52, |b| >= 2^995, b = 0, inf or NaN), the
- * vector computes the common path for all lanes, and the lanes of the rare inputs are then
- * recomputed by the scalar function itself, one at a time (a cold branch: once in millions
- * of calls in the chaos game). tanh and atan2 have no branch.
+ * Where the scalar code branches on a rare input (sin, cos, tan: |x| >= 2^20, inf or NaN; exp:
+ * |x| >= 704, inf or NaN; fmod: |a/b| >= 2^52, |b| >= 2^995, b = 0, inf or NaN; pow: x zero,
+ * subnormal, inf or NaN, |y log x| >= 704), the vector computes the common path for all lanes,
+ * and the lanes of the rare inputs are then recomputed by the scalar function itself, one at a
+ * time (a cold branch: once in millions of calls in the chaos game). tanh and atan2 have no
+ * branch.
  *
  * tests/core/test_fvmath_simd.c compares every function, bit for bit, with the scalar one
  * over millions of inputs and the edge cases.
@@ -48,14 +49,18 @@ FV__FIX(tan)
 FV__FIX(exp)
 #undef FV__FIX
 
-/* fmod's: out[l] = fv_fmod(a[l], b[l]) for the lanes l in mask */
-static __attribute__((noinline, cold, unused)) void fv__fix_fmod(const double *a, const double *b,
-                                                                 double *out, unsigned mask)
-{
-    for (int l = 0; mask; l++, mask >>= 1)
-        if (mask & 1)
-            out[l] = fv_fmod(a[l], b[l]);
-}
+/* The same for functions of two inputs: out[l] = f(a[l], b[l]) */
+#define FV__FIX2(fn)                                                                               \
+    static __attribute__((noinline, cold, unused)) void fv__fix_##fn(                              \
+        const double *a, const double *b, double *out, unsigned mask)                              \
+    {                                                                                              \
+        for (int l = 0; mask; l++, mask >>= 1)                                                     \
+            if (mask & 1)                                                                          \
+                out[l] = fv_##fn(a[l], b[l]);                                                      \
+    }
+FV__FIX2(fmod)
+FV__FIX2(pow)
+#undef FV__FIX2
 
 static __attribute__((noinline, cold, unused)) void fv__fix_sincos(const double *x, double *s,
                                                                    double *c, unsigned mask)
@@ -162,6 +167,18 @@ FVS_ATTR FVS_V FVS_FN(fix)(void (*fix)(const double *, double *, unsigned), FVS_
     FVS_STORE(av, v);
     fix(ax, av, mask);
     return FVS_LOAD(av);
+}
+
+/* v with the lanes of mask replaced by fix(a, b) of a scalar function of two inputs */
+FVS_ATTR FVS_V FVS_FN(fix2)(void (*fix)(const double *, const double *, double *, unsigned),
+                            FVS_V a, FVS_V b, FVS_V v, unsigned mask)
+{
+    double xa[FVS_W], xb[FVS_W], xv[FVS_W];
+    FVS_STORE(xa, a);
+    FVS_STORE(xb, b);
+    FVS_STORE(xv, v);
+    fix(xa, xb, xv, mask);
+    return FVS_LOAD(xv);
 }
 
 /* The lanes where fv__rem_pio2 takes its rare branch: !(|x| < 2^20), NaN included. */
@@ -355,14 +372,61 @@ FVS_ATTR FVS_V FVS_FN(fmod)(FVS_V a, FVS_V b)
     FVS_V v = FVS_DBL(FVS_ORI(FVS_BITS(r), FVS_ANDI(ia, FVS_SETI(FV__SIGN_MASK))));
     unsigned rare = FVS_MBITS(FVS_CMP(t, FVS_SET(0x1p52), _CMP_NLT_UQ)) |
                     FVS_MBITS(FVS_CMP(bb, FVS_SET(0x1p995), _CMP_NLT_UQ));
-    if (FV__UNLIKELY(rare)) {
-        double xa[FVS_W], xb[FVS_W], xv[FVS_W];
-        FVS_STORE(xa, a);
-        FVS_STORE(xb, b);
-        FVS_STORE(xv, v);
-        fv__fix_fmod(xa, xb, xv, rare);
-        v = FVS_LOAD(xv);
-    }
+    if (FV__UNLIKELY(rare))
+        v = FVS_FN(fix2)(fv__fix_fmod, a, b, v, rare);
+    return v;
+}
+
+/* fv__log_parts for normal |x| (bits ix, sign clear): the table's rows by gathers; e, a small
+ * integer, converted exactly through the bits of FV__SHIFT (AVX2 has no int64 conversion) */
+FVS_ATTR void FVS_FN(log_parts)(FVS_I ix, FVS_V *a, FVS_V *z, FVS_V *t)
+{
+    FVS_I i = FVS_ANDI(FVS_SRLI(ix, 46), FVS_SETI(63));
+    FVS_I half = FVS_SRLI(FVS_SUBI(FVS_SETI(26), i), 63); /* i >= 27: 1, else 0 */
+    FVS_I ie = FVS_ADDI(FVS_SUBI(FVS_SRLI(ix, 52), FVS_SETI(1023)), half);
+    FVS_V e = FVS_DBL(FVS_ADDI(ie, FVS_BITS(FVS_SET(FV__SHIFT)))) - FV__SHIFT;
+    FVS_V m = FVS_DBL(FVS_ORI(FVS_ANDI(ix, FVS_SETI(UINT64_C(0x000fffffffffffff))),
+                              FVS_SLLI(FVS_SUBI(FVS_SETI(1023), half), 52)));
+    FVS_I row = FVS_SLLI(i, 2);
+    FVS_V r0 = FVS_GATHER(&fv__log_tab[0][0], row), r1 = FVS_GATHER(&fv__log_tab[0][1], row);
+    FVS_V r2 = FVS_GATHER(&fv__log_tab[0][2], row), r3 = FVS_GATHER(&fv__log_tab[0][3], row);
+    FVS_V u = (m - r1) * r0;
+    FVS_V u2 = u * u, u4 = u2 * u2;
+    FVS_V p = u2 * (((-0.5 + FV__L0 * u) + u2 * (FV__L1 + FV__L2 * u)) +
+                    u4 * ((FV__L3 + FV__L4 * u) + u2 * FV__L5));
+    *a = e * FV__LN2_HI + r2;
+    *z = u;
+    *t = (e * FV__LN2_LO + r3) + p;
+}
+
+/* fv_pow; the rare lanes (x zero, subnormal, inf or NaN: fv__log_special; y log x beyond
+ * fv__exp2's common path, NaN included) by the scalar function */
+FVS_ATTR FVS_V FVS_FN(pow)(FVS_V x, FVS_V y)
+{
+    FVS_I ix = FVS_ANDI(FVS_BITS(x), FVS_SETI(FV__ABS_MASK));
+    FVS_V a, z, t;
+    FVS_FN(log_parts)(ix, &a, &z, &t);
+    FVS_V hi = a + z, lo = ((a - hi) + z) + t;
+    FVS_V yc = FVS_MAX(FVS_MIN(y, FVS_SET(0x1p900)), FVS_SET(-0x1p900));
+    FVS_V ph = yc * hi;
+    FVS_V pl = FVS_FN(mul_err)(yc, hi, ph) + yc * lo;
+    /* fv__exp2(ph, pl) */
+    FVS_V w = ph * FV__INV_LN2_64 + FV__SHIFT;
+    FVS_V k = w - FV__SHIFT;
+    FVS_I kb = FVS_SUBI(FVS_BITS(w), FVS_BITS(FVS_SET(FV__SHIFT)));
+    FVS_V r = FV__LN2_64_REDUCE(ph, k) + pl;
+    FVS_V r2 = r * r;
+    FVS_V p = FV__EXP_P(r, r2); /* fv__exp_poly */
+    FVS_V t0, t1;
+    FVS_FN(exp_tab)(FVS_ANDI(kb, FVS_SETI(63)), &t0, &t1);
+    FVS_V s = FVS_DBL(FVS_SLLI(FVS_ADDI(FVS_SRLI(kb, 6), FVS_SETI(1023)), 52));
+    FVS_V v = (t0 + (t1 + t0 * p)) * s;
+    FVS_V ax = FVS_DBL(ix);
+    unsigned rare = FVS_MBITS(FVS_CMP(ax, FVS_SET(0x1p-1022), _CMP_NGE_UQ)) |
+                    FVS_MBITS(FVS_CMP(ax, FVS_SET(0x1.fffffffffffffp1023), _CMP_GT_OQ)) |
+                    FVS_MBITS(FVS_CMP(FVS_ABS(ph), FVS_SET(704.0), _CMP_NLT_UQ));
+    if (FV__UNLIKELY(rare))
+        v = FVS_FN(fix2)(fv__fix_pow, x, y, v, rare);
     return v;
 }
 

@@ -195,11 +195,13 @@ enum {
     F_ATAN2,
     F_FMOD,
     F_FMOD_NEAR,
+    F_POW,
+    F_POW_SMALL,
     F_NUM
 };
 static const char *const fname[F_NUM] = {
     "sin", "cos", "sincos (sin)", "sincos (cos)", "tan", "tanh", "exp", "atan2", "fmod",
-    "fmod (near a multiple)"};
+    "fmod (near a multiple)", "pow", "pow (x, sin y)"};
 
 /* fmod(z, y) with z next to a whole multiple of y: the quotient rounds across an integer,
  * and the remainder takes the scalar code's steps back into [0, |y|) */
@@ -216,6 +218,8 @@ static void scalar_all(const double *x, const double *y, const double *z, double
         out[i][F_ATAN2] = fv_atan2(y[i], x[i]);
         out[i][F_FMOD] = fv_fmod(x[i], y[i]);
         out[i][F_FMOD_NEAR] = fv_fmod(z[i], y[i]);
+        out[i][F_POW] = fv_pow(x[i], y[i]);
+        out[i][F_POW_SMALL] = fv_pow(x[i], fv_sin(y[i])); /* r^sin(theta), power's */
     }
 }
 
@@ -239,6 +243,8 @@ static void scalar_all(const double *x, const double *y, const double *z, double
             STORE(tmp[F_ATAN2], fv##W##_atan2(vy, vx));                                            \
             STORE(tmp[F_FMOD], fv##W##_fmod(vx, vy));                                              \
             STORE(tmp[F_FMOD_NEAR], fv##W##_fmod(vz, vy));                                         \
+            STORE(tmp[F_POW], fv##W##_pow(vx, vy));                                                \
+            STORE(tmp[F_POW_SMALL], fv##W##_pow(vx, fv##W##_sin(vy)));                             \
             for (int l = 0; l < W; l++)                                                            \
                 for (int f = 0; f < F_NUM; f++)                                                    \
                     out[i + l][f] = tmp[f][l];                                                     \
