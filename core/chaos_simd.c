@@ -53,7 +53,7 @@ static inline __attribute__((always_inline)) void ring_drain(uint32_t *const *ri
     X(V_LINEAR) X(V_SINUSOIDAL) X(V_SPHERICAL) X(V_SWIRL) X(V_HORSESHOE) X(V_POLAR)                \
     X(V_HANDKERCHIEF) X(V_HEART) X(V_DISC) X(V_SPIRAL) X(V_HYPERBOLIC) X(V_DIAMOND) X(V_EX)        \
     X(V_BENT) X(V_WAVES) X(V_FISHEYE) X(V_POPCORN) X(V_EXPONENTIAL) X(V_COSINE) X(V_EYEFISH)       \
-    X(V_BUBBLE) X(V_CYLINDER) X(V_TANGENT) X(V_CROSS) X(V_RINGS) X(V_FAN)
+    X(V_BUBBLE) X(V_CYLINDER) X(V_TANGENT) X(V_CROSS) X(V_RINGS) X(V_FAN) X(V_POWER)
 /* The random variations (julia, noise, rays, blade: they read the step's draw, G5) */
 #define RANDOM_VARIATIONS(X) X(V_JULIA) X(V_NOISE) X(V_RAYS) X(V_BLADE)
 /* clang-format on */
@@ -199,6 +199,14 @@ bool fv_chaos_simd_handles(int variation)
             fv##W##_sincos(FV_PI * y, &s, &c);                                                     \
             ox = g * c;                                                                            \
             oy = g * s;                                                                            \
+            break;                                                                                 \
+        }                                                                                          \
+        case V_POWER: {                                                                            \
+            V r2 = x * x + y * y, r = SQRT(r2), th = fv##W##_atan2(y, x), st, ct;                  \
+            fv##W##_sincos(th, &st, &ct);                                                          \
+            V p = fv##W##_pow(r, st);                                                              \
+            ox = p * ct;                                                                           \
+            oy = p * st;                                                                           \
             break;                                                                                 \
         }                                                                                          \
         case V_COSINE: {                                                                           \
