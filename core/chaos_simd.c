@@ -70,6 +70,9 @@ bool fv_chaos_simd_handles(int variation)
     }
 }
 
+/* c ? a : b lane by lane, for c a comparison of GCC vectors (every bit set where true) */
+#define VSEL(c, a, b) ((__typeof__(a))(((c) & (__typeof__(c))(a)) | (~(c) & (__typeof__(c))(b))))
+
 /* The variations of variations.h, written once for any vector width with GCC vector
  * operators (+ - * / on vectors are the packed instructions, lane by lane, in the order
  * written). INLINE gives the target and inlining, V the vector type, W its lanes (the
@@ -79,9 +82,6 @@ bool fv_chaos_simd_handles(int variation)
  * coefficients b, d, e, f of each walker's map (waves and popcorn read them). clamp false skips
  * the first fv_sane, for callers that know every lane below FV_RUNAWAY in magnitude (and so
  * unchanged by it). The result is the reference's before its final clamp (see the end). */
-/* c ? a : b lane by lane, for c a comparison of GCC vectors (every bit set where true) */
-#define VSEL(c, a, b) ((__typeof__(a))(((c) & (__typeof__(c))(a)) | (~(c) & (__typeof__(c))(b))))
-
 /* clang-format off */
 #define DEFINE_VARIATION(INLINE, name, V, W, MIN, MAX, SQRT, ABS, NZ)                              \
     INLINE void name(int v, V *px, V *py, V mb, V md, V me, V mf, const bool clamp)                \
