@@ -305,21 +305,44 @@ FVS_ATTR void FVS_FN(exp_tab)(FVS_I j, FVS_V *hi, FVS_V *lo)
     *lo = FVS_GATHER(&fv__exp_tab[0][1], i);
 }
 
+/* 2^(kb >> 6), for kb from FVS_FN(exp_split) */
+FVS_ATTR FVS_V FVS_FN(exp_scale)(FVS_I kb)
+{
+    return FVS_DBL(FVS_SLLI(FVS_ADDI(FVS_SRLI(kb, 6), FVS_SETI(1023)), 52));
+}
+
+/* x = (k + r) ln2/64: returns r, and k as the bits kb of k + FV__SHIFT less FV__SHIFT's */
+FVS_ATTR FVS_V FVS_FN(exp_split)(FVS_V x, FVS_I *kb)
+{
+    FVS_V y = x * FV__INV_LN2_64 + FV__SHIFT;
+    FVS_V k = y - FV__SHIFT;
+    *kb = FVS_SUBI(FVS_BITS(y), FVS_BITS(FVS_SET(FV__SHIFT)));
+    return FV__LN2_64_REDUCE(x, k);
+}
+
+/* The common path's end of fv_exp and fv__exp2: 2^(k/64) e^r */
+FVS_ATTR FVS_V FVS_FN(exp_tail)(FVS_V r, FVS_I kb)
+{
+    FVS_V r2 = r * r;
+    FVS_V p = FV__EXP_P(r, r2); /* fv__exp_poly */
+    FVS_V t0, t1;
+    FVS_FN(exp_tab)(FVS_ANDI(kb, FVS_SETI(63)), &t0, &t1);
+    return (t0 + (t1 + t0 * p)) * FVS_FN(exp_scale)(kb);
+}
+
 /* fv_tanh: no branch */
 FVS_ATTR FVS_V FVS_FN(tanh)(FVS_V x)
 {
     FVS_I ix = FVS_BITS(x);
     FVS_V a = 2.0 * FVS_ABS(x);
     a = FVS_MIN(a, FVS_SET(44.0)); /* a < 44 ? a : 44 */
-    FVS_V y = a * FV__INV_LN2_64 + FV__SHIFT;
-    FVS_V k = y - FV__SHIFT;
-    FVS_I kb = FVS_SUBI(FVS_BITS(y), FVS_BITS(FVS_SET(FV__SHIFT)));
-    FVS_V r = FV__LN2_64_REDUCE(a, k);
+    FVS_I kb;
+    FVS_V r = FVS_FN(exp_split)(a, &kb);
     FVS_V r2 = r * r;
     FVS_V p = FV__EXPM1_P(r, r2); /* fv__expm1_poly */
     FVS_V t0, t1;
     FVS_FN(exp_tab)(FVS_ANDI(kb, FVS_SETI(63)), &t0, &t1);
-    FVS_V s = FVS_DBL(FVS_SLLI(FVS_ADDI(FVS_SRLI(kb, 6), FVS_SETI(1023)), 52));
+    FVS_V s = FVS_FN(exp_scale)(kb);
     FVS_V em1 = (t0 * s - 1.0) + s * (t1 + t0 * p);
     FVS_V t = em1 / (em1 + 2.0);
     return FVS_DBL(FVS_ORI(FVS_BITS(t), FVS_ANDI(ix, FVS_SETI(FV__SIGN_MASK))));
@@ -328,16 +351,9 @@ FVS_ATTR FVS_V FVS_FN(tanh)(FVS_V x)
 /* fv_exp; the rare lanes (!(|x| < 704): fv__exp_full) by the scalar function */
 FVS_ATTR FVS_V FVS_FN(exp)(FVS_V x)
 {
-    FVS_V y = x * FV__INV_LN2_64 + FV__SHIFT;
-    FVS_V k = y - FV__SHIFT;
-    FVS_I kb = FVS_SUBI(FVS_BITS(y), FVS_BITS(FVS_SET(FV__SHIFT)));
-    FVS_V r = FV__LN2_64_REDUCE(x, k);
-    FVS_V r2 = r * r;
-    FVS_V p = FV__EXP_P(r, r2); /* fv__exp_poly */
-    FVS_V t0, t1;
-    FVS_FN(exp_tab)(FVS_ANDI(kb, FVS_SETI(63)), &t0, &t1);
-    FVS_V s = FVS_DBL(FVS_SLLI(FVS_ADDI(FVS_SRLI(kb, 6), FVS_SETI(1023)), 52));
-    FVS_V v = (t0 + (t1 + t0 * p)) * s;
+    FVS_I kb;
+    FVS_V r = FVS_FN(exp_split)(x, &kb);
+    FVS_V v = FVS_FN(exp_tail)(r, kb);
     unsigned rare = FVS_MBITS(FVS_CMP(FVS_ABS(x), FVS_SET(704.0), _CMP_NLT_UQ));
     if (FV__UNLIKELY(rare))
         v = FVS_FN(fix)(fv__fix_exp, x, v, rare);
@@ -411,16 +427,9 @@ FVS_ATTR FVS_V FVS_FN(pow)(FVS_V x, FVS_V y)
     FVS_V ph = yc * hi;
     FVS_V pl = FVS_FN(mul_err)(yc, hi, ph) + yc * lo;
     /* fv__exp2(ph, pl) */
-    FVS_V w = ph * FV__INV_LN2_64 + FV__SHIFT;
-    FVS_V k = w - FV__SHIFT;
-    FVS_I kb = FVS_SUBI(FVS_BITS(w), FVS_BITS(FVS_SET(FV__SHIFT)));
-    FVS_V r = FV__LN2_64_REDUCE(ph, k) + pl;
-    FVS_V r2 = r * r;
-    FVS_V p = FV__EXP_P(r, r2); /* fv__exp_poly */
-    FVS_V t0, t1;
-    FVS_FN(exp_tab)(FVS_ANDI(kb, FVS_SETI(63)), &t0, &t1);
-    FVS_V s = FVS_DBL(FVS_SLLI(FVS_ADDI(FVS_SRLI(kb, 6), FVS_SETI(1023)), 52));
-    FVS_V v = (t0 + (t1 + t0 * p)) * s;
+    FVS_I kb;
+    FVS_V r = FVS_FN(exp_split)(ph, &kb) + pl;
+    FVS_V v = FVS_FN(exp_tail)(r, kb);
     FVS_V ax = FVS_DBL(ix);
     unsigned rare = FVS_MBITS(FVS_CMP(ax, FVS_SET(0x1p-1022), _CMP_NGE_UQ)) |
                     FVS_MBITS(FVS_CMP(ax, FVS_SET(0x1.fffffffffffffp1023), _CMP_GT_OQ)) |
