@@ -2243,6 +2243,8 @@ static gboolean gst_fractal_vid_src_start(GstBaseSrc *bsrc)
                           ("fv_renderer_open: %s", g_strerror(-err)));
         return FALSE;
     }
+    if (gst_fractal_vid_worker_reused(worker))
+        GST_INFO_OBJECT(src, "renders with the renderer of a stream stopped before, kept");
 
     GST_OBJECT_LOCK(src);
     src->worker = worker;

@@ -13,6 +13,7 @@
 #include "gstfractalvidworker.h"
 
 #include <errno.h>
+#include <pthread.h>
 
 typedef struct {
     FvSettings settings;
@@ -49,6 +50,9 @@ struct _GstFractalVidWorker {
     /* Owned by the thread while it renders; threads_wanted and ahead are read under the
      * lock. */
     FvRenderer *renderer;
+    gboolean reused; /* the renderer was a stopped worker's, kept (see keep_renderer) */
+    gboolean have_last;
+    FvSettings last; /* the settings of the last unit rendered: what the renderer holds */
     guint threads_open;
     guint threads_wanted;
     guint budget_open;
@@ -188,13 +192,158 @@ static FvClip *take_storage_locked(GstFractalVidWorker *worker, gboolean specula
     return clip;
 }
 
-/* (Re)open the renderer with threads threads. Called with the lock. */
+/* The renderer of the last worker freed, kept for the next worker of the process for
+ * keep_us: a new stream's first clip then needs no threads started and no memory mapped and
+ * first touched (a fresh renderer's first clip at 256x256 spends a few milliseconds in page
+ * faults on its 12 MiB, in huge pages, more where the host backs a guest's memory only when
+ * touched). One at most, of at most KEEP_MAX_BYTES; a worker that opens another kind (other
+ * threads) closes it first, so it never adds to what a new stream maps. A thread closes it
+ * once keep_us has passed; it ends then, and starts again with the next renderer kept. */
+#define KEEP_MAX_BYTES ((guint64)64 << 20)
+static GMutex keep_lock;
+static GCond keep_cond;
+static FvRenderer *kept;
+static guint kept_threads;
+static gint64 kept_until;
+static gboolean reaper_running;
+static gint64 keep_us = GST_FRACTAL_VID_KEEP_SECONDS * G_USEC_PER_SEC;
+
+/* A child of fork() has none of the parent's threads: neither the kept renderer's nor the
+ * reaper. It forgets the renderer (its memory, shared with the parent until written, is left
+ * alone) and starts afresh. */
+static void keep_prepare_fork(void)
+{
+    g_mutex_lock(&keep_lock);
+}
+
+static void keep_parent_fork(void)
+{
+    g_mutex_unlock(&keep_lock);
+}
+
+static void keep_child_fork(void)
+{
+    kept = NULL;
+    reaper_running = FALSE;
+    g_mutex_unlock(&keep_lock);
+}
+
+static void keep_init(void)
+{
+    static gsize once = 0;
+
+    if (g_once_init_enter(&once)) {
+        pthread_atfork(keep_prepare_fork, keep_parent_fork, keep_child_fork);
+        g_once_init_leave(&once, 1);
+    }
+}
+
+static gpointer keep_reaper(gpointer data)
+{
+    FvRenderer *r = NULL;
+
+    (void)data;
+    g_mutex_lock(&keep_lock);
+    while (kept && g_get_monotonic_time() < kept_until)
+        g_cond_wait_until(&keep_cond, &keep_lock, kept_until);
+    r = kept;
+    kept = NULL;
+    reaper_running = FALSE;
+    g_mutex_unlock(&keep_lock);
+    fv_renderer_close(&r);
+    return NULL;
+}
+
+/* Keep r (a renderer of threads threads) for the next worker, or close it. */
+static void keep_renderer(FvRenderer *r, guint threads)
+{
+    FvRenderer *old = NULL;
+
+    keep_init();
+    g_mutex_lock(&keep_lock);
+    if (keep_us > 0) {
+        old = kept;
+        kept = r;
+        r = NULL;
+        kept_threads = threads;
+        kept_until = g_get_monotonic_time() + keep_us;
+        if (!reaper_running) {
+            GThread *t = g_thread_try_new("fractalvid-keep", keep_reaper, NULL, NULL);
+
+            reaper_running = t != NULL;
+            if (t)
+                g_thread_unref(t);
+            else { /* no thread to close it later: closed now */
+                r = kept;
+                kept = NULL;
+            }
+        }
+        g_cond_broadcast(&keep_cond);
+    }
+    g_mutex_unlock(&keep_lock);
+    fv_renderer_close(&old);
+    fv_renderer_close(&r);
+}
+
+/* The kept renderer if it has threads threads (NULL otherwise; one of other threads is
+ * closed). */
+static FvRenderer *take_kept_renderer(guint threads)
+{
+    FvRenderer *r, *other = NULL;
+
+    g_mutex_lock(&keep_lock);
+    r = kept;
+    kept = NULL;
+    if (r && kept_threads != threads) {
+        other = r;
+        r = NULL;
+    }
+    g_cond_broadcast(&keep_cond);
+    g_mutex_unlock(&keep_lock);
+    fv_renderer_close(&other);
+    return r;
+}
+
+void gst_fractal_vid_worker_set_keep(gdouble seconds)
+{
+    g_mutex_lock(&keep_lock);
+    keep_us = seconds > 0 ? (gint64)(seconds * G_USEC_PER_SEC) : 0;
+    if (kept)
+        kept_until = MIN(kept_until, g_get_monotonic_time() + keep_us);
+    g_cond_broadcast(&keep_cond);
+    g_mutex_unlock(&keep_lock);
+}
+
+gboolean gst_fractal_vid_worker_kept(void)
+{
+    gboolean any;
+
+    g_mutex_lock(&keep_lock);
+    any = kept != NULL;
+    g_mutex_unlock(&keep_lock);
+    return any;
+}
+
+gboolean gst_fractal_vid_worker_reused(GstFractalVidWorker *worker)
+{
+    gboolean reused;
+
+    g_mutex_lock(&worker->lock);
+    reused = worker->reused;
+    g_mutex_unlock(&worker->lock);
+    return reused;
+}
+
+/* (Re)open the renderer with threads threads: the kept one if it has those. Called with the
+ * lock. */
 static gint gst_fractal_vid_worker_open_locked(GstFractalVidWorker *worker, guint threads)
 {
     gint result;
 
     fv_renderer_close(&worker->renderer);
-    result = fv_renderer_open(&worker->renderer, threads);
+    worker->renderer = take_kept_renderer(threads);
+    worker->reused = worker->renderer != NULL;
+    result = worker->renderer ? 0 : fv_renderer_open(&worker->renderer, threads);
     worker->budget_open = 0;
     if (result != 0)
         fv_renderer_close(&worker->renderer);
@@ -303,6 +452,8 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
 
         g_mutex_lock(&worker->lock);
         worker->busy = FALSE;
+        worker->have_last = TRUE;
+        worker->last = unit.key.settings;
         /* Cancelled because another unit is wanted: nothing to hand over, keep the storage.
          * A render started speculatively that failed (it did not fit the budget of the
          * deeper queue, say) is not handed over either, even if it was asked for meanwhile:
@@ -380,7 +531,14 @@ void gst_fractal_vid_worker_free(GstFractalVidWorker *worker)
         g_free(d);
     }
     fv_clip_free(&worker->spare);
-    fv_renderer_close(&worker->renderer);
+    /* kept for the next stream when it is small: what it holds for the last unit rendered */
+    if (worker->renderer && worker->threads_open != G_MAXUINT &&
+        (!worker->have_last ||
+         fv_render_memory_need(&worker->last, worker->threads_open, 1) <= KEEP_MAX_BYTES))
+        keep_renderer(worker->renderer, worker->threads_open);
+    else
+        fv_renderer_close(&worker->renderer);
+    worker->renderer = NULL;
     g_free(worker->taken_error);
     g_cond_clear(&worker->cond);
     g_mutex_clear(&worker->lock);

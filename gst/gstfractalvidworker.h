@@ -50,8 +50,23 @@ void gst_fractal_vid_worker_set_ahead(GstFractalVidWorker *worker, guint ahead);
 #define GST_FRACTAL_VID_AUTO_DEEP_SHARE 4
 guint gst_fractal_vid_auto_ahead(gboolean live, gdouble render_seconds, gdouble play_seconds);
 
-/* Stop the thread (waiting for a clip being rendered) and free everything; NULL is allowed. */
+/* Stop the thread (waiting for a clip being rendered) and free everything; NULL is allowed.
+ * Its renderer is kept for the next worker of the process with the same threads, for
+ * GST_FRACTAL_VID_KEEP_SECONDS (gst_fractal_vid_worker_set_keep), when what it holds for
+ * the last unit rendered is at most 64 MiB (20-frame 256x256 clips: 12 MiB); a worker opening a
+ * renderer of other threads closes it. One renderer is kept at most. */
 void gst_fractal_vid_worker_free(GstFractalVidWorker *worker);
+#define GST_FRACTAL_VID_KEEP_SECONDS 10
+
+/* How long a freed worker's renderer is kept from now on (0: not kept; the one kept now is
+ * closed within seconds). Process-wide. */
+void gst_fractal_vid_worker_set_keep(gdouble seconds);
+
+/* TRUE while a freed worker's renderer is kept. */
+gboolean gst_fractal_vid_worker_kept(void);
+
+/* TRUE when the worker renders with a freed worker's renderer, kept. */
+gboolean gst_fractal_vid_worker_reused(GstFractalVidWorker *worker);
 
 /* Rendering threads for the next clip rendered (pixels do not depend on it, E5). */
 void gst_fractal_vid_worker_set_threads(GstFractalVidWorker *worker, guint threads);

@@ -9,8 +9,11 @@
  * Then the time to the first frame of a 256x256 stream (class=-1), per normalization: from
  * set_state (PLAYING) on a new pipeline to the first buffer leaving fractalvidsrc (the plugin
  * loaded already, so gst_init and loading are not counted), against a fresh renderer's first
- * frame in the core. First the process's first stream (seed 77: it also times the kernels),
- * then seeds 79-87, five runs each (the median of each seed, their median and the slowest).
+ * frame in the core. First the process's first stream (seed 77: it also times the kernels and
+ * opens the renderer), then seeds 79-87, five runs each (the median of each seed, their median
+ * and the slowest): each a new pipeline, whose fractalvidsrc renders with the renderer of the
+ * stream stopped before it, kept (gst_fractal_vid_worker_free), as a process that starts
+ * stream after stream does; the core's each from a fresh renderer.
  *
  * Usage: bench-element [clips] (default 20). Needs GST_PLUGIN_PATH to find the plugin. */
 
@@ -186,7 +189,9 @@ static gboolean first_frame_table(void)
     if (first < 0 || test < 0)
         return FALSE;
     g_print("first 256x256 frame: from set_state (PLAYING) to the first buffer out of the "
-            "source (plugin loaded), against a fresh renderer in the core\n");
+            "source (plugin loaded; after the process's first stream, each new pipeline's "
+            "element renders with the renderer of the stream stopped before, kept), against a "
+            "fresh renderer in the core\n");
     g_print("  the process's first stream (seed 77, it also times the kernels): "
             "fractalvidsrc %.1f ms; videotestsrc %.1f ms\n",
             first, test);

@@ -22,6 +22,16 @@
 #endif
 #endif
 
+/* ThreadSanitizer cannot follow a process that forks once it has threads: tests that fork
+ * cannot run under it. */
+#if defined(__SANITIZE_THREAD__)
+#define FV_TEST_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FV_TEST_UNDER_TSAN 1
+#endif
+#endif
+
 /* How long a pipeline may take to reach EOS or an error before the test fails (ThreadSanitizer
  * makes rendering many times slower). */
 #if defined(__SANITIZE_THREAD__)

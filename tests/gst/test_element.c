@@ -2158,6 +2158,64 @@ GST_END_TEST;
 
 /* ---- E6: states ---- */
 
+/* fractalvidsrc's INFO messages, counted when they say the renderer was reused */
+static void count_reuse(GstDebugCategory *category, GstDebugLevel level, const gchar *file,
+                        const gchar *function, gint line, GObject *object, GstDebugMessage *message,
+                        gpointer data)
+{
+    (void)level, (void)file, (void)function, (void)line, (void)object;
+    if (!g_strcmp0(gst_debug_category_get_name(category), "fractalvidsrc") &&
+        strstr(gst_debug_message_get(message), "renderer of a stream stopped before"))
+        g_atomic_int_inc((gint *)data);
+}
+
+/* Clip 0 of class 2, seed seed from a new fractalvidsrc (threads=1), checked against the
+ * core's frames */
+static void stream_gives_the_core_clip(guint64 seed)
+{
+    GstHarness *h = new_harness("video/x-raw,format=GRAY8,width=40,height=30,framerate=12/1");
+    FvSettings s = fv_test_settings(2, seed, 40, 30, 2.0);
+    FvClip *reference = fv_test_render(&s, 0);
+
+    g_object_set(h->element, "class", 2, "seed", seed, "density", 2.0, "threads", 1, "num-clips", 1,
+                 NULL);
+    gst_harness_play(h);
+    for (guint f = 0; f < fv_clip_info(reference)->frames; f++) {
+        GstBuffer *buf = gst_harness_pull(h);
+        guint8 *want = fv_test_gray8(reference, f);
+        GstMapInfo map;
+
+        fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+        fail_unless(memcmp(map.data, want, 40 * 30) == 0, "seed %u frame %u differs", (guint)seed,
+                    f);
+        gst_buffer_unmap(buf, &map);
+        gst_buffer_unref(buf);
+        g_free(want);
+    }
+    fv_clip_free(&reference);
+    gst_harness_teardown(h);
+}
+
+/* A stream started after another has stopped renders with the stopped stream's renderer
+ * (kept for the next stream of the process: no threads started, no memory mapped anew), and
+ * its frames are the core's all the same. */
+GST_START_TEST(test_a_stream_after_another_renders_with_its_renderer)
+{
+    gint reused = 0;
+
+    gst_debug_set_threshold_for_name("fractalvidsrc", GST_LEVEL_INFO);
+    gst_debug_add_log_function(count_reuse, &reused, NULL);
+    stream_gives_the_core_clip(5);
+    fail_unless_equals_int(g_atomic_int_get(&reused), 0);
+    stream_gives_the_core_clip(6);
+    fail_unless_equals_int(g_atomic_int_get(&reused), 1);
+    stream_gives_the_core_clip(5);
+    fail_unless_equals_int(g_atomic_int_get(&reused), 2);
+    gst_debug_remove_log_function(count_reuse);
+}
+
+GST_END_TEST;
+
 /* A thousand state changes in every order while streaming, half on a live source (whose
  * PAUSED does not preroll): no deadlock, no leak. Short clips at a high rate so clip
  * boundaries (tags, render-ahead) happen all the time. */
@@ -2332,6 +2390,7 @@ static Suite *fractalvidsrc_suite(void)
     tcase_add_test(tc, test_thread_count_does_not_change_pixels);
     tcase_add_test(tc, test_renegotiation_continues_the_clip_at_the_new_size);
     tcase_add_test(tc, test_thousand_state_changes_neither_leak_nor_deadlock);
+    tcase_add_test(tc, test_a_stream_after_another_renders_with_its_renderer);
     tcase_add_test(tc, test_stop_during_render_is_clean);
     tcase_add_test(tc, test_stop_cancels_a_long_render);
     tcase_add_test(tc, test_seek_cancels_the_render_ahead);

@@ -9,6 +9,8 @@
 #include "gstfractalvidworker.h"
 
 #include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define WHOLE GST_FRACTAL_VID_WHOLE_CLIP
 
@@ -390,6 +392,194 @@ GST_START_TEST(test_flushing_stops_rendering_ahead)
 
 GST_END_TEST;
 
+/* Wait until no freed worker's renderer is kept (fails after FV_TEST_TIMEOUT). */
+static void wait_none_kept(void)
+{
+    const gint64 end = g_get_monotonic_time() + FV_TEST_TIMEOUT / GST_USECOND;
+
+    while (gst_fractal_vid_worker_kept()) {
+        fail_unless(g_get_monotonic_time() < end, "the kept renderer was never closed");
+        g_usleep(2000);
+    }
+}
+
+/* A freed worker's renderer renders the next worker's clips (no threads started, no memory
+ * mapped anew): the same pixels; one kept at most, taken by one worker only. */
+GST_START_TEST(test_a_freed_workers_renderer_serves_the_next_worker)
+{
+    const FvSettings s = small_settings(3);
+    GstFractalVidWorker *first, *second, *third;
+
+    gst_fractal_vid_worker_set_keep(60);
+    first = new_worker(1);
+    fail_if(gst_fractal_vid_worker_kept());
+    gst_fractal_vid_worker_prefetch(first, &s, 0, WHOLE, TRUE, 0);
+    take_and_check(first, &s, 0);
+    gst_fractal_vid_worker_free(first);
+    fail_unless(gst_fractal_vid_worker_kept());
+
+    second = new_worker(1);
+    fail_unless(gst_fractal_vid_worker_reused(second));
+    fail_if(gst_fractal_vid_worker_kept());
+    /* the clip it rendered before and others, each the core's */
+    for (guint64 clip = 0; clip < 3; clip++) {
+        gst_fractal_vid_worker_prefetch(second, &s, clip, WHOLE, TRUE, clip);
+        take_and_check(second, &s, clip);
+    }
+    third = new_worker(1); /* nothing kept while the second renders */
+    fail_if(gst_fractal_vid_worker_reused(third));
+    gst_fractal_vid_worker_prefetch(third, &s, 1, WHOLE, TRUE, 1);
+    take_and_check(third, &s, 1);
+    gst_fractal_vid_worker_free(second);
+    gst_fractal_vid_worker_free(third); /* kept instead of the second's, which is closed */
+    fail_unless(gst_fractal_vid_worker_kept());
+    gst_fractal_vid_worker_set_keep(0);
+    wait_none_kept();
+}
+
+GST_END_TEST;
+
+/* A worker of other threads does not take the kept renderer: it closes it before it opens
+ * its own, so what is kept never adds to a new stream's memory. */
+GST_START_TEST(test_a_kept_renderer_of_other_threads_is_closed)
+{
+    const FvSettings s = small_settings(4);
+    GstFractalVidWorker *one, *two;
+    gint err = -1;
+
+    gst_fractal_vid_worker_set_keep(60);
+    one = new_worker(1);
+    gst_fractal_vid_worker_free(one);
+    fail_unless(gst_fractal_vid_worker_kept());
+    two = gst_fractal_vid_worker_new(2, 1, &err);
+    fail_unless(two != NULL);
+    fail_if(gst_fractal_vid_worker_reused(two));
+    fail_if(gst_fractal_vid_worker_kept());
+    gst_fractal_vid_worker_prefetch(two, &s, 0, WHOLE, TRUE, 0);
+    take_and_check(two, &s, 0);
+    gst_fractal_vid_worker_free(two);
+    fail_unless(gst_fractal_vid_worker_kept());
+    one = new_worker(1);
+    fail_if(gst_fractal_vid_worker_reused(one));
+    fail_if(gst_fractal_vid_worker_kept());
+    gst_fractal_vid_worker_free(one);
+    gst_fractal_vid_worker_set_keep(0);
+    wait_none_kept();
+}
+
+GST_END_TEST;
+
+/* The kept renderer is closed once its time has passed, not before; a worker after that
+ * opens its own. */
+GST_START_TEST(test_the_kept_renderer_is_closed_after_its_time)
+{
+    const FvSettings s = small_settings(5);
+    GstFractalVidWorker *worker;
+    gint64 freed;
+
+    gst_fractal_vid_worker_set_keep(0.5);
+    worker = new_worker(1);
+    gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 0);
+    take_and_check(worker, &s, 0);
+    gst_fractal_vid_worker_free(worker);
+    freed = g_get_monotonic_time();
+    fail_unless(gst_fractal_vid_worker_kept());
+    wait_none_kept();
+    fail_unless(g_get_monotonic_time() - freed >= 400000, "closed after %" G_GINT64_FORMAT " us",
+                g_get_monotonic_time() - freed);
+    worker = new_worker(1);
+    fail_if(gst_fractal_vid_worker_reused(worker));
+    gst_fractal_vid_worker_free(worker);
+    gst_fractal_vid_worker_set_keep(0);
+    wait_none_kept();
+}
+
+GST_END_TEST;
+
+/* A child of fork() (a training loader's worker processes, say) has none of the kept
+ * renderer's threads: it opens its own, and renders the core's clip; the parent keeps its. */
+GST_START_TEST(test_a_forked_child_does_not_take_the_kept_renderer)
+{
+    const FvSettings s = small_settings(7);
+    GstFractalVidWorker *worker;
+    gint status = -1;
+    pid_t child;
+
+#ifdef FV_TEST_UNDER_TSAN
+    g_print("skipped under ThreadSanitizer (it cannot follow a fork once there are threads)\n");
+    return;
+#endif
+    gst_fractal_vid_worker_set_keep(60);
+    worker = new_worker(1);
+    gst_fractal_vid_worker_free(worker);
+    fail_unless(gst_fractal_vid_worker_kept());
+    child = fork();
+    fail_if(child < 0);
+    if (child == 0) {
+        /* no check macros here: exit codes name what failed */
+        FvClip *clip = NULL, *reference = fv_test_render(&s, 0);
+        gdouble seconds = 0, waited = 0;
+        gint err = -1;
+
+        if (gst_fractal_vid_worker_kept())
+            _exit(2);
+        worker = gst_fractal_vid_worker_new(1, 1, &err);
+        if (!worker || gst_fractal_vid_worker_reused(worker))
+            _exit(3);
+        gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 0);
+        if (gst_fractal_vid_worker_take(worker, &s, 0, WHOLE, &clip, &seconds, &waited) != 0)
+            _exit(4);
+        for (guint f = 0; f < fv_clip_info(reference)->frames; f++) {
+            guint8 *got = fv_test_gray8(clip, f), *want = fv_test_gray8(reference, f);
+
+            if (memcmp(got, want, (gsize)s.width * s.height) != 0)
+                _exit(5);
+            g_free(got);
+            g_free(want);
+        }
+        gst_fractal_vid_worker_give_back(worker, clip);
+        gst_fractal_vid_worker_free(worker); /* kept in the child, by a reaper of its own */
+        if (!gst_fractal_vid_worker_kept())
+            _exit(6);
+        _exit(0);
+    }
+    fail_unless_equals_int(waitpid(child, &status, 0), child);
+    fail_unless(WIFEXITED(status), "the child did not exit");
+    fail_unless_equals_int(WEXITSTATUS(status), 0);
+    fail_unless(gst_fractal_vid_worker_kept());
+    worker = new_worker(1);
+    fail_unless(gst_fractal_vid_worker_reused(worker));
+    gst_fractal_vid_worker_free(worker);
+    gst_fractal_vid_worker_set_keep(0);
+    wait_none_kept();
+}
+
+GST_END_TEST;
+
+/* A renderer that holds more than 64 MiB for its last clip (2048x2048, 6 frames) is closed,
+ * not kept. */
+GST_START_TEST(test_a_big_renderer_is_not_kept)
+{
+    FvSettings s = fv_test_settings(3, 6, 2048, 2048, 0.01);
+    GstFractalVidWorker *worker;
+    FvClip *clip = NULL;
+    gdouble seconds = 0, waited = 0;
+
+    s.clip_frames = 6;
+    fail_unless(fv_render_memory_need(&s, 1, 1) > ((guint64)64 << 20));
+    gst_fractal_vid_worker_set_keep(60);
+    worker = new_worker(1);
+    gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 0);
+    fail_unless_equals_int(
+        gst_fractal_vid_worker_take(worker, &s, 0, WHOLE, &clip, &seconds, &waited), 0);
+    gst_fractal_vid_worker_give_back(worker, clip);
+    gst_fractal_vid_worker_free(worker);
+    fail_if(gst_fractal_vid_worker_kept());
+    gst_fractal_vid_worker_set_keep(0);
+}
+
+GST_END_TEST;
+
 static Suite *worker_suite(void)
 {
     Suite *s = suite_create("fractalvidworker");
@@ -410,6 +600,11 @@ static Suite *worker_suite(void)
     tcase_add_test(tc, test_a_further_until_reaches_the_clip_being_rendered_ahead);
     tcase_add_test(tc, test_frames_and_units_waited_for_are_not_followed);
     tcase_add_test(tc, test_flushing_stops_rendering_ahead);
+    tcase_add_test(tc, test_a_freed_workers_renderer_serves_the_next_worker);
+    tcase_add_test(tc, test_a_kept_renderer_of_other_threads_is_closed);
+    tcase_add_test(tc, test_the_kept_renderer_is_closed_after_its_time);
+    tcase_add_test(tc, test_a_big_renderer_is_not_kept);
+    tcase_add_test(tc, test_a_forked_child_does_not_take_the_kept_renderer);
     return s;
 }
 
