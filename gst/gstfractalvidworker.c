@@ -51,8 +51,7 @@ struct _GstFractalVidWorker {
      * lock. */
     FvRenderer *renderer;
     gboolean reused; /* the renderer was a stopped worker's, kept (see keep_renderer) */
-    gboolean have_last;
-    FvSettings last; /* the settings of the last unit rendered: what the renderer holds */
+    guint64 held;    /* the most the renderer holds: the need of its largest unit rendered */
     guint threads_open;
     guint threads_wanted;
     guint budget_open;
@@ -204,6 +203,7 @@ static GMutex keep_lock;
 static GCond keep_cond;
 static FvRenderer *kept;
 static guint kept_threads;
+static guint64 kept_held;
 static gint64 kept_until;
 static gboolean reaper_running;
 static gint64 keep_us = GST_FRACTAL_VID_KEEP_SECONDS * G_USEC_PER_SEC;
@@ -254,8 +254,9 @@ static gpointer keep_reaper(gpointer data)
     return NULL;
 }
 
-/* Keep r (a renderer of threads threads) for the next worker, or close it. */
-static void keep_renderer(FvRenderer *r, guint threads)
+/* Keep r (a renderer of threads threads holding up to held bytes) for the next worker, or
+ * close it. */
+static void keep_renderer(FvRenderer *r, guint threads, guint64 held)
 {
     FvRenderer *old = NULL;
 
@@ -266,6 +267,7 @@ static void keep_renderer(FvRenderer *r, guint threads)
         kept = r;
         r = NULL;
         kept_threads = threads;
+        kept_held = held;
         kept_until = g_get_monotonic_time() + keep_us;
         if (!reaper_running) {
             GThread *t = g_thread_try_new("fractalvid-keep", keep_reaper, NULL, NULL);
@@ -285,13 +287,14 @@ static void keep_renderer(FvRenderer *r, guint threads)
     fv_renderer_close(&r);
 }
 
-/* The kept renderer if it has threads threads (NULL otherwise; one of other threads is
- * closed). */
-static FvRenderer *take_kept_renderer(guint threads)
+/* The kept renderer if it has threads threads, *held set to what it may hold (NULL
+ * otherwise; one of other threads is closed). */
+static FvRenderer *take_kept_renderer(guint threads, guint64 *held)
 {
     FvRenderer *r, *other = NULL;
 
     g_mutex_lock(&keep_lock);
+    *held = kept_held;
     r = kept;
     kept = NULL;
     if (r && kept_threads != threads) {
@@ -341,8 +344,10 @@ static gint gst_fractal_vid_worker_open_locked(GstFractalVidWorker *worker, guin
     gint result;
 
     fv_renderer_close(&worker->renderer);
-    worker->renderer = take_kept_renderer(threads);
+    worker->renderer = take_kept_renderer(threads, &worker->held);
     worker->reused = worker->renderer != NULL;
+    if (!worker->reused)
+        worker->held = 0;
     result = worker->renderer ? 0 : fv_renderer_open(&worker->renderer, threads);
     worker->budget_open = 0;
     if (result != 0)
@@ -452,8 +457,11 @@ static gpointer gst_fractal_vid_worker_loop(gpointer data)
 
         g_mutex_lock(&worker->lock);
         worker->busy = FALSE;
-        worker->have_last = TRUE;
-        worker->last = unit.key.settings;
+        if (worker->renderer) {
+            guint64 need = fv_render_memory_need(&unit.key.settings, worker->threads_open, 1);
+
+            worker->held = MAX(worker->held, need);
+        }
         /* Cancelled because another unit is wanted: nothing to hand over, keep the storage.
          * A render started speculatively that failed (it did not fit the budget of the
          * deeper queue, say) is not handed over either, even if it was asked for meanwhile:
@@ -531,11 +539,9 @@ void gst_fractal_vid_worker_free(GstFractalVidWorker *worker)
         g_free(d);
     }
     fv_clip_free(&worker->spare);
-    /* kept for the next stream when it is small: what it holds for the last unit rendered */
-    if (worker->renderer && worker->threads_open != G_MAXUINT &&
-        (!worker->have_last ||
-         fv_render_memory_need(&worker->last, worker->threads_open, 1) <= KEEP_MAX_BYTES))
-        keep_renderer(worker->renderer, worker->threads_open);
+    /* kept for the next stream when it is small: what its largest unit rendered needs */
+    if (worker->renderer && worker->threads_open != G_MAXUINT && worker->held <= KEEP_MAX_BYTES)
+        keep_renderer(worker->renderer, worker->threads_open, worker->held);
     else
         fv_renderer_close(&worker->renderer);
     worker->renderer = NULL;

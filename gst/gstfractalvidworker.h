@@ -53,7 +53,7 @@ guint gst_fractal_vid_auto_ahead(gboolean live, gdouble render_seconds, gdouble 
 /* Stop the thread (waiting for a clip being rendered) and free everything; NULL is allowed.
  * Its renderer is kept for the next worker of the process with the same threads, for
  * GST_FRACTAL_VID_KEEP_SECONDS (gst_fractal_vid_worker_set_keep), when what it holds for
- * the last unit rendered is at most 64 MiB (20-frame 256x256 clips: 12 MiB); a worker opening a
+ * the largest unit it rendered is at most 64 MiB (20-frame 256x256 clips: 12 MiB); a worker opening a
  * renderer of other threads closes it. One renderer is kept at most. */
 void gst_fractal_vid_worker_free(GstFractalVidWorker *worker);
 #define GST_FRACTAL_VID_KEEP_SECONDS 10

@@ -556,11 +556,11 @@ GST_START_TEST(test_a_forked_child_does_not_take_the_kept_renderer)
 
 GST_END_TEST;
 
-/* A renderer that holds more than 64 MiB for its last clip (2048x2048, 6 frames) is closed,
- * not kept. */
+/* A renderer that holds more than 64 MiB (for a 2048x2048 clip of 6 frames) is closed, not
+ * kept, even when its last clip was a small one: it holds what its largest clip needed. */
 GST_START_TEST(test_a_big_renderer_is_not_kept)
 {
-    FvSettings s = fv_test_settings(3, 6, 2048, 2048, 0.01);
+    FvSettings s = fv_test_settings(3, 6, 2048, 2048, 0.01), small;
     GstFractalVidWorker *worker;
     FvClip *clip = NULL;
     gdouble seconds = 0, waited = 0;
@@ -573,6 +573,9 @@ GST_START_TEST(test_a_big_renderer_is_not_kept)
     fail_unless_equals_int(
         gst_fractal_vid_worker_take(worker, &s, 0, WHOLE, &clip, &seconds, &waited), 0);
     gst_fractal_vid_worker_give_back(worker, clip);
+    small = small_settings(8);
+    gst_fractal_vid_worker_prefetch(worker, &small, 0, WHOLE, TRUE, 0);
+    take_and_check(worker, &small, 0);
     gst_fractal_vid_worker_free(worker);
     fail_if(gst_fractal_vid_worker_kept());
     gst_fractal_vid_worker_set_keep(0);
