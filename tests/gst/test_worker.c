@@ -73,6 +73,13 @@ static void take_and_check(GstFractalVidWorker *worker, const FvSettings *s, gui
     fv_clip_free(&reference);
 }
 
+/* Ask for clip clip_index of s alone (nothing after it), take it and check it */
+static void render_and_check(GstFractalVidWorker *worker, const FvSettings *s, guint64 clip_index)
+{
+    gst_fractal_vid_worker_prefetch(worker, s, clip_index, WHOLE, TRUE, clip_index);
+    take_and_check(worker, s, clip_index);
+}
+
 static GstFractalVidWorker *new_worker(guint ahead)
 {
     gint err = -1;
@@ -413,8 +420,7 @@ GST_START_TEST(test_a_freed_workers_renderer_serves_the_next_worker)
     gst_fractal_vid_worker_set_keep(60);
     first = new_worker(1);
     fail_if(gst_fractal_vid_worker_kept());
-    gst_fractal_vid_worker_prefetch(first, &s, 0, WHOLE, TRUE, 0);
-    take_and_check(first, &s, 0);
+    render_and_check(first, &s, 0);
     gst_fractal_vid_worker_free(first);
     fail_unless(gst_fractal_vid_worker_kept());
 
@@ -422,14 +428,11 @@ GST_START_TEST(test_a_freed_workers_renderer_serves_the_next_worker)
     fail_unless(gst_fractal_vid_worker_reused(second));
     fail_if(gst_fractal_vid_worker_kept());
     /* the clip it rendered before and others, each the core's */
-    for (guint64 clip = 0; clip < 3; clip++) {
-        gst_fractal_vid_worker_prefetch(second, &s, clip, WHOLE, TRUE, clip);
-        take_and_check(second, &s, clip);
-    }
+    for (guint64 clip = 0; clip < 3; clip++)
+        render_and_check(second, &s, clip);
     third = new_worker(1); /* nothing kept while the second renders */
     fail_if(gst_fractal_vid_worker_reused(third));
-    gst_fractal_vid_worker_prefetch(third, &s, 1, WHOLE, TRUE, 1);
-    take_and_check(third, &s, 1);
+    render_and_check(third, &s, 1);
     gst_fractal_vid_worker_free(second);
     gst_fractal_vid_worker_free(third); /* kept instead of the second's, which is closed */
     fail_unless(gst_fractal_vid_worker_kept());
@@ -455,8 +458,7 @@ GST_START_TEST(test_a_kept_renderer_of_other_threads_is_closed)
     fail_unless(two != NULL);
     fail_if(gst_fractal_vid_worker_reused(two));
     fail_if(gst_fractal_vid_worker_kept());
-    gst_fractal_vid_worker_prefetch(two, &s, 0, WHOLE, TRUE, 0);
-    take_and_check(two, &s, 0);
+    render_and_check(two, &s, 0);
     gst_fractal_vid_worker_free(two);
     fail_unless(gst_fractal_vid_worker_kept());
     one = new_worker(1);
@@ -479,8 +481,7 @@ GST_START_TEST(test_the_kept_renderer_is_closed_after_its_time)
 
     gst_fractal_vid_worker_set_keep(0.5);
     worker = new_worker(1);
-    gst_fractal_vid_worker_prefetch(worker, &s, 0, WHOLE, TRUE, 0);
-    take_and_check(worker, &s, 0);
+    render_and_check(worker, &s, 0);
     gst_fractal_vid_worker_free(worker);
     freed = g_get_monotonic_time();
     fail_unless(gst_fractal_vid_worker_kept());
@@ -574,8 +575,7 @@ GST_START_TEST(test_a_big_renderer_is_not_kept)
         gst_fractal_vid_worker_take(worker, &s, 0, WHOLE, &clip, &seconds, &waited), 0);
     gst_fractal_vid_worker_give_back(worker, clip);
     small = small_settings(8);
-    gst_fractal_vid_worker_prefetch(worker, &small, 0, WHOLE, TRUE, 0);
-    take_and_check(worker, &small, 0);
+    render_and_check(worker, &small, 0);
     gst_fractal_vid_worker_free(worker);
     fail_if(gst_fractal_vid_worker_kept());
     gst_fractal_vid_worker_set_keep(0);
