@@ -281,14 +281,6 @@ bool fv_chaos_simd_handles(int variation)
  * AVX-512 Xeon; the variations of a square root and divisions, bound by the divider, gain
  * nothing, and stay as they are). */
 #define PHASED(v) ((v) == V_POPCORN || (v) == V_COSINE || (v) == V_CYLINDER)
-/* Within a phase, the functions of fvmath_simd.h of many vectors at once (sin_n, tan_n,
- * sincos_n): with no branch between the vectors, the compiler interleaves their chains (GCC
- * when asked, core/meson.build), which overlap better still. The vectors a call takes in a
- * kernel of W lanes: 8 with AVX-512's 32 registers (cosine about 10% faster, popcorn 5%,
- * cylinder 4%); one with AVX2's 16, where more spill more than they overlap (popcorn 10%
- * slower). */
-#define PHASE_VECTORS(W) ((W) == 8 ? 8 : 1)
-#define PHASE_N(W, left) ((left) < PHASE_VECTORS(W) ? (left) : PHASE_VECTORS(W))
 
 /* The variation of n vectors (n <= GROUP_WALKERS / W), phase by phase: each function of the
  * variation for every vector, then the next. Each vector gets the operations of
@@ -299,7 +291,6 @@ bool fv_chaos_simd_handles(int variation)
     {                                                                                              \
         enum { NMAX = GROUP_WALKERS / W };                                                         \
         const V zero = {0}, lim = zero + FV_RUNAWAY;                                               \
-        _Static_assert(PHASE_VECTORS(W) <= FVS_NMAX, "n-vector functions of so many vectors");    \
         V x[NMAX], y[NMAX], t[2 * NMAX], u[2 * NMAX];                                              \
         for (int g = 0; g < n; g++) {                                                              \
             x[g] = px[g];                                                                          \
@@ -315,10 +306,10 @@ bool fv_chaos_simd_handles(int variation)
                 t[2 * g] = 3.0 * y[g];                                                             \
                 t[2 * g + 1] = 3.0 * x[g];                                                         \
             }                                                                                      \
-            for (int j = 0; j < 2 * n; j += PHASE_VECTORS(W))                                      \
-                fv##W##_tan_n(t + j, u + j, PHASE_N(W, 2 * n - j));                                \
-            for (int j = 0; j < 2 * n; j += PHASE_VECTORS(W))                                      \
-                fv##W##_sin_n(u + j, t + j, PHASE_N(W, 2 * n - j));                                \
+            for (int j = 0; j < 2 * n; j++)                                                        \
+                t[j] = fv##W##_tan(t[j]);                                                          \
+            for (int j = 0; j < 2 * n; j++)                                                        \
+                t[j] = fv##W##_sin(t[j]);                                                          \
             for (int g = 0; g < n; g++) {                                                          \
                 px[g] = x[g] + me[g] * t[2 * g];                                                   \
                 py[g] = y[g] + mf[g] * t[2 * g + 1];                                               \
@@ -328,19 +319,15 @@ bool fv_chaos_simd_handles(int variation)
             for (int g = 0; g < n; g++)                                                            \
                 t[g] = fv##W##_tanh(y[g]);                                                         \
             for (int g = 0; g < n; g++)                                                            \
-                u[g] = FV_PI * x[g];                                                               \
-            for (int j = 0; j < n; j += PHASE_VECTORS(W)) /* x: the cosines */                     \
-                fv##W##_sincos_n(u + j, u + NMAX + j, x + j, PHASE_N(W, n - j));                   \
+                fv##W##_sincos(FV_PI * x[g], &u[2 * g], &u[2 * g + 1]);                            \
             for (int g = 0; g < n; g++) {                                                          \
-                px[g] = x[g] * t[g];                                                               \
-                py[g] = -u[NMAX + g] * t[g];                                                       \
+                px[g] = u[2 * g + 1] * t[g];                                                       \
+                py[g] = -u[2 * g] * t[g];                                                          \
             }                                                                                      \
             break;                                                                                 \
         case V_CYLINDER:                                                                           \
-            for (int j = 0; j < n; j += PHASE_VECTORS(W))                                          \
-                fv##W##_sin_n(x + j, t + j, PHASE_N(W, n - j));                                    \
             for (int g = 0; g < n; g++) {                                                          \
-                px[g] = t[g];                                                                      \
+                px[g] = fv##W##_sin(x[g]);                                                         \
                 py[g] = y[g];                                                                      \
             }                                                                                      \
             break;                                                                                 \
@@ -1582,17 +1569,7 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
               &po);                                                                                \
         return po.count;                                                                           \
     }
-/* GCC cannot see that popcorn's phase writes every vector tan_n hands to sin_n before it
- * reads it (false -Wmaybe-uninitialized warnings; the kernels are bit-exact with the
- * reference, tests/core/test_kernels.c) */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 SIMD_VARIATIONS(AVX512_KERNEL)
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 RANDOM_VARIATIONS(AVX512_KERNEL)
 
 #define AVX512_CASE(v)                                                                             \

@@ -30,8 +30,6 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define FV_HAVE_FVMATH_SIMD 1
-/* the most vectors an n-vector function (fv4_sin_n, ...) takes */
-#define FVS_NMAX 16
 
 #include <immintrin.h>
 
@@ -229,32 +227,6 @@ FVS_ATTR FVS_V FVS_FN(sin)(FVS_V x)
     return v;
 }
 
-/* The n-vector forms below (x and out not overlapping, n at most FVS_NMAX) compute every
- * vector's common path first, then fix the rare lanes, if any: with no branch between the
- * vectors the compiler can interleave their chains, which a core's scheduler, holding only so
- * many waiting operations, then overlaps (each vector's chain is long, and its operations
- * mostly wait on the one before). Per lane the operations of the one-vector form, so the
- * same bits. */
-
-/* fv_sin of x[0..n-1] into out */
-FVS_ATTR void FVS_FN(sin_n)(const FVS_V *x, FVS_V *out, int n)
-{
-    unsigned rare = 0;
-    _Pragma("GCC unroll 16") for (int j = 0; j < n; j++)
-    {
-        FVS_I q;
-        FVS_V r = FVS_FN(rem_pio2)(x[j], &q), z = r * r, z2 = z * z;
-        out[j] = FVS_FN(trig_kernel)(r, z, z2, z2 * z2, q);
-        rare |= FVS_FN(trig_rare)(x[j]);
-    }
-    if (FV__UNLIKELY(rare))
-        for (int j = 0; j < n; j++) {
-            unsigned lanes = FVS_FN(trig_rare)(x[j]);
-            if (lanes)
-                out[j] = FVS_FN(fix)(fv__fix_sin, x[j], out[j], lanes);
-        }
-}
-
 /* fv_cos */
 FVS_ATTR FVS_V FVS_FN(cos)(FVS_V x)
 {
@@ -309,37 +281,6 @@ FVS_ATTR void FVS_FN(sincos)(FVS_V x, FVS_V *s, FVS_V *c)
     *c = vc;
 }
 
-/* fv_sincos of x[0..n-1] into s and c */
-FVS_ATTR void FVS_FN(sincos_n)(const FVS_V *x, FVS_V *s, FVS_V *c, int n)
-{
-    unsigned rare = 0;
-    _Pragma("GCC unroll 16") for (int j = 0; j < n; j++)
-    {
-        FVS_I q;
-        FVS_V ps, pc;
-        FVS_M odd;
-        FVS_FN(sincos_parts)(x[j], &q, &ps, &pc, &odd);
-        FVS_I sgs = FVS_SLLI(FVS_SRLI(q, 1), 63);
-        FVS_I sgc = FVS_SLLI(FVS_SRLI(FVS_ADDI(q, FVS_SETI(1)), 1), 63);
-        s[j] = FVS_DBL(FVS_XORI(FVS_BITS(FVS_SEL(odd, pc, ps)), sgs));
-        c[j] = FVS_DBL(FVS_XORI(FVS_BITS(FVS_SEL(odd, ps, pc)), sgc));
-        rare |= FVS_FN(trig_rare)(x[j]);
-    }
-    if (FV__UNLIKELY(rare))
-        for (int j = 0; j < n; j++) {
-            unsigned lanes = FVS_FN(trig_rare)(x[j]);
-            if (lanes) {
-                double ax[FVS_W], as[FVS_W], ac[FVS_W];
-                FVS_STORE(ax, x[j]);
-                FVS_STORE(as, s[j]);
-                FVS_STORE(ac, c[j]);
-                fv__fix_sincos(ax, as, ac, lanes);
-                s[j] = FVS_LOAD(as);
-                c[j] = FVS_LOAD(ac);
-            }
-        }
-}
-
 /* fv_tan */
 FVS_ATTR FVS_V FVS_FN(tan)(FVS_V x)
 {
@@ -354,28 +295,6 @@ FVS_ATTR FVS_V FVS_FN(tan)(FVS_V x)
     if (FV__UNLIKELY(rare))
         v = FVS_FN(fix)(fv__fix_tan, x, v, rare);
     return v;
-}
-
-/* fv_tan of x[0..n-1] into out */
-FVS_ATTR void FVS_FN(tan_n)(const FVS_V *x, FVS_V *out, int n)
-{
-    unsigned rare = 0;
-    _Pragma("GCC unroll 16") for (int j = 0; j < n; j++)
-    {
-        FVS_I q;
-        FVS_V ps, pc;
-        FVS_M odd;
-        FVS_FN(sincos_parts)(x[j], &q, &ps, &pc, &odd);
-        FVS_V num = FVS_SEL(odd, FVS_DBL(FVS_XORI(FVS_BITS(pc), FVS_SETI(FV__SIGN_MASK))), ps);
-        out[j] = num / FVS_SEL(odd, ps, pc);
-        rare |= FVS_FN(trig_rare)(x[j]);
-    }
-    if (FV__UNLIKELY(rare))
-        for (int j = 0; j < n; j++) {
-            unsigned lanes = FVS_FN(trig_rare)(x[j]);
-            if (lanes)
-                out[j] = FVS_FN(fix)(fv__fix_tan, x[j], out[j], lanes);
-        }
 }
 
 /* fv__exp_tab[j][0] and [1] */

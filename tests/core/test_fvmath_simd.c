@@ -197,16 +197,11 @@ enum {
     F_FMOD_NEAR,
     F_POW,
     F_POW_SMALL,
-    F_SIN_N,
-    F_SINCOS_N_S,
-    F_SINCOS_N_C,
-    F_TAN_N,
     F_NUM
 };
 static const char *const fname[F_NUM] = {
     "sin", "cos", "sincos (sin)", "sincos (cos)", "tan", "tanh", "exp", "atan2", "fmod",
-    "fmod (near a multiple)", "pow", "pow (x, sin y)", "sin_n", "sincos_n (sin)",
-    "sincos_n (cos)", "tan_n"};
+    "fmod (near a multiple)", "pow", "pow (x, sin y)"};
 
 /* fmod(z, y) with z next to a whole multiple of y: the quotient rounds across an integer,
  * and the remainder takes the scalar code's steps back into [0, |y|) */
@@ -225,10 +220,6 @@ static void scalar_all(const double *x, const double *y, const double *z, double
         out[i][F_FMOD_NEAR] = fv_fmod(z[i], y[i]);
         out[i][F_POW] = fv_pow(x[i], y[i]);
         out[i][F_POW_SMALL] = fv_pow(x[i], fv_sin(y[i])); /* r^sin(theta), power's */
-        out[i][F_SIN_N] = out[i][F_SIN];
-        out[i][F_SINCOS_N_S] = out[i][F_SINCOS_S];
-        out[i][F_SINCOS_N_C] = out[i][F_SINCOS_C];
-        out[i][F_TAN_N] = out[i][F_TAN];
     }
 }
 
@@ -255,29 +246,8 @@ static void scalar_all(const double *x, const double *y, const double *z, double
             STORE(tmp[F_POW], fv##W##_pow(vx, vy));                                                \
             STORE(tmp[F_POW_SMALL], fv##W##_pow(vx, fv##W##_sin(vy)));                             \
             for (int l = 0; l < W; l++)                                                            \
-                for (int f = 0; f < F_SIN_N; f++)                                                  \
+                for (int f = 0; f < F_NUM; f++)                                                    \
                     out[i + l][f] = tmp[f][l];                                                     \
-        }                                                                                          \
-        /* the n-vector functions, 1 to FVS_NMAX vectors a call in turn */                         \
-        for (size_t i = 0; i < n;) {                                                               \
-            int nv = 1 + (int)(i / W % FVS_NMAX);                                                  \
-            if (i + (size_t)nv * W > n)                                                            \
-                nv = (int)((n - i) / W);                                                           \
-            V a[FVS_NMAX], o[FVS_NMAX], t[FVS_NMAX], s[FVS_NMAX], c[FVS_NMAX];                     \
-            for (int j = 0; j < nv; j++)                                                           \
-                a[j] = LOAD(&x[i + (size_t)j * W]);                                                \
-            fv##W##_sincos_n(a, s, c, nv);                                                         \
-            fv##W##_tan_n(a, t, nv);                                                               \
-            fv##W##_sin_n(a, o, nv);                                                               \
-            for (int j = 0; j < nv; j++, i += W) {                                                 \
-                STORE(tmp[F_SIN_N], o[j]);                                                         \
-                STORE(tmp[F_SINCOS_N_S], s[j]);                                                    \
-                STORE(tmp[F_SINCOS_N_C], c[j]);                                                    \
-                STORE(tmp[F_TAN_N], t[j]);                                                         \
-                for (int l = 0; l < W; l++)                                                        \
-                    for (int f = F_SIN_N; f < F_NUM; f++)                                          \
-                        out[i + l][f] = tmp[f][l];                                                 \
-            }                                                                                      \
         }                                                                                          \
     }
 DEFINE_ALL(avx2_all, 4, "avx2", __m256d, _mm256_loadu_pd, _mm256_storeu_pd)
@@ -347,7 +317,7 @@ int main(int argc, char **argv)
                             printf("%s %s(%a, %a): %a (%016llx), scalar %a (%016llx)\n",
                                    isa[s].name, fname[f],
                                    f == F_ATAN2 ? y[k] : f == F_FMOD_NEAR ? z[k] : x[k],
-                                   f == F_ATAN2 ? x[k] : f >= F_FMOD && f <= F_POW_SMALL ? y[k] : 0.0, got[k][f],
+                                   f == F_ATAN2 ? x[k] : f >= F_FMOD ? y[k] : 0.0, got[k][f],
                                    (unsigned long long)fv__bits(got[k][f]), want[k][f],
                                    (unsigned long long)fv__bits(want[k][f]));
                     }
