@@ -13,7 +13,8 @@ and a table of what each target asks, what this machine measured and whether it 
    (bench-live targets); and the largest size holding 30 fps for class=-1 and a linear class.
 3. Two threads at least 1.85x one, at 256x256 and at 1920x1080 (fractalvid-bench table).
 4. The first frame of a 256x256 stream within 20 ms of PLAYING, the median stream
-   (bench-element; the plugin loaded before).
+   (bench-element; the plugin loaded before; each stream after one of another seed); and,
+   reported, a stream of the clip the stream before it played (its framing kept).
 5. The linear kernel within 1.5x of its instruction-count limit (fractalvid-bench-kernels);
    and each variation's way chosen by measurement: how often the chosen way is the fastest.
 
@@ -154,10 +155,14 @@ def target_first_frame(run, args, env):
     median, slowest = float(m.group(1)), float(m.group(2))
     first = float(search(r"the process's first stream .*: fractalvidsrc +([\d.]+) ms", out,
                          "the process's first stream").group(1))
+    again = search(r"the same clip again .*: fractalvidsrc median +([\d.]+) ms", out,
+                   "the same clip's line").group(1)
     return [("4 first 256x256 frame after PLAYING, the median stream",
              "%.1f ms (slowest %.1f; the process's first stream %.1f)"
              % (median, slowest, first), "<= %g ms" % GOAL_FIRST_MS,
-             verdict(median <= GOAL_FIRST_MS))]
+             verdict(median <= GOAL_FIRST_MS)),
+            ("  the same clip again (the kept renderer framed it)", "%s ms" % again,
+             "(reported)", "")]
 
 
 def chosen_fastest(out):

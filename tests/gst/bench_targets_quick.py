@@ -64,6 +64,8 @@ check(any(re.match(r"  the same, 1 thread each +ours [\d.]+ ms a clip; theirs no
 check(any(re.match(r"  largest size holding 30 fps: .* +(\d+x\d+|none) / (\d+x\d+|none) ", r)
           for r in rows),
       "the largest live sizes: %r" % rows)
+check(any(re.match(r"  the same clip again \(the kept renderer framed it\) +[\d.]+ ms +\(reported\)", r)
+          for r in rows), "the same clip's row: %r" % rows)
 check(any(re.match(r"  way chosen by measurement .* +(\d+) of (\d+) variations", r)
           for r in rows), "the choice row: %r" % rows)
 print("ok: a verdict per target that agrees with its figure")
