@@ -60,9 +60,9 @@ if "instructions not counted" not in out:  # ptrace refused: no limit line
         assert drawn.returncode == 0, drawn.stderr[-2000:]
         assert "map choices drawn at every step" in drawn.stdout, drawn.stdout
         check_limit(drawn.stdout)
-        if way.search(drawn.stdout).group(1) == kept_way:
+        drawn_way = way.search(drawn.stdout).group(1)
+        if drawn_way == kept_way:
             break
-    drawn_way = way.search(drawn.stdout).group(1)
     assert drawn_way == kept_way, ("8 drawn runs chose another way", kept_way, drawn_way)
     if not kept_way.startswith("linear, scalar"):
         kept_step = float(LIMIT.search(out).group(1))
