@@ -17,8 +17,8 @@
  * seeds (79, 80, ..., 87, 79, ...), so the stream before each is another seed's: a kept
  * renderer still holds its last clip's framing, and a stream of that same clip (an RTSP
  * server's next client of the same URI) skips the clip's framing probe, which a new stream
- * does not. That case is timed too, under the clip's normalization: each seed's five runs
- * back to back, the first of them not counted.
+ * does not. That case is timed too, under the clip's normalization: each of the element's
+ * runs followed at once by another of its seed.
  *
  * Usage: bench-element [clips] (default 20). Needs GST_PLUGIN_PATH to find the plugin. */
 
@@ -159,39 +159,42 @@ static gint cmp_double(gconstpointer a, gconstpointer b)
 enum { FIRST_SEEDS = 9, FIRST_RUNS = 5 };
 
 /* The median over seeds 79.. of each seed's median of FIRST_RUNS runs, and the slowest
- * seed's, of the element (element TRUE) or the core; FALSE on failure. The runs go round the
- * seeds; with again TRUE (the element only) each seed's runs are back to back instead, after
- * one not counted, so every counted stream renders the clip its kept renderer last framed. */
-static gboolean first_frames(gboolean element, FvNormalization norm, gboolean again,
-                             gdouble *median, gdouble *slowest)
+ * seed's, of the element (element TRUE) or the core, in *median and *slowest; FALSE on
+ * failure. The runs go round the seeds, so the stream before each is another seed's. With
+ * again (the element only), each run is followed at once by a stream of the same seed, which
+ * renders the clip its kept renderer framed last: their median and slowest in again[0] and
+ * again[1], each new stream's time paired with its repeat's in one window of the host's load. */
+static gboolean first_frames(gboolean element, FvNormalization norm, gdouble *median,
+                             gdouble *slowest, gdouble again[2])
 {
-    gdouble seeds[FIRST_SEEDS], runs[FIRST_SEEDS][FIRST_RUNS];
+    gdouble runs[2][FIRST_SEEDS][FIRST_RUNS];
     gchar *sources[FIRST_SEEDS];
 
     for (guint i = 0; i < FIRST_SEEDS; i++)
         sources[i] = g_strdup_printf("fractalvidsrc class=-1 seed=%u normalization=%s", 79 + i,
                                      norm == FV_NORMALIZATION_CLIP ? "clip" : "frame");
-    for (guint k = 0; k < FIRST_SEEDS * FIRST_RUNS; k++) {
-        /* round the seeds (k % FIRST_SEEDS), or each seed's runs in a row */
-        const guint i = again ? k / FIRST_RUNS : k % FIRST_SEEDS;
-        const guint r = again ? k % FIRST_RUNS : k / FIRST_SEEDS;
-        if (again && r == 0 && element_first_frame(sources[i]) < 0) /* the clip framed */
-            runs[i][r] = -1;
-        else
-            runs[i][r] = element ? element_first_frame(sources[i]) : core_first_frame(79 + i, norm);
-    }
+    for (guint r = 0; r < FIRST_RUNS; r++)
+        for (guint i = 0; i < FIRST_SEEDS; i++) {
+            runs[0][i][r] =
+                element ? element_first_frame(sources[i]) : core_first_frame(79 + i, norm);
+            if (again)
+                runs[1][i][r] = element_first_frame(sources[i]);
+        }
     for (guint i = 0; i < FIRST_SEEDS; i++)
         g_free(sources[i]);
-    for (guint i = 0; i < FIRST_SEEDS; i++) {
-        for (guint r = 0; r < FIRST_RUNS; r++)
-            if (runs[i][r] < 0)
-                return FALSE;
-        qsort(runs[i], FIRST_RUNS, sizeof(gdouble), cmp_double);
-        seeds[i] = runs[i][FIRST_RUNS / 2];
+    for (guint set = 0; set < (again ? 2u : 1u); set++) {
+        gdouble seeds[FIRST_SEEDS];
+        for (guint i = 0; i < FIRST_SEEDS; i++) {
+            for (guint r = 0; r < FIRST_RUNS; r++)
+                if (runs[set][i][r] < 0)
+                    return FALSE;
+            qsort(runs[set][i], FIRST_RUNS, sizeof(gdouble), cmp_double);
+            seeds[i] = runs[set][i][FIRST_RUNS / 2];
+        }
+        qsort(seeds, FIRST_SEEDS, sizeof(gdouble), cmp_double);
+        *(set ? &again[0] : median) = seeds[FIRST_SEEDS / 2];
+        *(set ? &again[1] : slowest) = seeds[FIRST_SEEDS - 1];
     }
-    qsort(seeds, FIRST_SEEDS, sizeof(gdouble), cmp_double);
-    *median = seeds[FIRST_SEEDS / 2];
-    *slowest = seeds[FIRST_SEEDS - 1];
     return TRUE;
 }
 
@@ -214,20 +217,19 @@ static gboolean first_frame_table(void)
     for (guint n = 0; n < 2; n++) {
         const FvNormalization norm = n == 0 ? FV_NORMALIZATION_CLIP : FV_NORMALIZATION_FRAME;
         gdouble em, es, cm, cs;
-        if (!first_frames(TRUE, norm, FALSE, &em, &es) ||
-            !first_frames(FALSE, norm, FALSE, &cm, &cs))
+        gdouble again[2];
+        if (!first_frames(TRUE, norm, &em, &es, n == 0 ? again : NULL) ||
+            !first_frames(FALSE, norm, &cm, &cs, NULL))
             return FALSE;
         g_print("  normalization=%-5s seeds 79-%d (median of %d runs each): fractalvidsrc "
                 "median %5.1f ms, slowest %5.1f ms; core median %5.1f ms, slowest %5.1f ms\n",
                 n == 0 ? "clip" : "frame", 79 + FIRST_SEEDS - 1, FIRST_RUNS, em, es, cm, cs);
+        if (n == 0)
+            g_print("  the same clip again (each run above followed at once by a stream of its "
+                    "seed: the kept renderer framed the clip, no framing probe), "
+                    "normalization=clip: fractalvidsrc median %5.1f ms, slowest %5.1f ms\n",
+                    again[0], again[1]);
     }
-    gdouble am, as;
-    if (!first_frames(TRUE, FV_NORMALIZATION_CLIP, TRUE, &am, &as))
-        return FALSE;
-    g_print("  the same clip again (each seed's runs back to back: the kept renderer framed the "
-            "clip, no framing probe), normalization=clip: fractalvidsrc median %5.1f ms, slowest "
-            "%5.1f ms\n",
-            am, as);
     return TRUE;
 }
 
