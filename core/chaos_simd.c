@@ -961,8 +961,14 @@ AVX2_INLINE uint64_t lane4(const FvSystem *sys, uint64_t sample_key, int lane, u
                     _mm256_storeu_pd(ax, x[g]);
                     _mm256_storeu_pd(ay, y[g]);
                     _mm256_storeu_si256((__m256i *)askip, skip[g]);
+                    /* through locals: inside and pos, never address-taken, stay in
+                     * registers in the loop */
+                    uint64_t fixed = 0;
+                    size_t at_pos = pos;
                     fix_up(sys, 4, anx, any, ax, ay, askip, &s.reset[4 * g], i, hist, width, height,
-                           &inside, probe ? bx : NULL, by, &pos);
+                           &fixed, probe ? bx : NULL, by, &at_pos);
+                    inside += fixed;
+                    pos = at_pos;
                     if (!probe) /* its points are plotted: nothing for the ring */
                         _mm256_storeu_si256((__m256i *)&out[4 * step], spares4(spare4, step));
                     x[g] = _mm256_loadu_pd(ax);
@@ -1468,8 +1474,14 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                     _mm512_storeu_pd(ax, x[g]);
                     _mm512_storeu_pd(ay, y[g]);
                     _mm512_storeu_si512(askip, skip[g]);
+                    /* through locals: inside and pos, never address-taken, stay in
+                     * registers in the loop */
+                    uint64_t fixed = 0;
+                    size_t at_pos = pos;
                     fix_up(sys, 8, anx, any, ax, ay, askip, &s.reset[8 * g], i, hist, width, height,
-                           &inside, probe ? bx : NULL, by, &pos);
+                           &fixed, probe ? bx : NULL, by, &at_pos);
+                    inside += fixed;
+                    pos = at_pos;
                     if (!probe) /* its points are plotted: nothing for the ring */
                         _mm512_storeu_si512(&out[8 * step], spares8(spare8, step));
                     x[g] = _mm512_loadu_pd(ax);
