@@ -557,6 +557,14 @@ int fv_pool_threads(const FvPool *p);
 void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx);
 /* Jobs fv_pool_run ran on p so far: each one ends when its last task does (a barrier). */
 uint64_t fv_pool_jobs(const FvPool *p);
+/* Time in p's jobs so far (monotonic clock, ns): job_ns, the jobs' time from start to end
+ * as the caller saw it; task_ns, the time its threads ran tasks, summed over threads (a
+ * job of one task, or a pool of one thread, runs on the caller alone). threads x job_ns -
+ * task_ns is their time waiting within jobs for the job's last task. */
+typedef struct FvPoolTime {
+    uint64_t jobs, job_ns, task_ns;
+} FvPoolTime;
+FvPoolTime fv_pool_time(const FvPool *p);
 
 /* ---- memory (memory.c) ---- */
 
@@ -684,8 +692,9 @@ uint32_t fv_render_iters(double points);
 const uint16_t *fv_render_log_table(const FvRenderer *r);
 /* fv_pool_run on the renderer's threads. */
 void fv_render_run(FvRenderer *r, int ntasks, FvTaskFunc fn, void *ctx);
-/* fv_pool_jobs of the renderer's threads */
+/* fv_pool_jobs and fv_pool_time of the renderer's threads */
 uint64_t fv_render_jobs(const FvRenderer *r);
+FvPoolTime fv_render_time(const FvRenderer *r);
 bool fv_render_cancelled(FvRenderer *r);
 /* Where the renderer keeps composite.c's scratch (freed with the renderer). */
 FvComposite **fv_render_composite(FvRenderer *r);

@@ -3,16 +3,28 @@
  * them afterwards: the result does not depend on the schedule (E5).
  *
  * A clip runs jobs back to back (a few for its framing, a few for its frames; a frame
- * rendered alone or with effects, two), with little serial work between them. Waking a sleeping thread costs tens of microseconds (more in a virtual machine,
- * where it is an interrupt between processors), so a worker done with a job, and the
- * caller waiting for the workers, first spin a little (SPINS polls, some tens of
- * microseconds) on the job counter before they sleep on the condition variable. */
+ * rendered alone or with effects, two), with little serial work between them. Waking a
+ * sleeping thread costs tens of microseconds (more in a virtual machine, where it is an
+ * interrupt between processors), so a worker done with a job, and the caller waiting for the
+ * workers, first spin a little (SPINS polls, some tens of microseconds) on the job counter
+ * before they sleep on the condition variable.
+ *
+ * The pool keeps time accounts (fv_pool_time: two clock reads per job and thread), so a
+ * benchmark can tell the threads' waiting from the work itself slowing down. */
 #include "fv_internal.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A thread's time running tasks, on a cache line of its own (written by that thread only,
+ * read by the caller once the thread is out of the job) */
+typedef struct ThreadTime {
+    _Alignas(64) uint64_t ns;
+} ThreadTime;
 
 struct FvPool {
     int threads;
@@ -26,7 +38,9 @@ struct FvPool {
     void *ctx;
     int ntasks;
     atomic_int next;
-    uint64_t jobs; /* fv_pool_run calls (the caller's thread only) */
+    uint64_t jobs;     /* fv_pool_run calls (the caller's thread only) */
+    uint64_t job_ns;   /* their time, start to end (the caller's thread only) */
+    ThreadTime *tasks; /* each thread's time running tasks */
 };
 
 enum { SPINS = 2000 };
@@ -38,11 +52,21 @@ static inline void cpu_relax(void)
 #endif
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The job's tasks, whichever are left, on thread `thread`; its time running them counted. */
 static void run_tasks(FvPool *p, int thread)
 {
+    const uint64_t t0 = now_ns();
     int task;
     while ((task = atomic_fetch_add(&p->next, 1)) < p->ntasks)
         p->fn(p->ctx, task, thread);
+    p->tasks[thread].ns += now_ns() - t0;
 }
 
 typedef struct WorkerArg {
@@ -89,6 +113,12 @@ int fv_pool_new(FvPool **out, int threads)
     if (!p)
         return -ENOMEM;
     p->threads = threads < 1 ? 1 : threads;
+    p->tasks = aligned_alloc(_Alignof(ThreadTime), (size_t)p->threads * sizeof(ThreadTime));
+    if (!p->tasks) {
+        free(p);
+        return -ENOMEM;
+    }
+    memset(p->tasks, 0, (size_t)p->threads * sizeof(ThreadTime));
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
@@ -129,6 +159,7 @@ void fv_pool_free(FvPool **pp)
     for (int i = 1; p->workers && i < p->threads; i++)
         pthread_join(p->workers[i - 1], NULL);
     free(p->workers);
+    free(p->tasks);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->wake);
     pthread_cond_destroy(&p->done);
@@ -146,12 +177,24 @@ uint64_t fv_pool_jobs(const FvPool *p)
     return p->jobs;
 }
 
+FvPoolTime fv_pool_time(const FvPool *p)
+{
+    FvPoolTime t = {.jobs = p->jobs, .job_ns = p->job_ns};
+    for (int i = 0; i < p->threads; i++)
+        t.task_ns += p->tasks[i].ns;
+    return t;
+}
+
 void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx)
 {
     p->jobs++;
-    if (p->threads == 1 || ntasks == 1) {
+    const uint64_t t0 = now_ns();
+    if (p->threads == 1 || ntasks == 1) { /* on the caller's thread, the others idle */
         for (int t = 0; t < ntasks; t++)
             fn(ctx, t, 0);
+        const uint64_t ns = now_ns() - t0;
+        p->job_ns += ns;
+        p->tasks[0].ns += ns;
         return;
     }
     pthread_mutex_lock(&p->lock);
@@ -172,4 +215,5 @@ void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx)
     while (atomic_load(&p->busy) > 0)
         pthread_cond_wait(&p->done, &p->lock);
     pthread_mutex_unlock(&p->lock);
+    p->job_ns += now_ns() - t0;
 }

@@ -1419,6 +1419,11 @@ uint64_t fv_render_jobs(const FvRenderer *r)
     return fv_pool_jobs(r->pool);
 }
 
+FvPoolTime fv_render_time(const FvRenderer *r)
+{
+    return fv_pool_time(r->pool);
+}
+
 bool fv_render_cancelled(FvRenderer *r)
 {
     return cancelled(r);

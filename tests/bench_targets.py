@@ -144,6 +144,15 @@ def target_scaling(run, args):
                      % (scaling, one, many, threads), ">= %gx" % GOAL_SCALING,
                      verdict(scaling >= GOAL_SCALING) if threads == "2" else
                      "not measured (%s threads, not 2)" % threads))
+        if threads == "1":
+            continue
+        parts = search(r"^  \d+ threads, the rounds together: the threads worked ([\d.]+)% of "
+                       r"their time \(idle ([\d.]+)% while one ran between jobs, ([\d.]+)% "
+                       r"waiting within jobs for a job's last task\), and the work took "
+                       r"([\d.]+)x its time on 1 thread", out[m.end():],
+                       "where the %s scaling went" % size)
+        rows.append(("  threads working (idle: serial, job ends) / work against 1 thread",
+                     "%s%% (%s%%, %s%%) / %sx" % parts.groups(), "(reported)", ""))
     return rows
 
 

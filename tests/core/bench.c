@@ -8,6 +8,7 @@
  * Usage: fractalvid-bench [clips] [size] [effects|table] */
 #include "bench_first_frame.h"
 #include "fractalvid.h"
+#include "fv_internal.h" /* fv_render_time: the threads' time in the renderer's jobs */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,10 +79,16 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* Where a run's time went: its wall time, and the renderer's jobs' (fv_render_time). */
+typedef struct Spent {
+    double wall_ns, job_ns, task_ns;
+} Spent;
+
 /* ms per unlabeled clip (a new class every clip, as the paper's unlabeled datasets) of size,
- * on threads threads (0: one per core); *used gets the threads the renderer has. */
+ * on threads threads (0: one per core); *used gets the threads the renderer has, and *spent
+ * adds the timed clips' times. */
 static int clip_ms(unsigned threads, int clips, unsigned size_w, unsigned size_h, double *ms,
-                   unsigned *used)
+                   unsigned *used, Spent *spent)
 {
     FvRenderer *r = NULL;
     FvClip *clip = NULL;
@@ -96,11 +103,17 @@ static int clip_ms(unsigned threads, int clips, unsigned size_w, unsigned size_h
     /* one clip to warm up (allocation, page faults), not timed */
     if (fv_render_clip(r, &s, 1000000, clip))
         return 1;
+    const FvPoolTime p0 = fv_render_time(r);
     double t0 = now_ms();
     for (int k = 0; k < clips; k++)
         if (fv_render_clip(r, &s, (uint64_t)k, clip))
             return 1;
-    *ms = (now_ms() - t0) / clips;
+    const double wall = now_ms() - t0;
+    const FvPoolTime p1 = fv_render_time(r);
+    *ms = wall / clips;
+    spent->wall_ns += wall * 1e6;
+    spent->job_ns += (double)(p1.job_ns - p0.job_ns);
+    spent->task_ns += (double)(p1.task_ns - p0.task_ns);
     fv_clip_free(&clip);
     fv_renderer_close(&r);
     return 0;
@@ -115,8 +128,28 @@ static void load_average(char *buf, size_t size)
         snprintf(buf, size, "load average unknown");
 }
 
+/* Where thread scaling goes, from the rounds' times together: on n threads, the threads'
+ * time is the wall time n times over, and they work for part of it (the caller alone between
+ * jobs, every thread within jobs but while it waits for a job's last task); the work itself
+ * takes longer than on one thread when the threads share the core's caches, memory and host.
+ * scaling = n x (share of the threads' time working) / (work on n threads / work on 1). */
+static void print_scaling_parts(const Spent *one, const Spent *all, unsigned n)
+{
+    const double serial = all->wall_ns - all->job_ns;
+    const double idle_serial = (n - 1) * serial / (n * all->wall_ns);
+    const double idle_jobs = (n * all->job_ns - all->task_ns) / (n * all->wall_ns);
+    const double working = 1 - idle_serial - idle_jobs;
+    const double work = (serial + all->task_ns) / one->wall_ns;
+    printf("  %u threads, the rounds together: the threads worked %.1f%% of their time (idle "
+           "%.1f%% while one ran between jobs, %.1f%% waiting within jobs for a job's last "
+           "task), and the work took %.2fx its time on 1 thread: %u x %.3f / %.2f = %.2fx\n",
+           n, 100 * working, 100 * idle_serial, 100 * idle_jobs, work, n, working, work,
+           n * working / work);
+}
+
 /* The speed table: ms per clip on one thread and on every core, alternated in rounds (the
- * median of each), and their ratio, at 256x256 and 1920x1080; the first frame. */
+ * median of each), and their ratio, at 256x256 and 1920x1080, and where the scaling went;
+ * the first frame. */
 static int table(int clips, int rounds)
 {
     char load[96];
@@ -147,14 +180,18 @@ static int table(int clips, int rounds)
         int n = z == 0 ? clips : (clips / 20 > 0 ? clips / 20 : 1);
         double one[16], all[16];
         unsigned used1 = 1, used = 1;
+        Spent spent1 = {0}, spent = {0};
         for (int k = 0; k < rounds; k++)
-            if (clip_ms(1, n, w, h, &one[k], &used1) || clip_ms(0, n, w, h, &all[k], &used))
+            if (clip_ms(1, n, w, h, &one[k], &used1, &spent1) ||
+                clip_ms(0, n, w, h, &all[k], &used, &spent))
                 return 1;
         double a = median(one, rounds), b = median(all, rounds);
         char label[32];
         snprintf(label, sizeof(label), "%ux%u", w, h);
         printf("%-10s %6d %8.1f ms/clip %5.1f ms/clip (%u threads) %5.2fx\n", label, n, a, b,
                used, a / b);
+        if (used > 1)
+            print_scaling_parts(&spent1, &spent, used);
     }
     printf("first 256x256 frame from a fresh renderer, under normalization=clip (the whole "
            "clip) / normalization=frame:\n"

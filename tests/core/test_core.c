@@ -1321,10 +1321,67 @@ static void test_pool_runs_every_task_once(void)
     }
 }
 
+/* The pool's time accounts (fv_pool_time): a job's time is the caller's, start to end; the
+ * threads' time running tasks is every thread's summed, never more than the threads' time in
+ * jobs; a thread with nothing left to take waits, and that shows as threads x job time less
+ * task time. Tasks that sleep give times known from below. */
+static void sleep_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const int *ms = ctx;
+    g_usleep((gulong)ms[task] * 1000);
+}
+
+static void test_pool_times_its_jobs(void)
+{
+    const uint64_t ms = 1000000;
+    for (int threads = 1; threads <= 2; threads++) {
+        FvPool *pool = NULL;
+        g_assert_cmpint(fv_pool_new(&pool, threads), ==, 0);
+        FvPoolTime t0 = fv_pool_time(pool);
+        g_assert_cmpuint(t0.jobs, ==, 0);
+        g_assert_cmpuint(t0.job_ns, ==, 0);
+        g_assert_cmpuint(t0.task_ns, ==, 0);
+        /* one task: the caller runs it alone, its time is the job's */
+        const int one[] = {20};
+        fv_pool_run(pool, 1, sleep_task, (void *)one);
+        FvPoolTime t1 = fv_pool_time(pool);
+        g_assert_cmpuint(t1.jobs, ==, 1);
+        g_assert_cmpuint(t1.job_ns, >=, 20 * ms);
+        g_assert_cmpuint(t1.task_ns, ==, t1.job_ns);
+        /* four tasks of 10 ms: 40 ms of tasks however they are shared */
+        const int four[] = {10, 10, 10, 10};
+        fv_pool_run(pool, 4, sleep_task, (void *)four);
+        FvPoolTime t2 = fv_pool_time(pool);
+        const uint64_t job = t2.job_ns - t1.job_ns, task = t2.task_ns - t1.task_ns;
+        g_test_message("%d threads, 4 x 10 ms: job %.1f ms, tasks %.1f ms", threads, job / 1e6,
+                       task / 1e6);
+        g_assert_cmpuint(t2.jobs, ==, 2);
+        g_assert_cmpuint(task, >=, 40 * ms);
+        g_assert_cmpuint(job, >=, 40 * ms / (uint64_t)threads);
+        g_assert_cmpuint(task, <=, (uint64_t)threads * job);
+        if (threads == 2) {
+            /* a long task and a short one: the thread that took the short one (or found
+             * none left) waits about the long one's time */
+            const int uneven[] = {40, 0};
+            fv_pool_run(pool, 2, sleep_task, (void *)uneven);
+            FvPoolTime t3 = fv_pool_time(pool);
+            const uint64_t j3 = t3.job_ns - t2.job_ns, k3 = t3.task_ns - t2.task_ns;
+            g_test_message("40 ms and 0 ms on 2 threads: job %.1f ms, tasks %.1f ms", j3 / 1e6,
+                           k3 / 1e6);
+            g_assert_cmpuint(k3, >=, 40 * ms);
+            g_assert_cmpuint(k3, <=, 2 * j3);
+            g_assert_cmpuint(2 * j3 - k3, >=, 30 * ms);
+        }
+        fv_pool_free(&pool);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/pool/runs-every-task-once", test_pool_runs_every_task_once);
+    g_test_add_func("/pool/times-its-jobs", test_pool_times_its_jobs);
     g_test_add_func("/sigma/invariants", test_sigma_invariants);
     g_test_add_func("/curves/sharp-holds-and-ramps", test_curve_sharp_holds_and_ramps);
     g_test_add_func("/curves/periodic-starts-near-trough", test_curve_periodic_starts_near_trough);

@@ -66,6 +66,14 @@ check(any(re.match(r"  largest size holding 30 fps: .* +(\d+x\d+|none) / (\d+x\d
       "the largest live sizes: %r" % rows)
 check(any(re.match(r"  the same clip again \(the kept renderer framed it\) +[\d.]+ ms +\(reported\)", r)
           for r in rows), "the same clip's row: %r" % rows)
+parts = [re.match(r"  threads working \(idle: serial, job ends\) / work against 1 thread +"
+                  r"([\d.]+)% \(([\d.]+)%, ([\d.]+)%\) / ([\d.]+)x +\(reported\)", r)
+         for r in rows]
+parts = [p.groups() for p in parts if p]
+check(len(parts) == 2, "where each size's scaling went: %r" % rows)
+for working, serial, ends, work in parts:
+    check(abs(float(working) + float(serial) + float(ends) - 100) < 0.25 and float(work) > 0,
+          "the threads' time adds up: %r" % ((working, serial, ends, work),))
 check(any(re.match(r"  way chosen by measurement .* +(\d+) of (\d+) variations", r)
           for r in rows), "the choice row: %r" % rows)
 print("ok: a verdict per target that agrees with its figure")
