@@ -128,28 +128,32 @@ static void load_average(char *buf, size_t size)
         snprintf(buf, size, "load average unknown");
 }
 
-/* Where thread scaling goes, from the rounds' times together: on n threads, the threads'
- * time is the wall time n times over, and they work for part of it (the caller alone between
- * jobs, every thread within jobs but while it waits for a job's last task); the work itself
- * takes longer than on one thread when the threads share the core's caches, memory and host.
+/* Where a round's thread scaling went: on n threads, the threads' time is the wall time n
+ * times over, and they work for part of it (the caller alone between jobs, every thread
+ * within jobs but while it waits for a job's last task); the work itself takes longer than
+ * on one thread when the threads share the core's caches, memory and host.
  * scaling = n x (share of the threads' time working) / (work on n threads / work on 1). */
-static void print_scaling_parts(const Spent *one, const Spent *all, unsigned n)
+static void print_scaling_parts(int round, const Spent *one, const Spent *all, unsigned n,
+                                bool median)
 {
     const double serial = all->wall_ns - all->job_ns;
     const double idle_serial = (n - 1) * serial / (n * all->wall_ns);
     const double idle_jobs = (n * all->job_ns - all->task_ns) / (n * all->wall_ns);
     const double working = 1 - idle_serial - idle_jobs;
     const double work = (serial + all->task_ns) / one->wall_ns;
-    printf("  %u threads, the rounds together: the threads worked %.1f%% of their time (idle "
-           "%.1f%% while one ran between jobs, %.1f%% waiting within jobs for a job's last "
-           "task), and the work took %.2fx its time on 1 thread: %u x %.3f / %.2f = %.2fx\n",
-           n, 100 * working, 100 * idle_serial, 100 * idle_jobs, work, n, working, work,
-           n * working / work);
+    printf("  round %d%s: %.2fx = %u threads x %.1f%% of their time working (idle %.1f%% while "
+           "one ran between jobs, %.1f%% waiting within jobs for a job's last task) / %.2f (the "
+           "work's time against 1 thread)\n",
+           round, median ? " (the median)" : "", one->wall_ns / all->wall_ns, n, 100 * working,
+           100 * idle_serial, 100 * idle_jobs, work);
 }
 
 /* The speed table: ms per clip on one thread and on every core, alternated in rounds (the
- * median of each), and their ratio, at 256x256 and 1920x1080, and where the scaling went;
- * the first frame. */
+ * median of each), and the thread scaling (the median of the rounds' ratios, each all cores
+ * against the one thread just before), at 256x256 and 1920x1080, and where each round's
+ * scaling went; the first frame. */
+enum { ROUNDS = 5 }; /* odd: the median is one round's */
+
 static int table(int clips, int rounds)
 {
     char load[96];
@@ -178,20 +182,26 @@ static int table(int clips, int rounds)
         const unsigned w = sizes[z][0], h = sizes[z][1];
         /* a 1080p clip is 32 times a 256x256 one */
         int n = z == 0 ? clips : (clips / 20 > 0 ? clips / 20 : 1);
-        double one[16], all[16];
+        double one[ROUNDS], all[ROUNDS], ratio[ROUNDS], sorted[ROUNDS];
         unsigned used1 = 1, used = 1;
-        Spent spent1 = {0}, spent = {0};
-        for (int k = 0; k < rounds; k++)
-            if (clip_ms(1, n, w, h, &one[k], &used1, &spent1) ||
-                clip_ms(0, n, w, h, &all[k], &used, &spent))
+        Spent spent1[ROUNDS] = {0}, spent[ROUNDS] = {0};
+        for (int k = 0; k < rounds; k++) {
+            if (clip_ms(1, n, w, h, &one[k], &used1, &spent1[k]) ||
+                clip_ms(0, n, w, h, &all[k], &used, &spent[k]))
                 return 1;
+            ratio[k] = sorted[k] = one[k] / all[k];
+        }
+        const double scaling = median(sorted, rounds); /* rounds is odd: one round's ratio */
         double a = median(one, rounds), b = median(all, rounds);
         char label[32];
         snprintf(label, sizeof(label), "%ux%u", w, h);
         printf("%-10s %6d %8.1f ms/clip %5.1f ms/clip (%u threads) %5.2fx\n", label, n, a, b,
-               used, a / b);
-        if (used > 1)
-            print_scaling_parts(&spent1, &spent, used);
+               used, scaling);
+        for (int k = 0, marked = 0; used > 1 && k < rounds; k++) {
+            const bool mid = !marked && ratio[k] == scaling;
+            marked |= mid;
+            print_scaling_parts(k + 1, &spent1[k], &spent[k], used, mid);
+        }
     }
     printf("first 256x256 frame from a fresh renderer, under normalization=clip (the whole "
            "clip) / normalization=frame:\n"
@@ -200,8 +210,9 @@ static int table(int clips, int rounds)
            first_clip, first_frame_ms, STREAMS, 79 + STREAMS - 1, median(ff_clip, STREAMS),
            median(ff_frame, STREAMS), slow_clip, slow_frame);
     load_average(load, sizeof(load));
-    printf("medians of %d rounds, 1 thread and all cores alternated; %s at the end\n", rounds,
-           load);
+    printf("medians of %d rounds, 1 thread and all cores alternated (the scaling: the median "
+           "round's); %s at the end\n",
+           rounds, load);
     return 0;
 }
 
@@ -235,7 +246,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc > 3 && !strcmp(argv[3], "table")) {
-        if (table(clips, 3)) {
+        if (table(clips, ROUNDS)) {
             fprintf(stderr, "rendering failed\n");
             return 1;
         }
