@@ -797,6 +797,62 @@ static FvChoices *choices_for(FvRenderer *r, uint64_t sample_key, int n, uint64_
     return c;
 }
 
+/* A frame's job (render_counts): the chaos game of frame into local (a copy with the sample's
+ * map choices) split by lanes across threads, and into codes when not NULL. */
+static void frame_job_init(FrameJob *job, FvRenderer *r, FvSystem *local, const FvSystem *frame,
+                           uint64_t sample_key, uint32_t iters, int width, int height,
+                           uint16_t *codes)
+{
+    *local = *frame;
+    local->choices = choices_for(r, sample_key, frame->alias.n, (uint64_t)FV_DISCARD + iters);
+    *job = (FrameJob){.r = r,
+                      .sys = local,
+                      .sample_key = sample_key,
+                      .iters = iters,
+                      .width = width,
+                      .height = height,
+                      .codes = codes};
+    size_t pixels = (size_t)width * height;
+    job->bands = pixels >= 65536 ? 4 * r->threads : 1;
+    if (job->bands > height)
+        job->bands = height;
+    job->group = lane_group(r->threads, local->variation);
+    atomic_init(&job->next_lane, 0);
+}
+
+/* The frame's box pass once its lanes ran (lanes_task, every lane into one of the histogram
+ * copies): into r->boxed, or its log codes and the largest into *max_code; r->hist left
+ * zeroed, or dirty when cancelled (then r->boxed is not written). Returns the points
+ * inside. */
+static uint64_t frame_job_finish(FrameJob *job, uint16_t *max_code)
+{
+    FvRenderer *r = job->r;
+    if (!cancelled(r))
+        fv_pool_run(r->pool, job->bands, band_task, job);
+    if (cancelled(r)) { /* counts left anywhere: zeroed before the next render */
+        r->hist_dirty = true;
+        return 0;
+    }
+    /* the rows two bands read */
+    for (int b = 1; b < job->bands; b++) {
+        int y0, y1;
+        band_rows(job, b, &y0, &y1);
+        for (int t = 0; t < r->hist_copies; t++)
+            memset(r->hist + (size_t)t * r->hist_pixels + (size_t)(y0 - 1) * job->width, 0,
+                   2 * (size_t)job->width * sizeof(uint32_t));
+    }
+    if (job->codes) {
+        uint16_t m = 0;
+        for (int b = 0; b < job->bands; b++)
+            m = job->band_max[b] > m ? job->band_max[b] : m;
+        *max_code = m;
+    }
+    uint64_t inside = 0;
+    for (int l = 0; l < FV_LANES; l++)
+        inside += job->inside[l];
+    return inside;
+}
+
 /* Run the chaos game of sys into r->boxed (3x3 counts) and, when codes is not NULL, their log
  * codes into codes and the largest into *max_code; r->hist is left zeroed, or dirty when
  * cancelled (then r->boxed is not written). */
@@ -804,47 +860,11 @@ static uint64_t render_counts(FvRenderer *r, const FvSystem *frame, uint64_t sam
                               uint32_t iters, int width, int height, uint16_t *codes,
                               uint16_t *max_code)
 {
-    FvSystem local = *frame;
-    const FvSystem *sys = &local;
-    local.choices = choices_for(r, sample_key, frame->alias.n, (uint64_t)FV_DISCARD + iters);
-    FrameJob job = {.r = r,
-                    .sys = sys,
-                    .sample_key = sample_key,
-                    .iters = iters,
-                    .width = width,
-                    .height = height,
-                    .codes = codes};
-    size_t pixels = (size_t)width * height;
-    job.bands = pixels >= 65536 ? 4 * r->threads : 1;
-    if (job.bands > height)
-        job.bands = height;
-    job.group = lane_group(r->threads, sys->variation);
-    atomic_init(&job.next_lane, 0);
+    FvSystem local;
+    FrameJob job;
+    frame_job_init(&job, r, &local, frame, sample_key, iters, width, height, codes);
     fv_pool_run(r->pool, r->hist_copies, lanes_task, &job);
-    if (!cancelled(r))
-        fv_pool_run(r->pool, job.bands, band_task, &job);
-    if (cancelled(r)) { /* counts left anywhere: zeroed before the next render */
-        r->hist_dirty = true;
-        return 0;
-    }
-    /* the rows two bands read */
-    for (int b = 1; b < job.bands; b++) {
-        int y0, y1;
-        band_rows(&job, b, &y0, &y1);
-        for (int t = 0; t < r->hist_copies; t++)
-            memset(r->hist + (size_t)t * r->hist_pixels + (size_t)(y0 - 1) * width, 0,
-                   2 * (size_t)width * sizeof(uint32_t));
-    }
-    if (codes) {
-        uint16_t m = 0;
-        for (int b = 0; b < job.bands; b++)
-            m = job.band_max[b] > m ? job.band_max[b] : m;
-        *max_code = m;
-    }
-    uint64_t inside = 0;
-    for (int l = 0; l < FV_LANES; l++)
-        inside += job.inside[l];
-    return inside;
+    return frame_job_finish(&job, max_code);
 }
 
 /* Frames side by side: each of a job's tasks is a whole frame, run by one thread with every
@@ -852,11 +872,16 @@ static uint64_t render_counts(FvRenderer *r, const FvSystem *frame, uint64_t sam
  * barrier between them (one job for many frames instead of two a frame) and no copies are
  * summed. One copy's counts are the copies' saturated sum (as one thread renders), so the
  * bits are those of any thread count (E5). Tasks only read the sample's map choices: the
- * frame that writes them runs alone before, its lanes across threads. */
+ * frame that writes them runs alone before, its lanes across threads. A frame left over
+ * after whole rounds has its lanes at the job's end: a thread with no whole frame left runs
+ * them into its own copy (zeroed after its last frame) instead of waiting for the job's last
+ * frame, and the copies are boxed together after the job. */
 #define FRAMES_CHUNK 64 /* frames a job takes at most */
 typedef struct FramesJob {
     FvRenderer *r;
     const FvSystem *systems; /* the job's frames */
+    int m;                   /* whole frames: tasks 0 .. m - 1 */
+    FrameJob *tail;          /* the frame left over: tasks m .. m + threads - 1, or NULL */
     FvChoices *choices;      /* the words every lane has, or NULL: drawn */
     uint64_t sample_key;
     uint32_t iters;
@@ -870,6 +895,10 @@ static void frames_task(void *ctx, int k, int thread)
 {
     FramesJob *job = ctx;
     FvRenderer *r = job->r;
+    if (k >= job->m) { /* the frame left over: lanes, whichever are left, into this thread's copy */
+        lanes_task(job->tail, thread, thread);
+        return;
+    }
     const size_t pixels = (size_t)job->width * job->height;
     uint32_t *hist = r->hist + (size_t)thread * r->hist_pixels;
     FvSystem sys = job->systems[k];
@@ -892,7 +921,8 @@ static void frames_task(void *ctx, int k, int thread)
 
 /* Frames systems[0 .. ] of count left, side by side (FramesJob) into codes: whole rounds of
  * one frame a thread, when every thread has a histogram copy of its own and the sample's map
- * choices are written (or cannot be kept). Their largest codes into frame_max, their points
+ * choices are written (or cannot be kept), and the next frame when fewer than a round are left
+ * after them. Their largest codes into frame_max (FRAMES_CHUNK + 1 of them), their points
  * inside added to *inside. Returns the frames rendered (0: none, the next one is to run
  * alone) or -ECANCELED when cancelled (r->hist then dirty). */
 static int render_side_by_side(FvRenderer *r, const FvSystem *systems, int count,
@@ -916,7 +946,16 @@ static int render_side_by_side(FvRenderer *r, const FvSystem *systems, int count
         if (c->filled[l] == 0)
             return 0; /* this frame writes them, alone */
     job.choices = c;
-    fv_pool_run(r->pool, m, frames_task, &job);
+    job.m = m;
+    FvSystem tail_sys;
+    FrameJob tail;
+    const bool left_over = count > m && count - m < threads;
+    if (left_over) {
+        frame_job_init(&tail, r, &tail_sys, &systems[m], sample_key, iters, width, height,
+                       codes + (size_t)m * width * height);
+        job.tail = &tail;
+    }
+    fv_pool_run(r->pool, m + (left_over ? threads : 0), frames_task, &job);
     if (cancelled(r)) {
         r->hist_dirty = true;
         return -ECANCELED;
@@ -925,7 +964,10 @@ static int render_side_by_side(FvRenderer *r, const FvSystem *systems, int count
         frame_max[k] = job.frame_max[k];
         *inside += job.inside[k];
     }
-    return m;
+    if (!left_over)
+        return m;
+    *inside += frame_job_finish(&tail, &frame_max[m]);
+    return cancelled(r) ? -ECANCELED : m + 1;
 }
 
 static uint32_t iters_per_walker(double density, int width, int height)
@@ -1213,7 +1255,7 @@ static int render_frames(FvRenderer *r, const FvSettings *s, uint64_t clip_index
     for (int k = 0; k < count; k++)
         r->systems[first + k].cancel = &r->cancel; /* lanes look at it every FV_CANCEL_ITERS */
     for (int k = 0; k < count;) {
-        uint16_t frame_max[FRAMES_CHUNK];
+        uint16_t frame_max[FRAMES_CHUNK + 1];
         int m = render_side_by_side(r, &r->systems[first + k], count - k, sample_key, iters, width,
                                     height, out->codes + (size_t)k * pixels, frame_max, &kept);
         if (m < 0)

@@ -588,11 +588,12 @@ static void test_threads_give_identical_bits(void)
 }
 
 /* With more than one thread, a clip's frames run side by side, one a thread: a job (one
- * barrier) for many frames, not two jobs a frame, and the bits of one thread under both
- * normalizations, for frame counts that are and are not whole rounds. */
+ * barrier) for many frames, not two jobs a frame, a frame left over run in the same job, and
+ * the bits of one thread under both normalizations, for frame counts that are and are not
+ * whole rounds. */
 static void test_frames_run_side_by_side(void)
 {
-    static const unsigned frames[] = {20, 19, 7, 2};
+    static const unsigned frames[] = {20, 19, 12, 7, 2};
     for (size_t f = 0; f < G_N_ELEMENTS(frames); f++)
         for (int norm = 0; norm < 2; norm++) {
             FvSettings s;
@@ -614,11 +615,12 @@ static void test_frames_run_side_by_side(void)
                 Rendered got = render(r, c, &s, 5);
                 const uint64_t jobs = fv_render_jobs(r) - jobs0;
                 /* the first frame alone (it writes the sample's map choices: its lanes and its
-                 * box pass, two jobs), then whole rounds of one frame a thread in one job, then
-                 * the frames left over alone */
-                const unsigned n = frames[f];
+                 * box pass, two jobs), then whole rounds of one frame a thread in one job with
+                 * the lanes of the next frame left over at its end (its box pass a job after),
+                 * then the other frames left over alone */
+                const unsigned n = frames[f], left = (n - 1) % threads;
                 const uint64_t expect = threads > 1 && n - 1 >= threads
-                                            ? 2 + 1 + 2 * (uint64_t)((n - 1) % threads)
+                                            ? 2 + 1 + (left ? 1 + 2 * (uint64_t)(left - 1) : 0)
                                             : 2 * (uint64_t)n;
                 g_assert_cmpuint(jobs, ==, expect);
                 const size_t bytes = (size_t)64 * 64 * frames[f];
