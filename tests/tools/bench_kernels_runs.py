@@ -52,7 +52,8 @@ if "instructions not counted" not in out:  # ptrace refused: no limit line
     # the SIMD kernels read kept map choices, unless FV_BENCH_DRAW=1: fewer instructions a step
     assert "map choices read by the SIMD kernels" in out, out
     # The way (kernel, lane by lane or grouped) is each process's own choice, by timing: the
-    # counts compare within one way, so the drawn run is repeated until it chose the same
+    # counts compare within one way, so the drawn run is repeated until it chose the same, and
+    # the kept run too (in a slow minute of the host either may choose the other way)
     way = re.compile(r"^(linear, [\w ]+):", re.M)
     kept_way = way.search(out).group(1)
     for attempt in range(8):
@@ -63,7 +64,14 @@ if "instructions not counted" not in out:  # ptrace refused: no limit line
         drawn_way = way.search(drawn.stdout).group(1)
         if drawn_way == kept_way:
             break
-    assert drawn_way == kept_way, ("8 drawn runs chose another way", kept_way, drawn_way)
+        again = run("1", "64", "linear")
+        assert again.returncode == 0, again.stderr[-2000:]
+        check_limit(again.stdout)
+        if way.search(again.stdout).group(1) == drawn_way:
+            out, kept_way = again.stdout, drawn_way
+            break
+    assert drawn_way == kept_way, ("8 drawn runs and 8 kept ones chose other ways", kept_way,
+                                   drawn_way)
     if not kept_way.startswith("linear, scalar"):
         kept_step = float(LIMIT.search(out).group(1))
         drawn_step = float(LIMIT.search(drawn.stdout).group(1))
