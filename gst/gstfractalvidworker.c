@@ -206,14 +206,26 @@ static guint kept_threads;
 static guint64 kept_held;
 static gint64 kept_until;
 static gboolean reaper_running;
+static gboolean reaper_busy; /* starting, or closing a renderer: see keep_prepare_fork */
+static GCond reaper_parked;
 static gint64 keep_us = GST_FRACTAL_VID_KEEP_SECONDS * G_USEC_PER_SEC;
 
-/* A child of fork() has none of the parent's threads: neither the kept renderer's nor the
+/* fork() waits while the reaper is busy: starting (its first lines allocate, in the C
+ * library and in a sanitizer's runtime) or closing a renderer (freeing). A thread caught
+ * holding an allocator's lock leaves that lock held in the child for ever where the
+ * allocator does not prepare for fork() (AddressSanitizer's in GCC 12): the child's first
+ * allocation of that size would wait without end. Parked, waiting for its time, it holds
+ * nothing; that is all but a few microseconds of its life. (Its last instructions, once it
+ * has let go of keep_lock to end, are not waited for.)
+ *
+ * A child of fork() has none of the parent's threads: neither the kept renderer's nor the
  * reaper. It forgets the renderer (its memory, shared with the parent until written, is left
  * alone) and starts afresh. */
 static void keep_prepare_fork(void)
 {
     g_mutex_lock(&keep_lock);
+    while (reaper_busy)
+        g_cond_wait(&reaper_parked, &keep_lock);
 }
 
 static void keep_parent_fork(void)
@@ -225,6 +237,7 @@ static void keep_child_fork(void)
 {
     kept = NULL;
     reaper_running = FALSE;
+    reaper_busy = FALSE;
     g_mutex_unlock(&keep_lock);
 }
 
@@ -238,19 +251,33 @@ static void keep_init(void)
     }
 }
 
+/* Closes the kept renderer once its time has passed, and any kept while it closed one; ends
+ * when nothing is kept. */
 static gpointer keep_reaper(gpointer data)
 {
-    FvRenderer *r = NULL;
+    FvRenderer *r;
 
     (void)data;
     g_mutex_lock(&keep_lock);
-    while (kept && g_get_monotonic_time() < kept_until)
-        g_cond_wait_until(&keep_cond, &keep_lock, kept_until);
-    r = kept;
-    kept = NULL;
+    for (;;) {
+        while (kept && g_get_monotonic_time() < kept_until) {
+            reaper_busy = FALSE;
+            g_cond_broadcast(&reaper_parked);
+            g_cond_wait_until(&keep_cond, &keep_lock, kept_until);
+            reaper_busy = TRUE;
+        }
+        r = kept;
+        kept = NULL;
+        if (!r)
+            break;
+        g_mutex_unlock(&keep_lock);
+        fv_renderer_close(&r);
+        g_mutex_lock(&keep_lock);
+    }
     reaper_running = FALSE;
+    reaper_busy = FALSE;
+    g_cond_broadcast(&reaper_parked);
     g_mutex_unlock(&keep_lock);
-    fv_renderer_close(&r);
     return NULL;
 }
 
@@ -272,7 +299,7 @@ static void keep_renderer(FvRenderer *r, guint threads, guint64 held)
         if (!reaper_running) {
             GThread *t = g_thread_try_new("fractalvid-keep", keep_reaper, NULL, NULL);
 
-            reaper_running = t != NULL;
+            reaper_running = reaper_busy = t != NULL;
             if (t)
                 g_thread_unref(t);
             else { /* no thread to close it later: closed now */
