@@ -205,8 +205,9 @@ static FvRenderer *kept;
 static guint kept_threads;
 static guint64 kept_held;
 static gint64 kept_until;
-static gboolean reaper_running;
-static gboolean reaper_busy; /* starting, or closing a renderer: see keep_prepare_fork */
+/* The reaper: none, busy (starting, or closing a renderer: see keep_prepare_fork), or parked
+ * waiting for the kept renderer's time */
+static enum { REAPER_NONE, REAPER_BUSY, REAPER_PARKED } reaper;
 static GCond reaper_parked;
 static gint64 keep_us = GST_FRACTAL_VID_KEEP_SECONDS * G_USEC_PER_SEC;
 
@@ -224,7 +225,7 @@ static gint64 keep_us = GST_FRACTAL_VID_KEEP_SECONDS * G_USEC_PER_SEC;
 static void keep_prepare_fork(void)
 {
     g_mutex_lock(&keep_lock);
-    while (reaper_busy)
+    while (reaper == REAPER_BUSY)
         g_cond_wait(&reaper_parked, &keep_lock);
 }
 
@@ -236,8 +237,7 @@ static void keep_parent_fork(void)
 static void keep_child_fork(void)
 {
     kept = NULL;
-    reaper_running = FALSE;
-    reaper_busy = FALSE;
+    reaper = REAPER_NONE;
     g_mutex_unlock(&keep_lock);
 }
 
@@ -261,10 +261,10 @@ static gpointer keep_reaper(gpointer data)
     g_mutex_lock(&keep_lock);
     for (;;) {
         while (kept && g_get_monotonic_time() < kept_until) {
-            reaper_busy = FALSE;
+            reaper = REAPER_PARKED;
             g_cond_broadcast(&reaper_parked);
             g_cond_wait_until(&keep_cond, &keep_lock, kept_until);
-            reaper_busy = TRUE;
+            reaper = REAPER_BUSY;
         }
         r = kept;
         kept = NULL;
@@ -274,8 +274,7 @@ static gpointer keep_reaper(gpointer data)
         fv_renderer_close(&r);
         g_mutex_lock(&keep_lock);
     }
-    reaper_running = FALSE;
-    reaper_busy = FALSE;
+    reaper = REAPER_NONE;
     g_cond_broadcast(&reaper_parked);
     g_mutex_unlock(&keep_lock);
     return NULL;
@@ -296,10 +295,10 @@ static void keep_renderer(FvRenderer *r, guint threads, guint64 held)
         kept_threads = threads;
         kept_held = held;
         kept_until = g_get_monotonic_time() + keep_us;
-        if (!reaper_running) {
+        if (reaper == REAPER_NONE) {
             GThread *t = g_thread_try_new("fractalvid-keep", keep_reaper, NULL, NULL);
 
-            reaper_running = reaper_busy = t != NULL;
+            reaper = t ? REAPER_BUSY : REAPER_NONE;
             if (t)
                 g_thread_unref(t);
             else { /* no thread to close it later: closed now */
