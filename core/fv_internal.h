@@ -357,9 +357,9 @@ void fv_walker_init(uint64_t sample_key, int w, uint64_t *walk, uint64_t *reset,
                     double *y);
 /* Where a walker restarts after running away at draw i of its reset stream (G9). */
 void fv_walker_reset(uint64_t reset, uint64_t i, double *x, double *y);
-/* SIMD kernels (chaos_simd.c, x86-64), giving the scalar bits; callers check the CPU. The
- * variations the AVX2 and AVX-512 kernels handle: all but those of pow or fmod (power, rings,
- * fan). */
+/* SIMD kernels (chaos_avx2.c, chaos_avx512.c, x86-64), giving the scalar bits; callers check
+ * the CPU. The variations the AVX2 and AVX-512 kernels handle: all but those of pow or fmod
+ * (power, rings, fan). */
 bool fv_chaos_simd_handles(int variation);
 uint64_t fv_chaos_lane_avx2(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                             uint32_t *hist, int width, int height);

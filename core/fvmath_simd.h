@@ -1,5 +1,5 @@
 /* fvmath.h's functions on vectors of doubles: AVX2 (4 lanes, fv4_*) and AVX-512 (8 lanes,
- * fv8_*), for the SIMD chaos-game kernels (chaos_simd.c).
+ * fv8_*), for the SIMD chaos-game kernels (chaos_avx2.c, chaos_avx512.c).
  *
  * Every lane gets the bits of the scalar function, for every input: the lanes run the scalar
  * code's operations in the scalar code's order, mostly through the very same expressions
