@@ -160,10 +160,12 @@ AVX512_INLINE __m512i draw8(__m512i *z, const Choice8 *k, __m512i *r)
     return pick8(*r, k, NULL);
 }
 
-/* lanes and probe as lane4's; a random variation draws every choice (it reads the draws) */
+/* lanes and probe as lane4's; a random variation draws every choice (it reads the draws).
+ * reads: the caller found the choices read (reads_kept), the loop compiled for that mode. */
 AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,
                              uint32_t *hist, int width, int height, const int variation,
-                             const int warped, const int lanes, const bool probe, ProbeOut *po)
+                             const int warped, const int lanes, const bool probe, ProbeOut *po,
+                             const bool reads)
 {
     enum { GMAX = GROUP_WALKERS / 8 };
     const int K = FV_WALKERS_PER_LANE * lanes, G = K / 8;
@@ -189,7 +191,8 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     const uint64_t total = (uint64_t)FV_DISCARD + iters;
     FvChoices *const kept = probe || FV_READS_DRAWS(variation) ? NULL : sys->choices;
     uint64_t end; /* draws below it are read or written */
-    const int mode = choice_mode(kept, sys, sample_key, lane, lanes, total, &end);
+    const int found = choice_mode(kept, sys, sample_key, lane, lanes, total, &end);
+    const int mode = reads ? CHOICE_READ : found;
     __m512i walk[GMAX];
     uint16_t *words[GMAX];
     const __m512i one = _mm512_set1_epi64(1);
@@ -406,14 +409,18 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
     uint64_t lane8_##v(const FvSystem *sys, uint64_t sample_key, int lane, uint32_t iters,         \
                        uint32_t *hist, int width, int height)                                      \
     {                                                                                              \
-        if (!sys->warped)                                                                          \
+        if (!sys->warped) {                                                                        \
+            if (reads_kept(sys, v, sample_key, lane, 1, iters))                                    \
+                return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_NONE, 1,   \
+                             false, NULL, true);                                                   \
             return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_NONE, 1,       \
-                         false, NULL);                                                             \
+                         false, NULL, false);                                                      \
+        }                                                                                          \
         if (sys->warp.rect)                                                                        \
             return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_RECT, 1,       \
-                         false, NULL);                                                             \
+                         false, NULL, false);                                                      \
         return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_MAP, 1, false,     \
-                     NULL);                                                                        \
+                     NULL, false);                                                                 \
     }                                                                                              \
     /* a group of lanes; a warped system's lanes one by one */                                     \
     static AVX512 __attribute__((noinline))                                                        \
@@ -426,15 +433,18 @@ AVX512_INLINE uint64_t lane8(const FvSystem *sys, uint64_t sample_key, int lane,
                 inside += lane8_##v(sys, sample_key, lane + l, iters, hist, width, height);        \
             return inside;                                                                         \
         }                                                                                          \
+        if (reads_kept(sys, v, sample_key, lane, FV_LANE_GROUP, iters))                            \
+            return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_NONE,          \
+                         FV_LANE_GROUP, false, NULL, true);                                        \
         return lane8(sys, sample_key, lane, iters, hist, width, height, v, WARP_NONE,              \
-                     FV_LANE_GROUP, false, NULL);                                                  \
+                     FV_LANE_GROUP, false, NULL, false);                                           \
     }                                                                                              \
     static AVX512 __attribute__((noinline)) int probe8_##v(                                        \
         const FvSystem *sys, uint64_t sample_key, double *xy, int max_points)                      \
     {                                                                                              \
         ProbeOut po = {xy, max_points, 0};                                                         \
         lane8(sys, sample_key, 0, FV_PROBE_ITERS, NULL, 0, 0, v, WARP_NONE, FV_LANE_GROUP, true,   \
-              &po);                                                                                \
+              &po, false);                                                                         \
         return po.count;                                                                           \
     }
 SIMD_VARIATIONS(AVX512_KERNEL)

@@ -462,6 +462,18 @@ static inline int choice_mode(const FvChoices *kept, const FvSystem *sys, uint64
     return least > 0 ? CHOICE_READ : most == 0 ? CHOICE_WRITE : CHOICE_DRAW;
 }
 
+/* Whether lanes lane..lane+lanes-1 of a walk of variation v read their map choices from the
+ * words kept for the sample (choice_mode's CHOICE_READ), as in every frame of a clip but its
+ * first: the AVX-512 kernels have a copy of their walk for it, without the other modes'
+ * branches in the loop (linear 2-6% faster on Zen 5) */
+static inline bool reads_kept(const FvSystem *sys, int v, uint64_t sample_key, int lane, int lanes,
+                              uint32_t iters)
+{
+    uint64_t end;
+    return !FV_READS_DRAWS(v) && choice_mode(sys->choices, sys, sample_key, lane, lanes,
+                                             (uint64_t)FV_DISCARD + iters, &end) == CHOICE_READ;
+}
+
 /* A walk that wrote its lanes' words to the end: they are kept for the next frames */
 static inline void choices_kept(FvChoices *kept, int mode, bool whole, int lane, int lanes,
                                 uint64_t end)
