@@ -269,10 +269,12 @@ static gboolean live_size(gint width, gint height, gboolean adaptive, gdouble se
     watch_sink(pipeline, "sink", &watch);
     run(pipeline, seconds, &watch, &heard);
     latency = pipeline_latency(pipeline);
-    /* Frames due from the first one on (a slow first clip delays the start, not frames). */
-    expected = watch.first ? (guint64)((watch.started + seconds * G_USEC_PER_SEC - watch.first) *
-                                       30 / G_USEC_PER_SEC)
-                           : (guint64)(seconds * 30);
+    /* Frames due from the first one on, it included (a slow first clip delays the start, not
+     * frames): one every 1/30 s from it to the run's end. */
+    expected = (guint64)(seconds * 30);
+    if (watch.first)
+        expected = 1 + (guint64)((watch.started + seconds * G_USEC_PER_SEC - watch.first) * 30 /
+                                 G_USEC_PER_SEC);
     g_object_get(sink, "stats", &stats, NULL);
     gst_structure_get_uint64(stats, "rendered", &rendered);
     gst_structure_get_uint64(stats, "dropped", &late);
