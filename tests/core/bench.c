@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_ms(void)
 {
@@ -86,9 +88,10 @@ typedef struct Spent {
 
 /* ms per unlabeled clip (a new class every clip, as the paper's unlabeled datasets) of size,
  * on threads threads (0: one per core); *used gets the threads the renderer has, and *spent
- * adds the timed clips' times. */
+ * adds the timed clips' times. With sync ({ready, go} descriptors), the timing starts after
+ * writing a byte to ready (the warm-up done) and reading one from go. */
 static int clip_ms(unsigned threads, int clips, unsigned size_w, unsigned size_h, double *ms,
-                   unsigned *used, Spent *spent)
+                   unsigned *used, Spent *spent, const int *sync)
 {
     FvRenderer *r = NULL;
     FvClip *clip = NULL;
@@ -102,6 +105,9 @@ static int clip_ms(unsigned threads, int clips, unsigned size_w, unsigned size_h
     *used = fv_renderer_threads(r);
     /* one clip to warm up (allocation, page faults), not timed */
     if (fv_render_clip(r, &s, 1000000, clip))
+        return 1;
+    char byte = 'r';
+    if (sync && (write(sync[0], &byte, 1) != 1 || read(sync[1], &byte, 1) != 1))
         return 1;
     const FvPoolTime p0 = fv_render_time(r);
     double t0 = now_ms();
@@ -117,6 +123,57 @@ static int clip_ms(unsigned threads, int clips, unsigned size_w, unsigned size_h
     fv_clip_free(&clip);
     fv_renderer_close(&r);
     return 0;
+}
+
+/* The machine's own ceiling for the thread scaling: two 1-thread renderers in two processes,
+ * sharing nothing but the machine (its caches, memory and host), started together after their
+ * warm-ups; *ms gets the slower one's ms per clip, in which the pair made two clips. */
+static int pair_ms(int clips, unsigned w, unsigned h, double *ms)
+{
+    int ready[2], go[2], result[2];
+    if (pipe(ready) || pipe(go) || pipe(result))
+        return 1;
+    pid_t pid[2];
+    for (int i = 0; i < 2; i++) {
+        pid[i] = fork();
+        if (pid[i] < 0)
+            return 1;
+        if (pid[i] == 0) {
+            const int sync[2] = {ready[1], go[0]};
+            unsigned used;
+            Spent spent = {0};
+            double child_ms = 0;
+            int bad = clip_ms(1, clips, w, h, &child_ms, &used, &spent, sync);
+            if (!bad && write(result[1], &child_ms, sizeof(child_ms)) != sizeof(child_ms))
+                bad = 1;
+            _exit(bad);
+        }
+    }
+    close(ready[1]);
+    close(go[0]);
+    close(result[1]);
+    char byte;
+    int bad = 0;
+    for (int i = 0; i < 2 && !bad; i++)
+        bad = read(ready[0], &byte, 1) != 1;
+    for (int i = 0; i < 2 && !bad; i++)
+        bad = write(go[1], "g", 1) != 1;
+    close(go[1]);
+    *ms = 0;
+    for (int i = 0; i < 2 && !bad; i++) {
+        double v;
+        bad = read(result[0], &v, sizeof(v)) != sizeof(v);
+        *ms = !bad && v > *ms ? v : *ms;
+    }
+    close(ready[0]);
+    close(result[0]);
+    for (int i = 0; i < 2; i++) {
+        int status;
+        if (waitpid(pid[i], &status, 0) != pid[i] || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+            bad = 1;
+    }
+    return bad;
 }
 
 static void load_average(char *buf, size_t size)
@@ -182,14 +239,17 @@ static int table(int clips, int rounds)
         const unsigned w = sizes[z][0], h = sizes[z][1];
         /* a 1080p clip is 32 times a 256x256 one */
         int n = z == 0 ? clips : (clips / 20 > 0 ? clips / 20 : 1);
-        double one[ROUNDS], all[ROUNDS], ratio[ROUNDS], sorted[ROUNDS];
+        double one[ROUNDS], all[ROUNDS], ratio[ROUNDS], sorted[ROUNDS], pair[ROUNDS];
         unsigned used1 = 1, used = 1;
         Spent spent1[ROUNDS] = {0}, spent[ROUNDS] = {0};
         for (int k = 0; k < rounds; k++) {
-            if (clip_ms(1, n, w, h, &one[k], &used1, &spent1[k]) ||
-                clip_ms(0, n, w, h, &all[k], &used, &spent[k]))
+            double pair_clip;
+            if (clip_ms(1, n, w, h, &one[k], &used1, &spent1[k], NULL) ||
+                clip_ms(0, n, w, h, &all[k], &used, &spent[k], NULL) ||
+                (used == 2 && pair_ms(n, w, h, &pair_clip)))
                 return 1;
             ratio[k] = sorted[k] = one[k] / all[k];
+            pair[k] = used == 2 ? 2 * one[k] / pair_clip : 0;
         }
         const double scaling = median(sorted, rounds); /* rounds is odd: one round's ratio */
         double a = median(one, rounds), b = median(all, rounds);
@@ -201,6 +261,12 @@ static int table(int clips, int rounds)
             const bool mid = !marked && ratio[k] == scaling;
             marked |= mid;
             print_scaling_parts(k + 1, &spent1[k], &spent[k], used, mid);
+        }
+        if (used == 2) {
+            const double ceiling = median(pair, rounds); /* sorts pair */
+            printf("  the machine's ceiling: two 1-thread processes side by side make %.2fx the "
+                   "clips of one (the median round; rounds %.2fx to %.2fx)\n",
+                   ceiling, pair[0], pair[rounds - 1]);
         }
     }
     printf("first 256x256 frame from a fresh renderer, under normalization=clip (the whole "

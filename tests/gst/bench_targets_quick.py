@@ -74,6 +74,12 @@ check(len(parts) == 2, "where each size's scaling went: %r" % rows)
 for working, serial, ends, work in parts:
     check(abs(float(working) + float(serial) + float(ends) - 100) < 0.25 and float(work) > 0,
           "the threads' time adds up: %r" % ((working, serial, ends, work),))
+ceilings = [re.match(r"  the machine's ceiling: two 1-thread processes side by side +"
+                     r"([\d.]+)x \(rounds ([\d.]+)x to ([\d.]+)x\) +\(reported\)", r) for r in rows]
+ceilings = [tuple(map(float, c.groups())) for c in ceilings if c]
+check(len(ceilings) == 2, "the machine's ceiling at each size: %r" % rows)
+for median, low, high in ceilings:
+    check(0 < low <= median <= high, "a ceiling within its rounds: %r" % ((median, low, high),))
 check(any(re.match(r"  way chosen by measurement .* +(\d+) of (\d+) variations", r)
           for r in rows), "the choice row: %r" % rows)
 print("ok: a verdict per target that agrees with its figure")
