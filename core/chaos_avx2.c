@@ -3,7 +3,7 @@
 
 #if FV_SIMD && FV_HAVE_FVMATH_SIMD
 
-#define AVX2 __attribute__((target("avx2,popcnt")))
+#define AVX2 __attribute__((target("avx2,popcnt,prfchw")))
 #define AVX2_INLINE AVX2 static inline __attribute__((always_inline))
 
 AVX2_INLINE __m256d abs4(__m256d v)
@@ -157,6 +157,8 @@ AVX2_INLINE __m256i next4(int mode, __m256i *z, __m256i walk, uint16_t *words, u
                                9, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
     uint32_t lo = (uint32_t)_mm_cvtsi128_si32(_mm256_castsi256_si128(packed));
     uint32_t hi = (uint32_t)_mm_cvtsi128_si32(_mm256_extracti128_si256(packed, 1));
+    if (idx + WRITE_AHEAD_DRAWS < end)
+        __builtin_prefetch(words + (idx + WRITE_AHEAD_DRAWS) * 8, 1, 3);
     memcpy(words + idx * 8, &lo, sizeof(lo));
     memcpy(words + idx * 8 + 2, &hi, sizeof(hi));
     return m;

@@ -3,7 +3,7 @@
 
 #if FV_SIMD && FV_HAVE_FVMATH_SIMD
 
-#define AVX512 __attribute__((target("avx512f,avx512dq,popcnt")))
+#define AVX512 __attribute__((target("avx512f,avx512dq,popcnt,prfchw")))
 #define AVX512_INLINE AVX512 static inline __attribute__((always_inline))
 
 AVX512_INLINE __m512d abs8(__m512d v)
@@ -132,6 +132,8 @@ AVX512_INLINE __m512i next8(int mode, __m512i *z, __m512i walk, uint16_t *words,
     *z = _mm512_add_epi64(*z, k->golden);
     __m512i word;
     __m512i m = pick8(mix8(*z), k, &word);
+    if (idx + WRITE_AHEAD_DRAWS < end)
+        __builtin_prefetch(words + (idx + WRITE_AHEAD_DRAWS) * 8, 1, 3);
     _mm_storeu_si128((__m128i *)(words + idx * 8), _mm512_cvtepi64_epi16(word));
     return m;
 }

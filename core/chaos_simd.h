@@ -443,6 +443,12 @@ _Static_assert(FV_CANCEL_ITERS % BATCH == 0, "cancel checks on batch boundaries"
 enum { CHOICE_DRAW, CHOICE_WRITE, CHOICE_READ };
 /* Draws ahead of the walk whose kept words are fetched into the cache */
 #define PREFETCH_DRAWS (4 * BATCH)
+/* Draws ahead of the walk whose words to write are fetched into the cache for writing
+ * (PREFETCHW: the kernels' targets list prfchw; a no-op on CPUs without it). The words of a
+ * sample's first frame overwrite those every thread read in the clip before: on two threads,
+ * each store otherwise waits for its line to be taken from the other core's cache (that
+ * frame's lanes took 1.7x their time on one thread; with it, 1.1x) */
+#define WRITE_AHEAD_DRAWS 128
 
 /* How lanes lane..lane+lanes-1 of a walk of total draws get their map choices from kept (NULL:
  * drawn): read when every lane has kept words of the sample's draws, written when none has;
