@@ -125,54 +125,57 @@ static int clip_ms(unsigned threads, int clips, unsigned size_w, unsigned size_h
     return 0;
 }
 
-/* The machine's own ceiling for the thread scaling: two 1-thread renderers in two processes,
- * sharing nothing but the machine (its caches, memory and host), started together after their
- * warm-ups; *ms gets the slower one's ms per clip, in which the pair made two clips. */
-static int pair_ms(int clips, unsigned w, unsigned h, double *ms)
+/* The machine's own ceiling for the thread scaling: procs 1-thread renderers in as many
+ * processes, sharing nothing but the machine (its caches, memory and host), started together
+ * after their warm-ups; *ms gets the slowest one's ms per clip, in which they made procs
+ * clips. */
+static int side_by_side_ms(int procs, int clips, unsigned w, unsigned h, double *ms)
 {
     int ready[2], go[2], result[2];
     if (pipe(ready) || pipe(go) || pipe(result))
         return 1;
-    pid_t pid[2];
-    for (int i = 0; i < 2; i++) {
-        pid[i] = fork();
-        if (pid[i] < 0)
-            return 1;
-        if (pid[i] == 0) {
+    int started = 0, bad = 0;
+    pid_t *pid = calloc((size_t)procs, sizeof(*pid));
+    for (; pid && started < procs; started++) {
+        pid[started] = fork();
+        if (pid[started] < 0)
+            break;
+        if (pid[started] == 0) {
             const int sync[2] = {ready[1], go[0]};
             unsigned used;
             Spent spent = {0};
             double child_ms = 0;
-            int bad = clip_ms(1, clips, w, h, &child_ms, &used, &spent, sync);
-            if (!bad && write(result[1], &child_ms, sizeof(child_ms)) != sizeof(child_ms))
-                bad = 1;
-            _exit(bad);
+            int failed = clip_ms(1, clips, w, h, &child_ms, &used, &spent, sync);
+            if (!failed && write(result[1], &child_ms, sizeof(child_ms)) != sizeof(child_ms))
+                failed = 1;
+            _exit(failed);
         }
     }
+    bad = started < procs;
     close(ready[1]);
     close(go[0]);
     close(result[1]);
     char byte;
-    int bad = 0;
-    for (int i = 0; i < 2 && !bad; i++)
+    for (int i = 0; i < started && !bad; i++)
         bad = read(ready[0], &byte, 1) != 1;
-    for (int i = 0; i < 2 && !bad; i++)
+    for (int i = 0; i < started && !bad; i++)
         bad = write(go[1], "g", 1) != 1;
-    close(go[1]);
+    close(go[1]); /* children not told to go read nothing, and fail */
     *ms = 0;
-    for (int i = 0; i < 2 && !bad; i++) {
+    for (int i = 0; i < started && !bad; i++) {
         double v;
         bad = read(result[0], &v, sizeof(v)) != sizeof(v);
         *ms = !bad && v > *ms ? v : *ms;
     }
     close(ready[0]);
     close(result[0]);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < started; i++) {
         int status;
         if (waitpid(pid[i], &status, 0) != pid[i] || !WIFEXITED(status) ||
             WEXITSTATUS(status) != 0)
             bad = 1;
     }
+    free(pid);
     return bad;
 }
 
@@ -239,17 +242,17 @@ static int table(int clips, int rounds)
         const unsigned w = sizes[z][0], h = sizes[z][1];
         /* a 1080p clip is 32 times a 256x256 one */
         int n = z == 0 ? clips : (clips / 20 > 0 ? clips / 20 : 1);
-        double one[ROUNDS], all[ROUNDS], ratio[ROUNDS], sorted[ROUNDS], pair[ROUNDS];
+        double one[ROUNDS], all[ROUNDS], ratio[ROUNDS], sorted[ROUNDS], apart[ROUNDS];
         unsigned used1 = 1, used = 1;
         Spent spent1[ROUNDS] = {0}, spent[ROUNDS] = {0};
         for (int k = 0; k < rounds; k++) {
-            double pair_clip;
+            double apart_clip = 0;
             if (clip_ms(1, n, w, h, &one[k], &used1, &spent1[k], NULL) ||
                 clip_ms(0, n, w, h, &all[k], &used, &spent[k], NULL) ||
-                (used == 2 && pair_ms(n, w, h, &pair_clip)))
+                (used > 1 && side_by_side_ms((int)used, n, w, h, &apart_clip)))
                 return 1;
             ratio[k] = sorted[k] = one[k] / all[k];
-            pair[k] = used == 2 ? 2 * one[k] / pair_clip : 0;
+            apart[k] = used > 1 ? used * one[k] / apart_clip : 0;
         }
         const double scaling = median(sorted, rounds); /* rounds is odd: one round's ratio */
         double a = median(one, rounds), b = median(all, rounds);
@@ -262,11 +265,11 @@ static int table(int clips, int rounds)
             marked |= mid;
             print_scaling_parts(k + 1, &spent1[k], &spent[k], used, mid);
         }
-        if (used == 2) {
-            const double ceiling = median(pair, rounds); /* sorts pair */
-            printf("  the machine's ceiling: two 1-thread processes side by side make %.2fx the "
-                   "clips of one (the median round; rounds %.2fx to %.2fx)\n",
-                   ceiling, pair[0], pair[rounds - 1]);
+        if (used > 1) {
+            const double ceiling = median(apart, rounds); /* sorts apart */
+            printf("  the machine's ceiling: %u 1-thread processes side by side (one a thread) "
+                   "make %.2fx the clips of one (the median round; rounds %.2fx to %.2fx)\n",
+                   used, ceiling, apart[0], apart[rounds - 1]);
         }
     }
     printf("first 256x256 frame from a fresh renderer, under normalization=clip (the whole "
