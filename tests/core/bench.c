@@ -3,8 +3,9 @@
  * memory. With effects (e.g. "paper"), all cores with those effects side by side with the
  * plain clips (rounds alternated, the median of three each), and their ratio. With "table"
  * instead: unlabeled clips on one thread and on all cores at 256x256 and 1920x1080
- * (1 clip at 1080p per 20), alternated in three rounds, the thread scaling, and the time to
- * the first frame of a fresh renderer.
+ * (1 clip at 1080p per 20), alternated in five rounds, the thread scaling beside the
+ * machine's ceiling (as many 1-thread processes side by side), and the time to the first frame
+ * of a fresh renderer.
  * Usage: fractalvid-bench [clips] [size] [effects|table] */
 #include "bench_first_frame.h"
 #include "fractalvid.h"
