@@ -553,8 +553,13 @@ typedef void (*FvTaskFunc)(void *ctx, int task, int thread);
 int fv_pool_new(FvPool **out, int threads);
 void fv_pool_free(FvPool **p);
 int fv_pool_threads(const FvPool *p);
-/* Run fn(ctx, task, thread) for task in 0..ntasks-1 on all threads; returns when all ran. */
+/* Run fn(ctx, task, thread) for task in 0..ntasks-1 on all threads, started in that order;
+ * returns when all ran. */
 void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx);
+/* fv_pool_run, task k run by thread k mod threads unless that thread is late (the others
+ * take what it has left, after their own): jobs that split data by task alike keep each part
+ * on one core. Tasks are not started in order. */
+void fv_pool_run_affine(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx);
 /* Jobs fv_pool_run ran on p so far: each one ends when its last task does (a barrier). */
 uint64_t fv_pool_jobs(const FvPool *p);
 /* Time in p's jobs so far (monotonic clock, ns): job_ns, the jobs' time from start to end

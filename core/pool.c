@@ -9,6 +9,12 @@
  * workers, first spin a little (SPINS polls, some tens of microseconds) on the job counter
  * before they sleep on the condition variable.
  *
+ * A job run with fv_pool_run_affine hands task k to thread k mod threads first, a thread
+ * done with its own taking what is left of the others'. Jobs that split the same data alike
+ * then find it where they left it: a store to a line another core read last waits for the
+ * line to be taken from that core (measured on a 2-core AMD EPYC: 5 MB written 2.3x slower
+ * when the other thread had read it last).
+ *
  * The pool keeps time accounts (fv_pool_time: two clock reads per job and thread), so a
  * benchmark can tell the threads' waiting from the work itself slowing down. */
 #include "fv_internal.h"
@@ -26,6 +32,11 @@ typedef struct ThreadTime {
     _Alignas(64) uint64_t ns;
 } ThreadTime;
 
+/* A thread's next own task of an affine job: tasks t, t + threads, ... (a cache line each) */
+typedef struct Cursor {
+    _Alignas(64) atomic_int next;
+} Cursor;
+
 struct FvPool {
     int threads;
     pthread_t *workers;
@@ -37,7 +48,9 @@ struct FvPool {
     FvTaskFunc fn;
     void *ctx;
     int ntasks;
+    bool affine; /* tasks handed out by thread (cursors), or in order (next) */
     atomic_int next;
+    Cursor *cursors;   /* one a thread */
     uint64_t jobs;     /* fv_pool_run calls (the caller's thread only) */
     uint64_t job_ns;   /* their time, start to end (the caller's thread only) */
     ThreadTime *tasks; /* each thread's time running tasks */
@@ -59,13 +72,34 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The next task of an affine job for thread `thread`: its own, then the others' left over in
+ * the order of the threads after it; -1 when none is left. */
+static int next_affine(FvPool *p, int thread)
+{
+    const int threads = p->threads, ntasks = p->ntasks;
+    for (int i = 0, t = thread; i < threads; i++, t = t + 1 < threads ? t + 1 : 0) {
+        atomic_int *next = &p->cursors[t].next;
+        const int own = (ntasks - t + threads - 1) / threads; /* tasks t, t + threads, ... */
+        if (atomic_load_explicit(next, memory_order_relaxed) >= own)
+            continue; /* none left: looked at without taking the line for writing */
+        const int j = atomic_fetch_add_explicit(next, 1, memory_order_relaxed);
+        if (j < own)
+            return t + j * threads;
+    }
+    return -1;
+}
+
 /* The job's tasks, whichever are left, on thread `thread`; its time running them counted. */
 static void run_tasks(FvPool *p, int thread)
 {
     const uint64_t t0 = now_ns();
     int task;
-    while ((task = atomic_fetch_add(&p->next, 1)) < p->ntasks)
-        p->fn(p->ctx, task, thread);
+    if (p->affine)
+        while ((task = next_affine(p, thread)) >= 0)
+            p->fn(p->ctx, task, thread);
+    else
+        while ((task = atomic_fetch_add(&p->next, 1)) < p->ntasks)
+            p->fn(p->ctx, task, thread);
     p->tasks[thread].ns += now_ns() - t0;
 }
 
@@ -114,10 +148,15 @@ int fv_pool_new(FvPool **out, int threads)
         return -ENOMEM;
     p->threads = threads < 1 ? 1 : threads;
     p->tasks = aligned_alloc(_Alignof(ThreadTime), (size_t)p->threads * sizeof(ThreadTime));
-    if (!p->tasks) {
+    p->cursors = aligned_alloc(_Alignof(Cursor), (size_t)p->threads * sizeof(Cursor));
+    if (!p->tasks || !p->cursors) {
+        free(p->tasks);
+        free(p->cursors);
         free(p);
         return -ENOMEM;
     }
+    for (int t = 0; t < p->threads; t++)
+        atomic_init(&p->cursors[t].next, 0);
     memset(p->tasks, 0, (size_t)p->threads * sizeof(ThreadTime));
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
@@ -160,6 +199,7 @@ void fv_pool_free(FvPool **pp)
         pthread_join(p->workers[i - 1], NULL);
     free(p->workers);
     free(p->tasks);
+    free(p->cursors);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->wake);
     pthread_cond_destroy(&p->done);
@@ -185,7 +225,7 @@ FvPoolTime fv_pool_time(const FvPool *p)
     return t;
 }
 
-void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx)
+static void run_job(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx, bool affine)
 {
     p->jobs++;
     const uint64_t t0 = now_ns();
@@ -201,7 +241,10 @@ void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx)
     p->fn = fn;
     p->ctx = ctx;
     p->ntasks = ntasks;
+    p->affine = affine;
     atomic_store(&p->next, 0);
+    for (int t = 0; affine && t < p->threads; t++)
+        atomic_store_explicit(&p->cursors[t].next, 0, memory_order_relaxed);
     atomic_store(&p->busy, p->threads - 1);
     atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
     pthread_cond_broadcast(&p->wake);
@@ -216,4 +259,14 @@ void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx)
         pthread_cond_wait(&p->done, &p->lock);
     pthread_mutex_unlock(&p->lock);
     p->job_ns += now_ns() - t0;
+}
+
+void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx)
+{
+    run_job(p, ntasks, fn, ctx, false);
+}
+
+void fv_pool_run_affine(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx)
+{
+    run_job(p, ntasks, fn, ctx, true);
 }

@@ -1306,7 +1306,8 @@ static void test_pool_runs_every_task_once(void)
         for (int j = 0; j < 3000; j++) {
             PoolJob job = {0};
             const int ntasks = 1 + j % 64;
-            fv_pool_run(pool, ntasks, pool_task, &job);
+            /* in order and by thread (fv_pool_run_affine), every other job */
+            (j & 1 ? fv_pool_run_affine : fv_pool_run)(pool, ntasks, pool_task, &job);
             for (int t = 0; t < 64; t++)
                 g_assert_cmpint(atomic_load(&job.runs[t]), ==, t < ntasks ? 1 : 0);
             int seen = 0;
@@ -1321,6 +1322,64 @@ static void test_pool_runs_every_task_once(void)
         fv_pool_free(&pool);
         g_assert_null(pool);
     }
+}
+
+/* An affine job hands task k to thread k mod threads: tasks 0 .. threads - 1 wait until every
+ * thread has started one, so none can be taken by another thread, and each must run on its
+ * own thread (the plain job hands them to whichever thread comes first). A thread that is
+ * late leaves its tasks to the others: thread 1 sleeping in its first task, thread 0 runs
+ * every other task, its own and thread 1's. */
+typedef struct AffineJob {
+    int threads, sleeper_ms;
+    atomic_int started;
+    atomic_int ran_on[64];
+} AffineJob;
+
+static void affine_task(void *ctx, int task, int thread)
+{
+    AffineJob *job = ctx;
+    atomic_store(&job->ran_on[task], thread);
+    if (task < job->threads && job->sleeper_ms == 0) {
+        atomic_fetch_add(&job->started, 1);
+        const gint64 give_up = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+        while (atomic_load(&job->started) < job->threads && g_get_monotonic_time() < give_up)
+            g_usleep(50);
+    }
+    if (thread == 1 && job->sleeper_ms > 0 && atomic_fetch_add(&job->started, 1) == 0)
+        g_usleep((gulong)job->sleeper_ms * 1000);
+}
+
+static void test_pool_affine_hands_tasks_by_thread(void)
+{
+    for (int threads = 2; threads <= 4; threads++) {
+        FvPool *pool = NULL;
+        g_assert_cmpint(fv_pool_new(&pool, threads), ==, 0);
+        for (int j = 0; j < 50; j++) {
+            AffineJob job = {.threads = threads};
+            const int ntasks = threads * (1 + j % 3);
+            for (int k = 0; k < 64; k++)
+                atomic_init(&job.ran_on[k], -1);
+            fv_pool_run_affine(pool, ntasks, affine_task, &job);
+            g_assert_cmpint(atomic_load(&job.started), ==, threads);
+            for (int k = 0; k < threads; k++)
+                g_assert_cmpint(atomic_load(&job.ran_on[k]), ==, k);
+            for (int k = threads; k < ntasks; k++)
+                g_assert_cmpint(atomic_load(&job.ran_on[k]), >=, 0);
+        }
+        fv_pool_free(&pool);
+    }
+    FvPool *pool = NULL;
+    g_assert_cmpint(fv_pool_new(&pool, 2), ==, 0);
+    for (int j = 0; j < 3; j++) {
+        AffineJob job = {.threads = 2, .sleeper_ms = 100};
+        fv_pool_run_affine(pool, 20, affine_task, &job);
+        int on0 = 0;
+        for (int k = 0; k < 20; k++)
+            on0 += atomic_load(&job.ran_on[k]) == 0;
+        g_test_message("thread 1 asleep in its first task: thread 0 ran %d of 20", on0);
+        g_assert_cmpint(on0, >=, 19);
+    }
+    fv_pool_free(&pool);
 }
 
 /* The pool's time accounts (fv_pool_time): a job's time is the caller's, start to end; the
@@ -1383,6 +1442,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/pool/runs-every-task-once", test_pool_runs_every_task_once);
+    g_test_add_func("/pool/affine-hands-tasks-by-thread", test_pool_affine_hands_tasks_by_thread);
     g_test_add_func("/pool/times-its-jobs", test_pool_times_its_jobs);
     g_test_add_func("/sigma/invariants", test_sigma_invariants);
     g_test_add_func("/curves/sharp-holds-and-ramps", test_curve_sharp_holds_and_ramps);
