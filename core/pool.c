@@ -72,11 +72,16 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The next task of an affine job for thread `thread`: its own, then the others' left over in
- * the order of the threads after it; -1 when none is left. */
-static int next_affine(FvPool *p, int thread)
+/* The next task of the job for thread `thread`, or -1 when none is left: the next in order,
+ * or, in an affine job, the thread's own next, then the others' left over in the order of
+ * the threads after it. */
+static int next_task(FvPool *p, int thread)
 {
     const int threads = p->threads, ntasks = p->ntasks;
+    if (!p->affine) {
+        const int task = atomic_fetch_add(&p->next, 1);
+        return task < ntasks ? task : -1;
+    }
     for (int i = 0, t = thread; i < threads; i++, t = t + 1 < threads ? t + 1 : 0) {
         atomic_int *next = &p->cursors[t].next;
         const int own = (ntasks - t + threads - 1) / threads; /* tasks t, t + threads, ... */
@@ -94,12 +99,8 @@ static void run_tasks(FvPool *p, int thread)
 {
     const uint64_t t0 = now_ns();
     int task;
-    if (p->affine)
-        while ((task = next_affine(p, thread)) >= 0)
-            p->fn(p->ctx, task, thread);
-    else
-        while ((task = atomic_fetch_add(&p->next, 1)) < p->ntasks)
-            p->fn(p->ctx, task, thread);
+    while ((task = next_task(p, thread)) >= 0)
+        p->fn(p->ctx, task, thread);
     p->tasks[thread].ns += now_ns() - t0;
 }
 
