@@ -131,6 +131,32 @@ static double chain_ghz(bool muls, uint64_t n)
     return best;
 }
 
+/* Independent adds a ns, best of 3: eight chains of adds side by side, as many a cycle as the
+ * core's integer units run (4.9 on a Zen 5 core, with nothing else on it). A sibling thread
+ * or other work on the core takes units from them, as from the walk, where it leaves the one
+ * chain of chain_ghz almost as fast: beside a round, it tells a core whose units were shared
+ * (not one slowed through the caches: the walk's histogram is in them, these adds are not). */
+static double free_adds_per_ns(uint64_t n)
+{
+    double best = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        uint64_t a = 1, b = 2, c = 3, d = 4, e = 5, f = 6, g = 7, h = 8, one = 1;
+        __asm__ volatile("" : "+r"(one));
+        double t0 = now_ns();
+        for (uint64_t i = 0; i < n; i++)
+            __asm__ volatile("add %8, %0\n\tadd %8, %1\n\tadd %8, %2\n\tadd %8, %3\n\t"
+                             "add %8, %4\n\tadd %8, %5\n\tadd %8, %6\n\tadd %8, %7\n\t"
+                             "add %8, %0\n\tadd %8, %1\n\tadd %8, %2\n\tadd %8, %3\n\t"
+                             "add %8, %4\n\tadd %8, %5\n\tadd %8, %6\n\tadd %8, %7"
+                             : "+r"(a), "+r"(b), "+r"(c), "+r"(d), "+r"(e), "+r"(f), "+r"(g),
+                               "+r"(h)
+                             : "r"(one));
+        double rate = 16.0 * (double)n / (now_ns() - t0);
+        best = rate > best ? rate : best;
+    }
+    return best;
+}
+
 /* --clock: the two measures of the clock, alternated, agree within half (exit 0), or the
  * adds' is wrong on this core (exit 1). The fault it is there for read 2 to 4 times the clock;
  * each measure keeps its fastest of 9 runs, so a run slowed by the machine does not count. */
@@ -216,7 +242,8 @@ static void linear_limit(const FvSystem *systems, int classes, uint32_t iters, u
     const uint32_t whole_walk = iters > 400 ? iters : 400, quarter = whole_walk / 4;
     const double steps = (double)classes * FV_WALKERS * (whole_walk - quarter);
     enum { ROUNDS = 7 };
-    double cycles[ROUNDS], ghz[ROUNDS], ns[ROUNDS], plotted[ROUNDS];
+    double cycles[ROUNDS], ghz[ROUNDS], ns[ROUNDS], plotted[ROUNDS], adds[ROUNDS];
+    double pairs[ROUNDS][2]; /* a round's cycles a step and adds a cycle */
     for (int r = 0; r < ROUNDS; r++) {
         ghz[r] = chain_ghz(false, 10000000);
         double whole = walk_ns(f, lanes, systems, classes, whole_walk, hist, size);
@@ -224,11 +251,18 @@ static void linear_limit(const FvSystem *systems, int classes, uint32_t iters, u
         ns[r] = (whole - part) / steps;
         cycles[r] = ns[r] * ghz[r];
         plotted[r] = whole / ((double)classes * FV_WALKERS * whole_walk) * ghz[r];
+        adds[r] = free_adds_per_ns(2000000) / ghz[r];
+        pairs[r][0] = cycles[r];
+        pairs[r][1] = adds[r];
     }
+    /* the round whose cycles are the median's, and its adds */
+    qsort(pairs, ROUNDS, sizeof(pairs[0]), cmp_double);
+    const double median_adds = pairs[ROUNDS / 2][1];
     qsort(cycles, ROUNDS, sizeof(double), cmp_double);
     qsort(ghz, ROUNDS, sizeof(double), cmp_double);
     qsort(ns, ROUNDS, sizeof(double), cmp_double);
     qsort(plotted, ROUNDS, sizeof(double), cmp_double);
+    qsort(adds, ROUNDS, sizeof(double), cmp_double);
     const double limit = per_point / width, c = cycles[ROUNDS / 2];
     printf("linear, %s%s: %.1f instructions a walker step (counted by single-stepping), "
            "at %d a cycle (%s%s) a limit of %.2f cycles; measured %.2f cycles a step "
@@ -239,6 +273,10 @@ static void linear_limit(const FvSystem *systems, int classes, uint32_t iters, u
            why, width_set ? "" : "; FV_BENCH_WIDTH sets another", limit, c, whole_walk, quarter,
            ROUNDS, cycles[0], cycles[ROUNDS - 1], ns[ROUNDS / 2], ghz[ROUNDS / 2], c / limit,
            plotted[ROUNDS / 2], FV_DISCARD);
+    printf("linear's rounds, the core beside each: %.2f independent adds a cycle in the median "
+           "round (rounds %.2f-%.2f); lower beside a round that shared the core's units (a "
+           "sibling thread), not beside one slowed through the caches\n",
+           median_adds, adds[0], adds[ROUNDS - 1]);
 }
 
 /* Class c's system of variation v into *sys, with its sample's map choices kept in *kept

@@ -80,6 +80,11 @@ ceilings = [tuple(map(float, c.groups())) for c in ceilings if c]
 check(len(ceilings) == 2, "the machine's ceiling at each size: %r" % rows)
 for median, low, high in ceilings:
     check(0 < low <= median <= high, "a ceiling within its rounds: %r" % ((median, low, high),))
+adds = [re.match(r"  the core beside the rounds: independent adds a cycle +([\d.]+), the median "
+                 r"round \(rounds ([\d.]+) to ([\d.]+)\) +\(reported\)", r) for r in rows]
+adds = [tuple(map(float, a.groups())) for a in adds if a]
+check(len(adds) == 1 and 0 < adds[0][1] <= adds[0][0] <= adds[0][2],
+      "the core's rate beside the kernel's rounds: %r" % rows)
 check(any(re.match(r"  way chosen by measurement .* +(\d+) of (\d+) variations", r)
           for r in rows), "the choice row: %r" % rows)
 print("ok: a verdict per target that agrees with its figure")

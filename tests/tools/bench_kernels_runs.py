@@ -22,10 +22,24 @@ LIMIT = re.compile(
     r"cycles a plotted point with set-up and the 200 discarded steps$", re.M)
 
 
+ADDS = re.compile(
+    r"^linear's rounds, the core beside each: (\d+\.\d\d) independent adds a cycle in the "
+    r"median round \(rounds (\d+\.\d\d)-(\d+\.\d\d)\); lower beside a round that shared the "
+    r"core's units \(a sibling thread\), not beside one slowed through the caches$",
+    re.M)
+
+
 def check_limit(out, width=None):
-    """The limit line's figures hold together; its width is `width`, or the core's own."""
+    """The limit line's figures hold together; its width is `width`, or the core's own; the
+    next line gives the core's rate of independent adds beside the rounds: within the rounds'
+    range, and more than one a cycle (eight chains side by side: at least as many as the
+    chain of adds the clock is measured by)."""
     m = LIMIT.search(out)
     assert m, out
+    a = ADDS.search(out, m.end())
+    assert a and out[m.end():a.start()] == "\n", out
+    median, least, most = (float(g) for g in a.groups())
+    assert 1.0 < least <= median <= most < 16, (least, median, most)
     why = m.group(3)
     per_step, at, limit, measured, whole, part, ratio, _ = (
         float(g) for g in m.group(1, 2, 4, 5, 6, 7, 8, 9))
