@@ -560,7 +560,8 @@ void fv_pool_run(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx);
  * take what it has left, after their own): jobs that split data by task alike keep each part
  * on one core. Tasks are not started in order. */
 void fv_pool_run_affine(FvPool *p, int ntasks, FvTaskFunc fn, void *ctx);
-/* Jobs fv_pool_run ran on p so far: each one ends when its last task does (a barrier). */
+/* Jobs run on p so far (fv_pool_run and fv_pool_run_affine): each one ends when its last task
+ * does (a barrier). */
 uint64_t fv_pool_jobs(const FvPool *p);
 /* Time in p's jobs so far (monotonic clock, ns): job_ns, the jobs' time from start to end
  * as the caller saw it; task_ns, the time its threads ran tasks, summed over threads (a

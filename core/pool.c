@@ -51,7 +51,7 @@ struct FvPool {
     bool affine; /* tasks handed out by thread (cursors), or in order (next) */
     atomic_int next;
     Cursor *cursors;   /* one a thread */
-    uint64_t jobs;     /* fv_pool_run calls (the caller's thread only) */
+    uint64_t jobs;     /* jobs run, ordered or affine (the caller's thread only) */
     uint64_t job_ns;   /* their time, start to end (the caller's thread only) */
     ThreadTime *tasks; /* each thread's time running tasks */
 };
